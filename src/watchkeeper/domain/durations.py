@@ -17,7 +17,9 @@ class InvalidDuration(ValueError):
 def parse_duration(text: str) -> timedelta:
     """Read `45s`, `30m`, `1h`, `1h30m` or `2d`; refuse anything else, and zero."""
     if not _WHOLE.match(text):
-        raise InvalidDuration(f"{text!r} is not a duration; use a form such as 45s, 30m, 1h or 1h30m")
+        raise InvalidDuration(
+            f"{text!r} is not a duration; use a form such as 45s, 30m, 1h or 1h30m"
+        )
     seconds = sum(int(n) * _UNIT_SECONDS[unit.lower()] for n, unit in _PART.findall(text))
     if seconds <= 0:
         raise InvalidDuration(f"{text!r} is zero; a duration must be longer than that")

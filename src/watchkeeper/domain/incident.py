@@ -1,0 +1,393 @@
+"""The incident: its state, the rules for changing it, and the timeline every change leaves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from watchkeeper.domain.errors import IncidentError, InvalidTransition
+from watchkeeper.domain.milestones import Milestone
+from watchkeeper.domain.severity import SeverityScale
+from watchkeeper.domain.status import Status
+from watchkeeper.domain.timeline import EntryKind, TimelineEntry
+
+COMMANDER = "commander"
+
+#: Milestones in the order they must happen in.
+MILESTONE_ORDER = (
+    Milestone.STARTED,
+    Milestone.DETECTED,
+    Milestone.IDENTIFIED,
+    Milestone.MITIGATED,
+    Milestone.RESOLVED,
+)
+
+#: The milestone a status reaches the first time the incident enters it.
+_STATUS_MILESTONE = {
+    Status.IDENTIFIED: Milestone.IDENTIFIED,
+    Status.MONITORING: Milestone.MITIGATED,
+    Status.RESOLVED: Milestone.RESOLVED,
+}
+
+
+def reference(number: int) -> str:
+    """The incident reference responders say: `INC-42`."""
+    return f"INC-{number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A corrective or preventive measure agreed during the incident."""
+
+    number: int
+    text: str
+    owner_id: str | None
+    added_by: str
+    added_at: datetime
+
+
+@dataclass(slots=True)
+class Incident:
+    """An incident and the rules for changing it; every change appends to `timeline`."""
+
+    number: int
+    title: str
+    severity: str
+    status: Status
+    declared_at: datetime
+    declared_by: str
+    description: str = ""
+    impact: str = ""
+    components: tuple[str, ...] = ()
+    cause: str = ""
+    resolution: str = ""
+    highest_severity: str = ""
+    roles: dict[str, str] = field(default_factory=dict)
+    milestones: dict[Milestone, datetime] = field(default_factory=dict)
+    actions: list[Action] = field(default_factory=list)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    channel_id: str | None = None
+    channel_name: str | None = None
+    # The reminder clock: restarted by every formal update.
+    last_update_at: datetime | None = None
+    last_reminded_at: datetime | None = None
+    unanswered_reminders: int = 0
+    reminders_enabled: bool = True
+    reminder_interval: timedelta | None = None
+    snoozed_until: datetime | None = None
+
+    @classmethod
+    def declare(
+        cls,
+        *,
+        number: int,
+        title: str,
+        severity: str,
+        declared_by: str,
+        at: datetime,
+        description: str = "",
+    ) -> Incident:
+        """Open a new incident, investigating, with its declaration as the first entry."""
+        title = title.strip()
+        if not title:
+            raise IncidentError("An incident needs a title that says what is wrong.")
+        incident = cls(
+            number=number,
+            title=title,
+            severity=severity,
+            status=Status.INVESTIGATING,
+            declared_at=at,
+            declared_by=declared_by,
+            description=description.strip(),
+            highest_severity=severity,
+            last_update_at=at,
+        )
+        incident._record(
+            EntryKind.DECLARED, declared_by, at, title, formal=True, detail={"severity": severity}
+        )
+        return incident
+
+    @property
+    def reference(self) -> str:
+        return reference(self.number)
+
+    @property
+    def commander(self) -> str | None:
+        return self.roles.get(COMMANDER)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+    def milestone(self, milestone: Milestone) -> datetime | None:
+        """When a milestone happened: as set, as reached, or (start, detection) the declaration."""
+        if milestone in self.milestones:
+            return self.milestones[milestone]
+        if milestone in (Milestone.STARTED, Milestone.DETECTED):
+            return self.declared_at
+        return None
+
+    # --- status -------------------------------------------------------------------------
+
+    def change_status(self, status: Status, *, by: str, at: datetime, message: str = "") -> None:
+        """Move to another status; with a message the change is also a formal update."""
+        if status is Status.RESOLVED:
+            self.resolve(by=by, at=at, message=message)
+            return
+        if self.status is Status.RESOLVED:
+            raise InvalidTransition(
+                f"{self.reference} is resolved; use `/incident reopen` to open it again."
+            )
+        if status is self.status:
+            if not message:
+                raise InvalidTransition(
+                    f"{self.reference} is already {status.value}; "
+                    "add a message to post a formal update."
+                )
+            self.post_update(message, by=by, at=at)
+            return
+        previous = self.status
+        self.status = status
+        self._reach(_STATUS_MILESTONE.get(status), at)
+        self._record(
+            EntryKind.STATUS_CHANGED,
+            by,
+            at,
+            message,
+            formal=bool(message),
+            detail={"from": previous.value, "to": status.value},
+        )
+
+    def post_update(self, message: str, *, by: str, at: datetime) -> None:
+        """A formal update at the current status; restarts the reminder clock."""
+        if not message.strip():
+            raise IncidentError("A formal update needs a message.")
+        if self.status is Status.RESOLVED:
+            raise InvalidTransition(
+                f"{self.reference} is resolved; reopen it to post updates, or add a note."
+            )
+        self._record(EntryKind.UPDATE, by, at, message.strip(), formal=True)
+
+    def resolve(self, *, by: str, at: datetime, message: str = "") -> None:
+        """Resolve the incident: reminders stop and the resolving message is the resolution."""
+        if self.status is Status.RESOLVED:
+            raise InvalidTransition(f"{self.reference} is already resolved.")
+        previous = self.status
+        self.status = Status.RESOLVED
+        self.milestones[Milestone.RESOLVED] = at
+        if Milestone.MITIGATED not in self.milestones:
+            self.milestones[Milestone.MITIGATED] = at
+        self.resolution = message.strip()
+        self._record(
+            EntryKind.RESOLVED,
+            by,
+            at,
+            self.resolution,
+            formal=True,
+            detail={"from": previous.value, "to": Status.RESOLVED.value},
+        )
+
+    def reopen(self, *, by: str, at: datetime, message: str = "") -> None:
+        """Back to investigating after a resolution; the reminder clock starts again."""
+        if self.status is not Status.RESOLVED:
+            raise InvalidTransition(
+                f"{self.reference} is not resolved (it is {self.status.value}); nothing to reopen."
+            )
+        self.status = Status.INVESTIGATING
+        self.milestones.pop(Milestone.RESOLVED, None)
+        self._record(
+            EntryKind.REOPENED,
+            by,
+            at,
+            message.strip(),
+            formal=True,
+            detail={"from": Status.RESOLVED.value, "to": Status.INVESTIGATING.value},
+        )
+
+    # --- facts --------------------------------------------------------------------------
+
+    def change_severity(
+        self, severity: str, *, scale: SeverityScale, by: str, at: datetime
+    ) -> None:
+        """Move to another level of the scale, remembering the most severe one reached."""
+        level = scale.level(severity).name
+        if level == self.severity:
+            raise IncidentError(f"{self.reference} is already {level}.")
+        previous = self.severity
+        self.severity = level
+        self.highest_severity = scale.more_severe(self.highest_severity or previous, level)
+        self._record(EntryKind.SEVERITY_CHANGED, by, at, "", detail={"from": previous, "to": level})
+
+    def assign_role(self, role: str, user_id: str, *, by: str, at: datetime) -> None:
+        """Give a role to a responder; the commander is the incident lead."""
+        role = role.strip().lower()
+        if self.roles.get(role) == user_id:
+            raise IncidentError(f"<@{user_id}> is already {role} of {self.reference}.")
+        previous = self.roles.get(role, "")
+        self.roles[role] = user_id
+        self._record(
+            EntryKind.ROLE_ASSIGNED,
+            by,
+            at,
+            "",
+            detail={"role": role, "user": user_id, "previous": previous},
+        )
+
+    def set_impact(self, text: str, *, by: str, at: datetime) -> None:
+        """Say what users experience."""
+        self.impact = self._required(text, "impact")
+        self._record(EntryKind.IMPACT, by, at, self.impact)
+
+    def set_components(self, components: tuple[str, ...], *, by: str, at: datetime) -> None:
+        """Name the affected components."""
+        cleaned = tuple(dict.fromkeys(c.strip() for c in components if c.strip()))
+        if not cleaned:
+            raise IncidentError("Name at least one affected component.")
+        self.components = cleaned
+        self._record(EntryKind.COMPONENTS, by, at, ", ".join(cleaned))
+
+    def set_cause(self, text: str, *, by: str, at: datetime) -> None:
+        """Record the root cause."""
+        self.cause = self._required(text, "cause")
+        self._record(EntryKind.CAUSE, by, at, self.cause)
+
+    def add_note(self, text: str, *, by: str, at: datetime) -> None:
+        """A timeline entry that is not a formal update."""
+        self._record(EntryKind.NOTE, by, at, self._required(text, "note"))
+
+    def add_action(self, text: str, *, owner_id: str | None, by: str, at: datetime) -> Action:
+        """Agree a corrective or preventive measure, with an owner where one is named."""
+        action = Action(len(self.actions) + 1, self._required(text, "action"), owner_id, by, at)
+        self.actions.append(action)
+        self._record(
+            EntryKind.ACTION,
+            by,
+            at,
+            action.text,
+            detail={"action": str(action.number), "owner": owner_id or ""},
+        )
+        return action
+
+    def set_milestone(self, milestone: Milestone, when: datetime, *, by: str, at: datetime) -> None:
+        """Correct when a milestone happened; impact often starts before the declaration."""
+        if when > at:
+            raise IncidentError("A milestone cannot be in the future.")
+        if milestone is Milestone.RESOLVED and self.is_open:
+            raise IncidentError(
+                f"{self.reference} is not resolved yet; use `/incident resolve` first."
+            )
+        self._check_order(milestone, when)
+        self.milestones[milestone] = when
+        self._record(
+            EntryKind.MILESTONE,
+            by,
+            at,
+            "",
+            detail={"milestone": milestone.value, "at": when.isoformat()},
+        )
+
+    # --- pinned messages ----------------------------------------------------------------
+
+    def add_pinned_message(
+        self, *, message_ts: str, text: str, author: str, posted_at: datetime, permalink: str
+    ) -> bool:
+        """Put a pinned message on the timeline at its own time; False if it is there already."""
+        if any(e.detail.get("message_ts") == message_ts for e in self._pins()):
+            return False
+        self._record(
+            EntryKind.PINNED,
+            author,
+            posted_at,
+            text,
+            detail={"message_ts": message_ts, "permalink": permalink},
+        )
+        return True
+
+    def remove_pinned_message(self, message_ts: str) -> bool:
+        """Take an unpinned message off the timeline; False if it was not there."""
+        before = len(self.timeline)
+        self.timeline = [
+            e
+            for e in self.timeline
+            if not (e.kind is EntryKind.PINNED and e.detail.get("message_ts") == message_ts)
+        ]
+        return len(self.timeline) < before
+
+    # --- reminders ----------------------------------------------------------------------
+
+    def record_reminder(self, at: datetime) -> None:
+        """A reminder went out unanswered; the next one escalates."""
+        self.unanswered_reminders += 1
+        self.last_reminded_at = at
+
+    def switch_reminders(
+        self, *, enabled: bool | None = None, interval: timedelta | None = None
+    ) -> None:
+        """Turn this incident's reminders on or off, or give it its own interval."""
+        if enabled is not None:
+            self.reminders_enabled = enabled
+            self.snoozed_until = None
+        if interval is not None:
+            self.reminder_interval = interval
+            self.reminders_enabled = True
+
+    def snooze(self, until: datetime) -> None:
+        """No reminder before `until`."""
+        self.snoozed_until = until
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _pins(self) -> list[TimelineEntry]:
+        return [e for e in self.timeline if e.kind is EntryKind.PINNED]
+
+    def _reach(self, milestone: Milestone | None, at: datetime) -> None:
+        if milestone is not None and milestone not in self.milestones:
+            self.milestones[milestone] = at
+
+    def _check_order(self, milestone: Milestone, when: datetime) -> None:
+        position = MILESTONE_ORDER.index(milestone)
+        for other in MILESTONE_ORDER:
+            other_at = self.milestones.get(other)
+            if other_at is None and other is Milestone.STARTED and milestone is not other:
+                other_at = self.milestone(other)
+            if other_at is None or other is milestone:
+                continue
+            earlier = MILESTONE_ORDER.index(other) < position
+            if (earlier and other_at > when) or (not earlier and other_at < when):
+                raise IncidentError(
+                    f"{milestone.value} cannot be {'before' if earlier else 'after'} "
+                    f"{other.value}; correct that one first."
+                )
+
+    @staticmethod
+    def _required(text: str, what: str) -> str:
+        text = text.strip()
+        if not text:
+            raise IncidentError(f"The {what} needs some text.")
+        return text
+
+    def _record(
+        self,
+        kind: EntryKind,
+        by: str,
+        at: datetime,
+        text: str,
+        *,
+        formal: bool = False,
+        detail: dict[str, str] | None = None,
+    ) -> None:
+        self.timeline.append(
+            TimelineEntry(
+                kind=kind,
+                at=at,
+                author=by,
+                text=text,
+                status=self.status,
+                formal=formal,
+                detail=detail or {},
+            )
+        )
+        if formal:
+            self.last_update_at = at
+            self.unanswered_reminders = 0
+            self.last_reminded_at = None

@@ -23,7 +23,10 @@ def parse_duration(text: str) -> timedelta:
     seconds = sum(int(n) * _UNIT_SECONDS[unit.lower()] for n, unit in _PART.findall(text))
     if seconds <= 0:
         raise InvalidDuration(f"{text!r} is zero; a duration must be longer than that")
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:
+        raise InvalidDuration(f"{text!r} is too long; use a form such as 30m or 2d") from None
 
 
 def format_duration(span: timedelta) -> str:
@@ -37,7 +40,7 @@ def format_duration(span: timedelta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     parts = [f"{days}d"] if days else []
-    if hours or (days and minutes):
+    if hours:
         parts.append(f"{hours}h")
     if minutes or not parts:
         parts.append(f"{minutes}m")

@@ -131,6 +131,7 @@ class Incident:
 
     def change_status(self, status: Status, *, by: str, at: datetime, message: str = "") -> None:
         """Move to another status; with a message the change is also a formal update."""
+        message = message.strip()
         if status is Status.RESOLVED:
             self.resolve(by=by, at=at, message=message)
             return
@@ -171,7 +172,9 @@ class Incident:
     def resolve(self, *, by: str, at: datetime, message: str = "") -> None:
         """Resolve the incident: reminders stop and the resolving message is the resolution."""
         if self.status is Status.RESOLVED:
-            raise InvalidTransition(f"{self.reference} is already resolved.")
+            raise InvalidTransition(
+                f"{self.reference} is already resolved; use `/incident reopen` if it is not over."
+            )
         previous = self.status
         self.status = Status.RESOLVED
         self.milestones[Milestone.RESOLVED] = at
@@ -191,7 +194,8 @@ class Incident:
         """Back to investigating after a resolution; the reminder clock starts again."""
         if self.status is not Status.RESOLVED:
             raise InvalidTransition(
-                f"{self.reference} is not resolved (it is {self.status.value}); nothing to reopen."
+                f"{self.reference} is not resolved (it is {self.status.value}); nothing to reopen. "
+                "Use `/incident status <status>` to change its status."
             )
         self.status = Status.INVESTIGATING
         self.milestones.pop(Milestone.RESOLVED, None)

@@ -39,6 +39,9 @@ class SeverityScale:
             object.__setattr__(self, "default", self.levels[len(self.levels) // 2].name)
         elif self.default.lower() not in names:
             raise ValueError(f"default severity {self.default!r} is not one of the levels")
+        else:
+            # Keep the scale's own spelling, so `sev3` in a config declares as `SEV3`.
+            object.__setattr__(self, "default", self.levels[names.index(self.default.lower())].name)
 
     def __iter__(self) -> Iterator[SeverityLevel]:
         return iter(self.levels)

@@ -1,0 +1,259 @@
+"""Settings: read once at start from the environment, `.env` and the TOML file, then passed down."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from watchkeeper.domain.durations import parse_duration
+from watchkeeper.domain.incident import COMMANDER
+from watchkeeper.domain.severity import DEFAULT_SCALE, SeverityLevel, SeverityScale
+
+DEFAULT_CONFIG_FILE = "watchkeeper.toml"
+_PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]{0,19}$")
+
+
+class SettingsError(Exception):
+    """Settings that cannot run the bot; the message names each variable and what is wrong."""
+
+
+def _duration(value: object) -> object:
+    if isinstance(value, str):
+        return parse_duration(value)
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+def _env(name: str, field_name: str) -> Any:
+    """A field read from variable `name` in the environment and `field_name` in the TOML file."""
+    return AliasChoices(name, field_name)
+
+
+class SeveritySettings(BaseModel):
+    """One severity level as the TOML file describes it (`[[severity]]`)."""
+
+    name: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")
+    description: str = ""
+    reminder_interval: Duration | None = None
+    responders: list[str] = Field(default_factory=list)
+    broadcast_updates: bool = True
+
+
+class Settings(BaseSettings):
+    """Every setting of SPEC's table, plus what only fits in the TOML file."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_BOT_TOKEN", "slack_bot_token")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET", "slack_signing_secret")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_APP_TOKEN", "slack_app_token")
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/", validation_alias=_env("SLACK_API_URL", "slack_api_url")
+    )
+    database_url: str = Field(
+        "sqlite:///watchkeeper.db", validation_alias=_env("DATABASE_URL", "database_url")
+    )
+    reminder_interval: Duration = Field(
+        timedelta(minutes=30),
+        validation_alias=_env("WATCHKEEPER_REMINDER_INTERVAL", "reminder_interval"),
+    )
+    broadcast_channel: str | None = Field(
+        None, validation_alias=_env("WATCHKEEPER_BROADCAST_CHANNEL", "broadcast_channel")
+    )
+    channel_prefix: str = Field(
+        "inc", validation_alias=_env("WATCHKEEPER_CHANNEL_PREFIX", "channel_prefix")
+    )
+    timezone: str = Field("UTC", validation_alias=_env("WATCHKEEPER_TIMEZONE", "timezone"))
+    postmortem_template: Path | None = Field(
+        None, validation_alias=_env("WATCHKEEPER_POSTMORTEM_TEMPLATE", "postmortem_template")
+    )
+    severities: list[SeveritySettings] = Field(default_factory=list, validation_alias="severity")
+    default_severity: str | None = None
+    roles: list[str] = Field(default_factory=lambda: [COMMANDER, "communications", "scribe"])
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_form(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_form(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_form(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("channel_prefix")
+    @classmethod
+    def _prefix_form(cls, value: str) -> str:
+        if not _PREFIX.match(value):
+            raise ValueError("must be 1-20 characters of lowercase a-z, 0-9, - and _")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone name such as UTC or Europe/Berlin"
+            ) from None
+        return value
+
+    @field_validator("roles")
+    @classmethod
+    def _roles_form(cls, value: list[str]) -> list[str]:
+        roles = [role.strip().lower() for role in value if role.strip()]
+        if COMMANDER not in roles:
+            roles.insert(0, COMMANDER)
+        return list(dict.fromkeys(roles))
+
+    @model_validator(mode="after")
+    def _scale_is_valid(self) -> Settings:
+        self.severity_scale()
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def severity_scale(self) -> SeverityScale:
+        """The configured severity levels, or SEV1…SEV4 when the TOML file names none."""
+        if not self.severities:
+            if self.default_severity:
+                return SeverityScale(DEFAULT_SCALE.levels, default=self.default_severity)
+            return DEFAULT_SCALE
+        levels = tuple(
+            SeverityLevel(
+                name=s.name,
+                description=s.description,
+                reminder_interval=s.reminder_interval,
+                responders=tuple(s.responders),
+                broadcast_updates=s.broadcast_updates,
+            )
+            for s in self.severities
+        )
+        return SeverityScale(levels, default=self.default_severity or "")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over .env, which wins over the TOML file.
+        return init_settings, env_settings, dotenv_settings
+
+
+#: The variable each field is read from, for error messages that name what the operator sets.
+VARIABLES: Mapping[str, str] = {
+    name: str(field.validation_alias.choices[0])
+    for name, field in Settings.model_fields.items()
+    if isinstance(field.validation_alias, AliasChoices)
+}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Read the settings once; a problem raises SettingsError naming each variable at fault."""
+    given: Mapping[str, str] = os.environ if environ is None else environ
+    config_file = Path(given.get("WATCHKEEPER_CONFIG", DEFAULT_CONFIG_FILE))
+    if "WATCHKEEPER_CONFIG" in given and not config_file.is_file():
+        raise SettingsError(f"WATCHKEEPER_CONFIG: {config_file} does not exist")
+
+    class _Sourced(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sources: list[PydanticBaseSettingsSource] = [
+                _MappingEnvSource(settings_cls, given),
+            ]
+            if env_file is not None and env_file.is_file():
+                sources.append(DotEnvSettingsSource(settings_cls, env_file=env_file))
+            if config_file.is_file():
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+            return (init_settings, *sources)
+
+    try:
+        sourced = _Sourced()
+    except ValidationError as error:
+        raise SettingsError(_explain(error)) from None
+    except (ValueError, OSError) as error:  # a TOML file that does not parse
+        raise SettingsError(f"{config_file}: {error}") from None
+    return Settings.model_validate(sourced.model_dump())
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """The environment source, reading a given mapping (tests pass their own)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._given = dict(environ)
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {key.lower(): value for key, value in self._given.items()}
+
+
+def _explain(error: ValidationError) -> str:
+    problems = []
+    for detail in error.errors():
+        field = str(detail["loc"][0]) if detail["loc"] else ""
+        where = VARIABLES.get(field, ".".join(str(part) for part in detail["loc"]) or "settings")
+        shown = detail.get("input")
+        secret = where.endswith(("TOKEN", "SECRET"))
+        value = "" if secret or isinstance(shown, dict) else f" (got {shown!r})"
+        message = str(detail["msg"]).removeprefix("Value error, ")
+        problems.append(f"{where}: {message}{value}")
+    return "invalid settings:\n  " + "\n  ".join(problems)

@@ -1,0 +1,97 @@
+"""The one path every change to an incident takes: load, change, record effects, commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from watchkeeper.domain.incident import COMMANDER, Incident
+from watchkeeper.domain.timeline import EntryKind, TimelineEntry
+from watchkeeper.services.context import Context, NotAnIncidentChannel, Request, admit
+from watchkeeper.services.effects import Effect, EffectKind, entry_payload
+from watchkeeper.services.ports import UnitOfWork
+
+Change = Callable[[Incident, datetime], None]
+
+#: Entries that change what the pinned card shows.
+_CARD_KINDS = frozenset(EntryKind) - {
+    EntryKind.NOTE,
+    EntryKind.ACTION,
+    EntryKind.PINNED,
+    EntryKind.MILESTONE,
+}
+#: Entries the broadcast channel hears about when the severity's level says so.
+_MAJOR_KINDS = frozenset({EntryKind.STATUS_CHANGED, EntryKind.UPDATE, EntryKind.SEVERITY_CHANGED})
+#: Entries the broadcast channel always hears about.
+_ALWAYS_BROADCAST = frozenset({EntryKind.RESOLVED, EntryKind.REOPENED})
+
+
+def incident_for(uow: UnitOfWork, channel_id: str, *, lock: bool = True) -> Incident:
+    """The incident whose channel this is; refuse elsewhere, pointing at `/incident list`."""
+    incident = uow.incidents.by_channel(channel_id, lock=lock) if channel_id else None
+    if incident is None:
+        raise NotAnIncidentChannel(
+            "This command works in an incident channel. "
+            "Use `/incident list` to find the incident's channel, or run it there."
+        )
+    return incident
+
+
+def apply_change(ctx: Context, request: Request, change: Change) -> Incident:
+    """Change the incident of the request's channel and queue what the change must tell."""
+    now = ctx.now()
+    with ctx.uow() as uow:
+        admit(uow, request, now)
+        incident = incident_for(uow, request.channel_id)
+        already = len(incident.timeline)
+        change(incident, now)
+        ctx.save(uow, incident)
+        effects = effects_of(ctx, incident, incident.timeline[already:])
+        for effect in effects:
+            uow.outbox.add(effect, now)
+        uow.commit()
+    if effects:
+        ctx.on_effects()
+    return incident
+
+
+def effects_of(ctx: Context, incident: Incident, entries: list[TimelineEntry]) -> list[Effect]:
+    """Tell the channel each new entry, broadcast the major ones, keep the card current."""
+    effects: list[Effect] = []
+    level = ctx.scale.level(incident.severity)
+    for entry in entries:
+        broadcast = ctx.broadcast and (
+            entry.kind in _ALWAYS_BROADCAST
+            or (entry.kind in _MAJOR_KINDS and level.broadcast_updates)
+        )
+        effects.append(
+            Effect(
+                EffectKind.ANNOUNCE_ENTRY,
+                incident.number,
+                {"entry": entry_payload(entry), "channel": True, "broadcast": broadcast},
+            )
+        )
+    if any(entry.kind is EntryKind.RESOLVED for entry in entries):
+        effects.append(Effect(EffectKind.PUBLISH_REPORTS, incident.number, {}))
+    if any(entry.kind in _CARD_KINDS for entry in entries):
+        topic = any(_changes_topic(entry) for entry in entries)
+        effects.append(
+            Effect(
+                EffectKind.REFRESH_CARD,
+                incident.number,
+                {"topic": topic},
+                dedupe_key=f"card:{incident.number}:{int(topic)}",
+            )
+        )
+    return effects
+
+
+def _changes_topic(entry: TimelineEntry) -> bool:
+    if entry.kind is EntryKind.ROLE_ASSIGNED:
+        return entry.detail.get("role") == COMMANDER
+    return entry.kind in {
+        EntryKind.STATUS_CHANGED,
+        EntryKind.SEVERITY_CHANGED,
+        EntryKind.RESOLVED,
+        EntryKind.REOPENED,
+    }

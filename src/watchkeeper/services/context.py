@@ -1,0 +1,73 @@
+"""What every use case is given: storage, the clock and the rules read from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from watchkeeper.clock import Clock
+from watchkeeper.domain.errors import IncidentError
+from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.reminders import ReminderPolicy
+from watchkeeper.domain.severity import SeverityScale
+from watchkeeper.services.ports import UnitOfWork, UnitOfWorkFactory
+
+
+class DuplicateRequest(Exception):
+    """Slack delivered this request before (a retry or a double click); it was handled then."""
+
+
+class NotAnIncidentChannel(IncidentError):
+    """A command that needs an incident channel was used somewhere else."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The responder making a change, with the display name Slack gave with the request."""
+
+    user_id: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """Who asks, from which channel, and the key that makes a redelivered request a no-op."""
+
+    actor: Actor
+    channel_id: str = ""
+    key: str | None = None
+    #: People the request mentions, with the names Slack showed for them.
+    mentions: tuple[Actor, ...] = ()
+
+
+@dataclass(slots=True)
+class Context:
+    """Storage, clock and configured rules, built once by bootstrap and passed to use cases."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    scale: SeverityScale
+    reminders: ReminderPolicy
+    zone: ZoneInfo
+    roles: Sequence[str]
+    broadcast: bool = False
+    #: Called after a commit that queued side effects, to wake whoever delivers them.
+    on_effects: Callable[[], None] = field(default=lambda: None)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def save(self, uow: UnitOfWork, incident: Incident) -> None:
+        """Store the incident with the moment its next reminder falls due."""
+        uow.incidents.save(incident, next_reminder_at=self.reminders.due_at(incident))
+
+
+def admit(uow: UnitOfWork, request: Request, now: datetime) -> None:
+    """Refuse a request seen before; remember who is asking, for names in reports."""
+    if request.key and not uow.incidents.claim_request(request.key, now):
+        raise DuplicateRequest(request.key)
+    for person in (request.actor, *request.mentions):
+        if person.name:
+            uow.incidents.remember_person(person.user_id, person.name)

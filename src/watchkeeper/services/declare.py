@@ -1,0 +1,49 @@
+"""Declaring an incident: a number, a stored incident, and a channel to be opened."""
+
+from __future__ import annotations
+
+from watchkeeper.domain.incident import Incident
+from watchkeeper.services.context import Context, Request, admit
+from watchkeeper.services.effects import Effect, EffectKind, entry_payload
+
+
+def declare_incident(
+    ctx: Context,
+    request: Request,
+    *,
+    title: str,
+    severity: str | None = None,
+    description: str = "",
+) -> Incident:
+    """Create the incident; its channel, card and announcement follow as side effects."""
+    now = ctx.now()
+    level = ctx.scale.level(severity or ctx.scale.default)
+    with ctx.uow() as uow:
+        admit(uow, request, now)
+        incident = Incident.declare(
+            number=uow.incidents.next_number(),
+            title=title,
+            severity=level.name,
+            declared_by=request.actor.user_id,
+            at=now,
+            description=description,
+        )
+        uow.incidents.add(incident)
+        ctx.save(uow, incident)
+        invitees = list(dict.fromkeys([request.actor.user_id, *level.responders]))
+        uow.outbox.add(Effect(EffectKind.OPEN_CHANNEL, incident.number, {"invite": invitees}), now)
+        uow.outbox.add(
+            Effect(
+                EffectKind.ANNOUNCE_ENTRY,
+                incident.number,
+                {
+                    "entry": entry_payload(incident.timeline[0]),
+                    "channel": False,
+                    "broadcast": ctx.broadcast,
+                },
+            ),
+            now,
+        )
+        uow.commit()
+    ctx.on_effects()
+    return incident

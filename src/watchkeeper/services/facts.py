@@ -1,0 +1,78 @@
+"""Use cases that record what responders learn: severity, roles, impact, cause, actions, notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from watchkeeper.domain.errors import UnknownRole
+from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.milestones import Milestone
+from watchkeeper.services.changes import apply_change
+from watchkeeper.services.context import Context, Request
+
+
+def change_severity(ctx: Context, request: Request, severity: str) -> Incident:
+    """Move the incident to another severity level."""
+    by = request.actor.user_id
+
+    def change(incident: Incident, now: datetime) -> None:
+        incident.change_severity(severity, scale=ctx.scale, by=by, at=now)
+
+    return apply_change(ctx, request, change)
+
+
+def assign_role(ctx: Context, request: Request, role: str, user_id: str) -> Incident:
+    """Give a role (the commander leads) to a responder."""
+    role = role.strip().lower()
+    if role not in ctx.roles:
+        raise UnknownRole(f"{role!r} is not a role here; use one of {', '.join(ctx.roles)}")
+    by = request.actor.user_id
+
+    def change(incident: Incident, now: datetime) -> None:
+        incident.assign_role(role, user_id, by=by, at=now)
+
+    return apply_change(ctx, request, change)
+
+
+def set_impact(ctx: Context, request: Request, text: str) -> Incident:
+    """Say what users experience."""
+    return apply_change(ctx, request, lambda i, now: i.set_impact(text, by=_by(request), at=now))
+
+
+def set_components(ctx: Context, request: Request, components: tuple[str, ...]) -> Incident:
+    """Name the affected components."""
+    return apply_change(
+        ctx, request, lambda i, now: i.set_components(components, by=_by(request), at=now)
+    )
+
+
+def set_cause(ctx: Context, request: Request, text: str) -> Incident:
+    """Record the root cause."""
+    return apply_change(ctx, request, lambda i, now: i.set_cause(text, by=_by(request), at=now))
+
+
+def add_note(ctx: Context, request: Request, text: str) -> Incident:
+    """A timeline entry that is not a formal update."""
+    return apply_change(ctx, request, lambda i, now: i.add_note(text, by=_by(request), at=now))
+
+
+def add_action(ctx: Context, request: Request, text: str, owner_id: str | None) -> Incident:
+    """A corrective or preventive measure, with its owner where named."""
+
+    def change(incident: Incident, now: datetime) -> None:
+        incident.add_action(text, owner_id=owner_id, by=_by(request), at=now)
+
+    return apply_change(ctx, request, change)
+
+
+def set_milestone(ctx: Context, request: Request, milestone: Milestone, when: datetime) -> Incident:
+    """Correct when a milestone happened."""
+
+    def change(incident: Incident, now: datetime) -> None:
+        incident.set_milestone(milestone, when, by=_by(request), at=now)
+
+    return apply_change(ctx, request, change)
+
+
+def _by(request: Request) -> str:
+    return request.actor.user_id

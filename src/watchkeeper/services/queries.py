@@ -1,0 +1,52 @@
+"""Read-only views: open incidents, one incident, and the names of the people in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from watchkeeper.domain.incident import Incident
+from watchkeeper.services.changes import incident_for
+from watchkeeper.services.context import Context
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    """An incident with the display names of everyone its timeline mentions."""
+
+    incident: Incident
+    names: dict[str, str]
+
+
+def open_incidents(ctx: Context) -> list[Incident]:
+    """Every incident not yet resolved, oldest first."""
+    with ctx.uow() as uow:
+        return uow.incidents.open_incidents()
+
+
+def all_incidents(ctx: Context) -> list[Incident]:
+    """Every incident ever declared, oldest first."""
+    with ctx.uow() as uow:
+        return uow.incidents.all_incidents()
+
+
+def incident_in_channel(ctx: Context, channel_id: str) -> IncidentView:
+    """The incident of an incident channel, for the timeline and summary views."""
+    with ctx.uow() as uow:
+        incident = incident_for(uow, channel_id, lock=False)
+        return IncidentView(incident, uow.incidents.names(people_in(incident)))
+
+
+def incident_by_number(ctx: Context, number: int) -> IncidentView:
+    """An incident by its number, for exports."""
+    with ctx.uow() as uow:
+        incident = uow.incidents.get(number, lock=False)
+        return IncidentView(incident, uow.incidents.names(people_in(incident)))
+
+
+def people_in(incident: Incident) -> set[str]:
+    """User IDs that the incident's reports will show."""
+    people = {incident.declared_by, *incident.roles.values()}
+    people.update(e.author for e in incident.timeline)
+    people.update(e.detail["user"] for e in incident.timeline if e.detail.get("user"))
+    people.update(a.owner_id for a in incident.actions if a.owner_id)
+    return people

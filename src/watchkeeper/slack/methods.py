@@ -1,0 +1,74 @@
+"""The Slack Web API methods Watchkeeper calls, with the bot scopes and arguments each one needs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True, slots=True)
+class MethodSpec:
+    """One Web API method: the bot scopes Watchkeeper asks for to call it, and its required args.
+
+    `bot_scopes` holds the one scope (of those Slack accepts) that the manifest requests for this
+    method; it is empty for methods that need no scope. `required_args` leaves out `token`, which
+    travels in the `Authorization` header.
+    """
+
+    name: str
+    bot_scopes: tuple[str, ...]
+    required_args: tuple[str, ...]
+
+
+def _spec(name: str, scopes: tuple[str, ...], required: tuple[str, ...]) -> tuple[str, MethodSpec]:
+    return name, MethodSpec(name=name, bot_scopes=scopes, required_args=required)
+
+
+# Where Slack accepts several scopes, the table names the narrowest one that covers what Watchkeeper
+# does: public incident channels, so `channels:*` rather than `groups:*`, and `channels:manage`
+# for invite and topic because creating the channel already needs it.
+METHODS: Mapping[str, MethodSpec] = MappingProxyType(
+    dict(
+        [
+            _spec("auth.test", (), ()),
+            _spec("conversations.create", ("channels:manage",), ("name",)),
+            _spec("conversations.invite", ("channels:manage",), ("channel", "users")),
+            _spec("conversations.setTopic", ("channels:manage",), ("channel", "topic")),
+            _spec("conversations.info", ("channels:read",), ("channel",)),
+            _spec("conversations.join", ("channels:join",), ("channel",)),
+            _spec("conversations.list", ("channels:read",), ()),
+            _spec("chat.postMessage", ("chat:write",), ("channel",)),
+            _spec("chat.update", ("chat:write",), ("ts", "channel")),
+            _spec("chat.getPermalink", (), ("channel", "message_ts")),
+            _spec("pins.add", ("pins:write",), ("channel",)),
+            _spec("views.open", (), ("view",)),
+            _spec("views.update", (), ("view",)),
+            _spec("views.publish", (), ("user_id", "view")),
+            _spec("users.info", ("users:read",), ("user",)),
+            _spec("files.getUploadURLExternal", ("files:write",), ("length", "filename")),
+            _spec("files.completeUploadExternal", ("files:write",), ("files",)),
+        ]
+    )
+)
+
+# The bot events the app subscribes to, with the scope each needs (`app_home_opened` needs none).
+EVENT_SCOPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "pin_added": ("pins:read",),
+        "pin_removed": ("pins:read",),
+        "app_home_opened": (),
+    }
+)
+
+COMMAND_SCOPE = "commands"
+
+
+def required_bot_scopes() -> set[str]:
+    """Every bot scope the app needs: its methods', its events' and the slash command's."""
+    scopes = {COMMAND_SCOPE}
+    for spec in METHODS.values():
+        scopes.update(spec.bot_scopes)
+    for event_scopes in EVENT_SCOPES.values():
+        scopes.update(event_scopes)
+    return scopes

@@ -1,0 +1,285 @@
+"""The stand-in workspace's state: users, channels, messages, pins, files and views."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from watchkeeper.standin.errors import SlackError
+
+JsonObject = dict[str, Any]
+
+
+class Call(NamedTuple):
+    """One Web API call as the stand-in received it, token left out."""
+
+    method: str
+    args: JsonObject
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who the stand-in says the app is: its token, workspace and bot user."""
+
+    token: str = "xoxb-test-token"
+    team_id: str = "T0WATCH"
+    team_name: str = "Watchkeeper Demo"
+    team_domain: str = "watchkeeper-demo"
+    bot_user_id: str = "UBOT"
+    bot_id: str = "BWATCH"
+    app_id: str = "AWATCH"
+    bot_name: str = "watchkeeper"
+
+
+@dataclass(slots=True)
+class User:
+    """A workspace member."""
+
+    id: str
+    name: str
+    real_name: str
+    tz: str = "UTC"
+    is_bot: bool = False
+
+    def to_json(self, team_id: str) -> JsonObject:
+        return {
+            "id": self.id,
+            "team_id": team_id,
+            "name": self.name,
+            "deleted": False,
+            "real_name": self.real_name,
+            "tz": self.tz,
+            "is_bot": self.is_bot,
+            "is_app_user": False,
+            "profile": {
+                "real_name": self.real_name,
+                "display_name": self.name,
+                "real_name_normalized": self.real_name,
+                "display_name_normalized": self.name,
+                "team": team_id,
+            },
+        }
+
+
+@dataclass(slots=True)
+class StoredFile:
+    """A file uploaded through the external upload flow; `content` is None until the bytes arrive."""
+
+    id: str
+    filename: str
+    length: int
+    created: int
+    user: str
+    title: str | None = None
+    content: bytes | None = None
+    channels: list[str] = field(default_factory=list)
+    completed: bool = False
+
+    @property
+    def text(self) -> str:
+        """The content decoded as UTF-8 (empty before the upload)."""
+        return (self.content or b"").decode("utf-8")
+
+    def to_json(self, root_url: str) -> JsonObject:
+        return {
+            "id": self.id,
+            "created": self.created,
+            "timestamp": self.created,
+            "name": self.filename,
+            "title": self.title or self.filename,
+            "user": self.user,
+            "size": len(self.content or b""),
+            "url_private": f"{root_url}files/{self.id}/{self.filename}",
+            "channels": list(self.channels),
+        }
+
+
+@dataclass(slots=True)
+class Message:
+    """A message in a channel; `edited` is the time of the last chat.update, if any."""
+
+    ts: str
+    user: str
+    text: str
+    blocks: list[Any] | None = None
+    attachments: list[Any] | None = None
+    thread_ts: str | None = None
+    files: list[StoredFile] = field(default_factory=list)
+    edited: str | None = None
+    bot_id: str | None = None
+
+    def to_json(self, root_url: str) -> JsonObject:
+        body: JsonObject = {"type": "message", "user": self.user, "text": self.text, "ts": self.ts}
+        if self.bot_id:
+            body["bot_id"] = self.bot_id
+        if self.blocks is not None:
+            body["blocks"] = self.blocks
+        if self.attachments is not None:
+            body["attachments"] = self.attachments
+        if self.thread_ts:
+            body["thread_ts"] = self.thread_ts
+        if self.files:
+            body["files"] = [stored.to_json(root_url) for stored in self.files]
+        if self.edited:
+            body["edited"] = {"user": self.user, "ts": self.edited}
+        return body
+
+
+@dataclass(slots=True)
+class Channel:
+    """A channel with its members, its messages in posting order and its pinned timestamps."""
+
+    id: str
+    name: str
+    created: int
+    creator: str
+    is_private: bool = False
+    is_archived: bool = False
+    topic: str = ""
+    members: set[str] = field(default_factory=set)
+    messages: list[Message] = field(default_factory=list)
+    pins: list[str] = field(default_factory=list)
+
+    def message(self, ts: str) -> Message:
+        for message in self.messages:
+            if message.ts == ts:
+                return message
+        raise SlackError("message_not_found")
+
+    def to_json(self, viewer: str) -> JsonObject:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "name_normalized": self.name,
+            "is_channel": not self.is_private,
+            "is_group": False,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": self.is_private,
+            "is_general": self.name == "general",
+            "is_archived": self.is_archived,
+            "is_member": viewer in self.members,
+            "created": self.created,
+            "creator": self.creator,
+            "topic": {"value": self.topic, "creator": "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0},
+            "previous_names": [],
+        }
+
+
+@dataclass(slots=True)
+class View:
+    """A modal opened or updated, or a Home tab published, with the payload last sent."""
+
+    id: str
+    type: str
+    payload: JsonObject
+    hash: str
+    trigger_id: str | None = None
+    user_id: str | None = None
+    external_id: str | None = None
+    updates: int = 0
+
+    def to_json(self, identity: Identity) -> JsonObject:
+        body = dict(self.payload)
+        body.update(
+            {
+                "id": self.id,
+                "team_id": identity.team_id,
+                "type": self.type,
+                "hash": self.hash,
+                "state": {"values": {}},
+                "root_view_id": self.id,
+                "app_id": identity.app_id,
+                "bot_id": identity.bot_id,
+                "external_id": self.external_id or "",
+            }
+        )
+        return body
+
+
+SEED_USERS = (
+    User("UANA", "ana", "Ana Lima"),
+    User("UBEN", "ben", "Ben Okafor"),
+    User("UCARA", "cara", "Cara Jensen"),
+    User("UDEV", "dev", "Dev Patel"),
+)
+
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+
+
+class Workspace:
+    """Everything the stand-in knows; callers hold the stand-in's lock while they use it."""
+
+    def __init__(self, identity: Identity, scopes: set[str], clock: Callable[[], float]) -> None:
+        self.identity = identity
+        self.scopes = set(scopes)
+        self.clock = clock
+        self.root_url = ""
+        self.users: dict[str, User] = {}
+        self.channels: dict[str, Channel] = {}
+        self.files: dict[str, StoredFile] = {}
+        self.views: dict[str, View] = {}
+        self.used_triggers: set[str] = set()
+        self.responses: dict[str, list[Any]] = {}
+        self.calls: list[Call] = []
+        self._counters: dict[str, int] = {}
+        self._last_micros = 0
+        self.users[identity.bot_user_id] = User(
+            identity.bot_user_id, identity.bot_name, "Watchkeeper", is_bot=True
+        )
+        for user in SEED_USERS:
+            self.users[user.id] = User(user.id, user.name, user.real_name)
+
+    @property
+    def bot(self) -> str:
+        return self.identity.bot_user_id
+
+    def new_id(self, prefix: str) -> str:
+        count = self._counters.get(prefix, 0) + 1
+        self._counters[prefix] = count
+        return f"{prefix}{count:08d}"
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    def next_ts(self) -> str:
+        """A message timestamp from the clock, strictly after every one handed out before."""
+        micros = max(int(self.clock() * 1_000_000), self._last_micros + 1)
+        self._last_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def add_channel(self, name: str, *, creator: str, private: bool = False) -> Channel:
+        channel = Channel(
+            id=self.new_id("C"),
+            name=name,
+            created=self.now(),
+            creator=creator,
+            is_private=private,
+        )
+        self.channels[channel.id] = channel
+        return channel
+
+    def channel_named(self, name: str) -> Channel | None:
+        wanted = name.removeprefix("#")
+        for channel in self.channels.values():
+            if channel.name == wanted:
+                return channel
+        return None
+
+    def channel(self, ref: str, *, by_name: bool = False) -> Channel:
+        """The channel with this ID (or, where Slack allows it, `#name`) the bot can see."""
+        channel = self.channels.get(ref)
+        if channel is None and by_name and not _CHANNEL_ID.fullmatch(ref):
+            channel = self.channel_named(ref)
+        if channel is None or (channel.is_private and self.bot not in channel.members):
+            raise SlackError("channel_not_found")
+        return channel
+
+    def user(self, user_id: str) -> User:
+        user = self.users.get(user_id)
+        if user is None:
+            raise SlackError("user_not_found")
+        return user

@@ -120,11 +120,17 @@ class Incident:
         return self.status.is_open
 
     def milestone(self, milestone: Milestone) -> datetime | None:
-        """When a milestone happened: as set, as reached, or (start, detection) the declaration."""
+        """When a milestone happened: as set, as reached, or (start, detection) the declaration.
+
+        Impact starts no later than anything else happens, so a detection (or any milestone)
+        set before the declaration also moves the default start back with it.
+        """
         if milestone in self.milestones:
             return self.milestones[milestone]
-        if milestone in (Milestone.STARTED, Milestone.DETECTED):
-            return self.declared_at
+        if milestone is Milestone.STARTED:
+            return min(self.declared_at, *self.milestones.values())
+        if milestone is Milestone.DETECTED:
+            return max(self.declared_at, self.milestones.get(Milestone.STARTED, self.declared_at))
         return None
 
     # --- status -------------------------------------------------------------------------
@@ -352,8 +358,6 @@ class Incident:
         position = MILESTONE_ORDER.index(milestone)
         for other in MILESTONE_ORDER:
             other_at = self.milestones.get(other)
-            if other_at is None and other is Milestone.STARTED and milestone is not other:
-                other_at = self.milestone(other)
             if other_at is None or other is milestone:
                 continue
             earlier = MILESTONE_ORDER.index(other) < position

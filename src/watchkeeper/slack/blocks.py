@@ -1,0 +1,193 @@
+"""Block Kit for the incident card and the messages that tell the channel what changed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from watchkeeper.domain.durations import format_duration
+from watchkeeper.domain.incident import COMMANDER, Incident
+from watchkeeper.domain.status import Status
+from watchkeeper.domain.timeline import EntryKind
+from watchkeeper.slack.ids import Action
+from watchkeeper.slack.markup import clip, escape, label, mention
+
+Blocks = list[dict[str, Any]]
+
+#: Slack's limits: text in a section block, and a header's plain text.
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+
+STATUS_EMOJI = {
+    Status.INVESTIGATING: ":mag:",
+    Status.IDENTIFIED: ":bulb:",
+    Status.MONITORING: ":eyes:",
+    Status.RESOLVED: ":white_check_mark:",
+}
+
+
+def when(moment: datetime, zone: ZoneInfo) -> str:
+    """A time as the channel reads it: `Nov 24, 08:38 UTC`."""
+    local = moment.astimezone(zone)
+    return f"{local:%b} {local.day}, {local:%H:%M} {local.tzname()}"
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
+
+
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]}
+
+
+def button(text: str, action: Action, value: str, *, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action.value,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def incident_card(incident: Incident, zone: ZoneInfo) -> tuple[str, Blocks]:
+    """The pinned card: what, how bad, who leads, what users see; kept current."""
+    commander = incident.commander
+    fields = [
+        f"*Status*\n{STATUS_EMOJI[incident.status]} {incident.status.label}",
+        f"*Severity*\n{escape(incident.severity)}",
+        f"*Commander*\n{mention(commander) if commander else '_none yet_ (`/incident commander @user`)'}",
+        f"*Declared*\n{when(incident.declared_at, zone)} by {mention(incident.declared_by)}",
+    ]
+    other_roles = [
+        f"{escape(role)}: {mention(user)}"
+        for role, user in sorted(incident.roles.items())
+        if role != COMMANDER
+    ]
+    blocks: Blocks = [
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": clip(f"{incident.reference}: {incident.title}", HEADER_LIMIT),
+            },
+        },
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": clip(f, 2000)} for f in fields]},
+    ]
+    if incident.description:
+        blocks.append(section(escape(incident.description)))
+    facts = [
+        f"*Impact:* {escape(incident.impact) if incident.impact else '_not yet described_ (`/incident impact …`)'}",
+        f"*Components:* {escape(', '.join(incident.components)) if incident.components else '_none named_'}",
+    ]
+    if other_roles:
+        facts.append("*Roles:* " + ", ".join(other_roles))
+    if incident.cause:
+        facts.append(f"*Cause:* {escape(incident.cause)}")
+    blocks.append(section("\n".join(facts)))
+    if incident.last_update_at:
+        blocks.append(context(f"Last formal update {when(incident.last_update_at, zone)}"))
+    if incident.is_open:
+        number = str(incident.number)
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    button("Post update", Action.OPEN_UPDATE, number, style="primary"),
+                    button("Change status", Action.OPEN_STATUS, number),
+                    button("Change severity", Action.OPEN_SEVERITY, number),
+                    button("Assign commander", Action.OPEN_COMMANDER, number),
+                ],
+            }
+        )
+    fallback = f"{incident.reference}: {escape(incident.title)} ({incident.severity}, {incident.status.label})"
+    return fallback, blocks
+
+
+def topic(incident: Incident) -> str:
+    """The channel topic: the state at a glance (Slack caps topics at 250 characters)."""
+    commander = mention(incident.commander) if incident.commander else "no commander"
+    head = f"{incident.reference} | {incident.severity} | {incident.status.label} | {commander} | "
+    return head + clip(escape(incident.title), 250 - len(head))
+
+
+def entry_message(
+    incident_ref: str, payload: dict[str, Any], zone: ZoneInfo, *, channel_id: str | None = None
+) -> str:
+    """One timeline entry told in mrkdwn; user text always escaped."""
+    kind = EntryKind(payload["kind"])
+    by = mention(payload["author"])
+    text = escape(payload["text"])
+    detail: dict[str, str] = payload["detail"]
+    status = Status(payload["status"])
+    quoted = "\n>" + text.replace("\n", "\n>") if text else ""
+    where = f" in <#{channel_id}>" if channel_id else ""
+    match kind:
+        case EntryKind.DECLARED:
+            return (
+                f":rotating_light: *{incident_ref} declared* ({escape(detail.get('severity', ''))})"
+                f" by {by}{where}: {text}"
+            )
+        case EntryKind.STATUS_CHANGED:
+            return (
+                f"{STATUS_EMOJI[status]} *{incident_ref} is now {status.label}* "
+                f"(was {Status(detail['from']).label}), by {by}{quoted}"
+            )
+        case EntryKind.UPDATE:
+            return f":mega: *{incident_ref} update* ({status.label}) from {by}{quoted}"
+        case EntryKind.RESOLVED:
+            return f":white_check_mark: *{incident_ref} is resolved*, by {by}{quoted}"
+        case EntryKind.REOPENED:
+            return (
+                f":repeat: *{incident_ref} is reopened* and back to Investigating, by {by}{quoted}"
+            )
+        case EntryKind.SEVERITY_CHANGED:
+            return (
+                f":warning: {incident_ref} severity changed from {escape(detail['from'])} "
+                f"to *{escape(detail['to'])}* by {by}"
+            )
+        case EntryKind.ROLE_ASSIGNED:
+            return f":bust_in_silhouette: {mention(detail['user'])} is now *{escape(detail['role'])}*, assigned by {by}"
+        case EntryKind.IMPACT:
+            return f":busts_in_silhouette: Impact set by {by}{quoted}"
+        case EntryKind.COMPONENTS:
+            return f":jigsaw: Affected components set by {by}: {text}"
+        case EntryKind.CAUSE:
+            return f":mag_right: Root cause recorded by {by}{quoted}"
+        case EntryKind.NOTE:
+            return f":memo: Note from {by}{quoted}"
+        case EntryKind.ACTION:
+            owner = detail.get("owner")
+            owned = f" (owner {mention(owner)})" if owner else ""
+            return f":hammer_and_wrench: Action {detail.get('action', '')} added by {by}{owned}{quoted}"
+        case EntryKind.MILESTONE:
+            moment = datetime.fromisoformat(detail["at"])
+            return f":round_pushpin: {by} set *{detail['milestone']}* to {when(moment, zone)}"
+        case EntryKind.PINNED:
+            return f":pushpin: Pinned message from {by} added to the timeline{quoted}"
+
+
+def incident_line(incident: Incident, now: datetime) -> str:
+    """One line of `/incident list`: reference, title, status, severity, commander, age, channel."""
+    age = format_duration(now - incident.declared_at)
+    commander = mention(incident.commander) if incident.commander else "no commander"
+    channel = f"<#{incident.channel_id}>" if incident.channel_id else "_channel opening…_"
+    return (
+        f"*{incident.reference}* {escape(label(incident.title))} · {incident.status.label} · "
+        f"{escape(incident.severity)} · {commander} · {age} · {channel}"
+    )
+
+
+def incident_list(incidents: Sequence[Incident], now: datetime) -> str:
+    """The ephemeral `/incident list` reply."""
+    if not incidents:
+        return "No open incidents. `/incident declare <title>` opens one."
+    lines = [incident_line(incident, now) for incident in incidents[:50]]
+    more = len(incidents) - len(lines)
+    if more > 0:
+        lines.append(f"…and {more} more: `watchkeeper list` shows all of them.")
+    return f"*Open incidents ({len(incidents)})*\n" + "\n".join(lines)

@@ -1,0 +1,43 @@
+"""Every block, action, callback and view ID the bot uses, in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Callback(StrEnum):
+    """Modal callback IDs."""
+
+    DECLARE = "declare_incident"
+    UPDATE = "post_update"
+    STATUS = "change_status"
+    SEVERITY = "change_severity"
+    COMMANDER = "assign_commander"
+
+
+class Action(StrEnum):
+    """Button and select action IDs."""
+
+    OPEN_UPDATE = "open_update_modal"
+    OPEN_STATUS = "open_status_modal"
+    OPEN_SEVERITY = "open_severity_modal"
+    OPEN_COMMANDER = "open_commander_modal"
+    SNOOZE = "snooze_reminders"
+    DECLARE = "open_declare_modal"
+
+
+class Block(StrEnum):
+    """Input block IDs in modals; each input's action ID is the same string."""
+
+    TITLE = "title"
+    SEVERITY = "severity"
+    DESCRIPTION = "description"
+    MESSAGE = "message"
+    STATUS = "status"
+    USER = "user"
+
+
+class Shortcut(StrEnum):
+    """Shortcut callback IDs (see manifest.yml)."""
+
+    ADD_TO_TIMELINE = "add_to_timeline"

@@ -128,7 +128,7 @@ class Incident:
         if milestone in self.milestones:
             return self.milestones[milestone]
         if milestone is Milestone.STARTED:
-            return min(self.declared_at, *self.milestones.values())
+            return min([self.declared_at, *self.milestones.values()])
         if milestone is Milestone.DETECTED:
             return max(self.declared_at, self.milestones.get(Milestone.STARTED, self.declared_at))
         return None

@@ -36,9 +36,10 @@ def test_clock_time_takes_seconds() -> None:
     assert read("08:08:30") == utc(7, 8, 30)
 
 
-def test_clock_time_today_in_the_zone_even_when_utc_is_still_yesterday() -> None:
-    # 00:30 Berlin on the 24th is 23:30 UTC on the 23rd.
-    assert read("00:30") == utc(23, 30, day=23)
+def test_clock_time_means_today_in_the_zone_when_utc_is_still_yesterday() -> None:
+    # At 23:30 UTC on the 24th it is already 00:30 on the 25th in Berlin.
+    late = utc(23, 30)
+    assert read("00:10", now=late) == utc(23, 10)
 
 
 def test_clock_time_later_today_is_in_the_future() -> None:
@@ -148,8 +149,9 @@ def test_ago_with_more_digits_than_int_reads_is_refused() -> None:
         read("9" * 5000 + "m ago")
 
 
-def test_now_is_now() -> None:
-    assert read("now") == NOW
+@pytest.mark.parametrize("text", ["now", "Now", "NOW"])
+def test_now_is_now(text: str) -> None:
+    assert read(text) == NOW
 
 
 def test_timestamp_out_of_datetime_range_is_refused() -> None:
@@ -171,7 +173,14 @@ def test_unknown_form_names_the_accepted_forms() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["now", "08:08", "2025-11-24 08:08", "2025-11-24T08:08:00+01:00", "2025-11-24T06:00Z", "5m ago"],
+    [
+        "now",
+        "08:08",
+        "2025-11-24 08:08",
+        "2025-11-24T08:08:00+01:00",
+        "2025-11-24T06:00Z",
+        "5m ago",
+    ],
 )
 def test_every_form_comes_back_in_utc(text: str) -> None:
     assert read(text).tzinfo is UTC

@@ -45,7 +45,7 @@ from watchkeeper.slack.commands import (
     ShowTimeline,
     Snooze,
 )
-from watchkeeper.slack.times import InvalidTime, parse_time
+from watchkeeper.slack.times import InvalidTime, accepted_forms, parse_time
 
 __all__ = ["TITLE_MAX", "USAGE", "CommandError", "help_text", "parse_command"]
 
@@ -99,9 +99,8 @@ _ENTRIES: Mapping[str, _Entry] = {
     "cause": _Entry("/incident cause <text>", "Record the root cause."),
     "action": _Entry("/incident action <text> [@owner]", "Add a corrective or preventive action."),
     "set": _Entry(
-        "/incident set <started|detected|identified|mitigated|resolved> "
-        "<08:38 | 2025-11-24 08:08 | 2025-11-24T08:08:00+01:00 | 15m ago>",
-        "Correct when a milestone happened.",
+        "/incident set <started|detected|identified|mitigated|resolved> <time>",
+        "Correct when a milestone happened (08:38, 2025-11-24 08:08, ISO 8601, 15m ago).",
     ),
     "resolve": _Entry(
         "/incident resolve [message]", "Resolve; publishes the timeline and postmortem draft."
@@ -277,7 +276,8 @@ def _set(rest: str, ctx: _Context) -> Command:
         raise CommandError(f"Say which milestone: {_listed(milestones)}.", USAGE["set"])
     milestone = Milestone(_choose(word, milestones, "a milestone", "set"))
     if not when:
-        raise CommandError(f"Say when {milestone.value} happened.", USAGE["set"])
+        problem = f"Say when {milestone.value} happened. {accepted_forms(ctx.zone)}"
+        raise CommandError(problem, USAGE["set"])
     try:
         return SetMilestone(milestone, parse_time(when, now=ctx.now, zone=ctx.zone))
     except InvalidTime as error:
@@ -366,8 +366,8 @@ def _plain_mention_problem(word: str) -> str:
 def _duration(text: str, name: str) -> timedelta:
     try:
         return parse_duration(text)
-    except (ValueError, OverflowError):
-        # int()'s digit limit and timedelta's range fail differently but mean the same here.
+    except ValueError:
+        # InvalidDuration, or int()'s digit limit on a very long number: same mistake.
         raise CommandError(
             f"`{_shown(text)}` is not a duration; use a form such as 45s, 30m, 1h or 1h30m.",
             USAGE[name],

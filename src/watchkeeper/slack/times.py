@@ -71,9 +71,9 @@ def accepted_forms(zone: ZoneInfo) -> str:
 def _ago(span_text: str, *, now: datetime) -> datetime:
     try:
         span = parse_duration(span_text)
-    except (ValueError, OverflowError):
-        # parse_duration's own ValueError, int()'s digit limit and timedelta's range all
-        # mean the same thing to a responder: not a duration we can use.
+    except ValueError:
+        # InvalidDuration, and int()'s digit limit on a very long number, mean the same
+        # thing to a responder: not a duration we can use.
         raise InvalidTime(
             f"`{_shown(span_text)} ago` is not a time; write the duration as 45s, 15m, 1h or 1h30m."
         ) from None

@@ -148,7 +148,7 @@ def test_assigning_a_role_to_its_holder_is_refused() -> None:
     incident = declare()
     incident.assign_role("commander", "U_BOB", by="U_ALICE", at=minutes(2))
 
-    with pytest.raises(IncidentError, match="<@U_BOB> is already commander of INC-7"):
+    with pytest.raises(IncidentError, match="That responder is already commander of INC-7"):
         incident.assign_role("commander", "U_BOB", by="U_ALICE", at=minutes(3))
 
     assert len(incident.timeline) == 2

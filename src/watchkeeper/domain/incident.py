@@ -232,7 +232,7 @@ class Incident:
         """Give a role to a responder; the commander is the incident lead."""
         role = role.strip().lower()
         if self.roles.get(role) == user_id:
-            raise IncidentError(f"<@{user_id}> is already {role} of {self.reference}.")
+            raise IncidentError(f"That responder is already {role} of {self.reference}.")
         previous = self.roles.get(role, "")
         self.roles[role] = user_id
         self._record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from watchkeeper.clock import Clock
@@ -53,6 +54,7 @@ class Context:
     zone: ZoneInfo
     roles: Sequence[str]
     broadcast: bool = False
+    postmortem_template: Path | None = None
     #: Called after a commit that queued side effects, to wake whoever delivers them.
     on_effects: Callable[[], None] = field(default=lambda: None)
 

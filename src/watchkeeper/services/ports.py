@@ -49,7 +49,7 @@ class ClaimedEffect(Protocol):
 class Outbox(Protocol):
     """Side effects committed with the change that caused them, until delivered."""
 
-    def add(self, effect: Effect, now: datetime) -> None: ...
+    def add(self, effect: Effect, now: datetime) -> bool: ...
     def claim(
         self, worker_id: str, now: datetime, lease: timedelta, limit: int
     ) -> Sequence[ClaimedEffect]: ...
@@ -63,8 +63,10 @@ class Outbox(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: commit makes the change and its effects durable together."""
 
-    incidents: IncidentRepository
-    outbox: Outbox
+    @property
+    def incidents(self) -> IncidentRepository: ...
+    @property
+    def outbox(self) -> Outbox: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -1,0 +1,132 @@
+"""The composition root: the one place that knows every part and wires them together."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from watchkeeper.clock import Clock, SystemClock
+from watchkeeper.config import Settings
+from watchkeeper.domain.reminders import ReminderPolicy
+from watchkeeper.metrics import Metrics
+from watchkeeper.services.context import Context
+from watchkeeper.services.delivery import queue_state
+from watchkeeper.services.queries import open_incidents
+from watchkeeper.slack.app import build_app
+from watchkeeper.slack.courier import Courier
+from watchkeeper.slack.delivery import SlackDelivery
+from watchkeeper.slack.identity import BotIdentity
+from watchkeeper.store.database import check_database, make_engine, make_session_factory
+from watchkeeper.store.migrate import upgrade
+from watchkeeper.store.unit_of_work import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+#: Seconds a Web API call may take before it counts as failed (and is retried later).
+SLACK_TIMEOUT = 10
+
+
+@dataclass
+class Watchkeeper:
+    """A running bot's parts: start them, stop them, ask them how they are."""
+
+    settings: Settings
+    engine: Engine
+    ctx: Context
+    client: WebClient
+    bolt: App
+    courier: Courier
+    metrics: Metrics
+    identity: BotIdentity
+    _stopping: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> None:
+        """Start the background work: learn who the bot is, deliver side effects."""
+        self.identity.learn_in_background(self.client, self._stopping)
+        self.courier.start()
+
+    def stop(self) -> None:
+        """Finish deliveries under way and release the database."""
+        self._stopping.set()
+        self.courier.stop()
+        self.engine.dispose()
+
+    def health(self) -> dict[str, str]:
+        """What `/healthz` reports: each part `ok` or what is wrong with it."""
+        checks = {"database": "ok", "courier": "ok" if self.courier.running else "stopped"}
+        try:
+            check_database(self.engine)
+        except Exception as error:  # any failure to answer is the finding, not a crash
+            checks["database"] = f"unreachable: {type(error).__name__}"
+        return checks
+
+    def refresh_gauges(self) -> None:
+        """Bring the gauges up to date before `/metrics` is read."""
+        pending, _ = queue_state(self.ctx)
+        self.metrics.pending_effects.set(pending)
+        self.metrics.open_incidents.set(len(open_incidents(self.ctx)))
+
+
+def offline_context(settings: Settings, *, clock: Clock | None = None) -> Context:
+    """The use cases' context over the configured database, without Slack (CLI reads)."""
+    return _context(settings, make_engine(settings.database_url), clock or SystemClock())
+
+
+def _context(settings: Settings, engine: Engine, clock: Clock) -> Context:
+    sessions = make_session_factory(engine)
+    scale = settings.severity_scale()
+    return Context(
+        uow=lambda: SqlUnitOfWork(sessions),
+        clock=clock,
+        scale=scale,
+        reminders=ReminderPolicy(settings.reminder_interval, scale),
+        zone=settings.zone,
+        roles=tuple(settings.roles),
+        broadcast=settings.broadcast_channel is not None,
+        postmortem_template=settings.postmortem_template,
+    )
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    courier_workers: int = 4,
+) -> Watchkeeper:
+    """Wire a bot from its settings; `migrate` applies the database migrations first."""
+    if migrate:
+        upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    ctx = _context(settings, engine, clock or SystemClock())
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT)
+    identity = BotIdentity()
+    metrics = Metrics()
+    deliver = SlackDelivery(
+        ctx,
+        client,
+        channel_prefix=settings.channel_prefix,
+        broadcast_channel=settings.broadcast_channel,
+        bot_user_id=lambda: identity.user_id,
+    )
+    courier = Courier(
+        ctx,
+        deliver,
+        workers=courier_workers,
+        on_settled=lambda kind, outcome: metrics.effects.labels(kind, outcome).inc(),
+    )
+    ctx.on_effects = courier.wake
+    secret = settings.slack_signing_secret
+    bolt = build_app(
+        ctx,
+        client=client,
+        identity=identity,
+        signing_secret=secret.get_secret_value() if secret else None,
+    )
+    return Watchkeeper(settings, engine, ctx, client, bolt, courier, metrics, identity)

@@ -1,0 +1,229 @@
+"""The `watchkeeper` command: serve the bot, manage the database, list and export incidents."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from watchkeeper import __version__
+from watchkeeper.config import Settings, SettingsError, load_settings
+from watchkeeper.domain.durations import format_duration
+from watchkeeper.domain.errors import IncidentNotFound
+from watchkeeper.services.context import Context
+
+log = logging.getLogger("watchkeeper")
+
+
+class UsageError(Exception):
+    """A command that cannot run as given; the message says what to change."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one `watchkeeper` command; the exit code is 0 on success, 2 on a usage problem."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.log_level)
+    try:
+        code: int = args.run(args)
+    except (SettingsError, UsageError, IncidentNotFound) as error:
+        print(f"watchkeeper: {error}", file=sys.stderr)
+        return 2
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="watchkeeper", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"watchkeeper {__version__}")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the bot (Socket Mode or HTTP)")
+    serve.add_argument(
+        "--mode",
+        choices=["socket", "http"],
+        help="default: socket when SLACK_APP_TOKEN is set, else http",
+    )
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP address (default 0.0.0.0)")  # noqa: S104 - a server in a container listens on every interface
+    serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    serve.set_defaults(run=_serve)
+
+    database = commands.add_parser("db", help="database migrations")
+    steps = database.add_subparsers(required=True, metavar="STEP")
+    steps.add_parser("upgrade", help="apply every migration").set_defaults(run=_db_upgrade)
+    down = steps.add_parser("downgrade", help="go back to a revision")
+    down.add_argument("revision", help="a revision ID, or 'base' for an empty database")
+    down.set_defaults(run=_db_downgrade)
+    steps.add_parser("current", help="show the applied revision").set_defaults(run=_db_current)
+
+    listing = commands.add_parser("list", help="open incidents as a table")
+    listing.add_argument("--all", action="store_true", help="resolved incidents too")
+    listing.set_defaults(run=_list)
+
+    export = commands.add_parser("export", help="write an incident's documents")
+    export.add_argument("incident", help="INC-7 or 7")
+    export.add_argument(
+        "--format", default="json", choices=["postmortem", "statuspage", "timeline", "json"]
+    )
+    export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    export.set_defaults(run=_export)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from watchkeeper.bootstrap import build
+    from watchkeeper.web import http_server, listening_socket, web_app
+
+    settings = load_settings()
+    mode = args.mode or ("socket" if settings.slack_app_token else "http")
+    _require_for_serve(settings, mode)
+    bot = build(settings, migrate=not args.no_migrate)
+    bot.start()
+    socket_handler = None
+    if mode == "socket":
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert settings.slack_app_token is not None
+        socket_handler = SocketModeHandler(bot.bolt, settings.slack_app_token.get_secret_value())
+        socket_handler.connect()
+        log.info("connected to Slack in Socket Mode")
+    app = web_app(bot.bolt if mode == "http" else None, bot.metrics, bot.health, bot.refresh_gauges)
+    server = http_server(app)
+    sock = listening_socket(args.host, args.port)
+    log.info(
+        "serving %s on %s:%s",
+        "Slack events, /healthz and /metrics" if mode == "http" else "/healthz and /metrics",
+        args.host,
+        sock.getsockname()[1],
+    )
+    try:
+        server.run(sockets=[sock])  # returns after SIGTERM/SIGINT once in-flight requests finish
+    finally:
+        if socket_handler is not None:
+            socket_handler.close()
+        bot.stop()
+        log.info("stopped")
+    return 0
+
+
+def _require_for_serve(settings: Settings, mode: str) -> None:
+    missing = []
+    if settings.slack_bot_token is None:
+        missing.append("SLACK_BOT_TOKEN (the xoxb- bot token from the app's OAuth page)")
+    if mode == "http" and settings.slack_signing_secret is None:
+        missing.append("SLACK_SIGNING_SECRET (from the app's Basic Information page)")
+    if mode == "socket" and settings.slack_app_token is None:
+        missing.append("SLACK_APP_TOKEN (an xapp- token with connections:write)")
+    if missing:
+        raise SettingsError(f"`serve --mode {mode}` needs: " + "; ".join(missing))
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from watchkeeper.store.migrate import current, upgrade
+
+    url = load_settings().database_url
+    upgrade(url)
+    print(f"database at revision {current(url)}")
+    return 0
+
+
+def _db_downgrade(args: argparse.Namespace) -> int:
+    from watchkeeper.store.migrate import current, downgrade
+
+    url = load_settings().database_url
+    downgrade(url, args.revision)
+    print(f"database at revision {current(url) or 'base (empty)'}")
+    return 0
+
+
+def _db_current(args: argparse.Namespace) -> int:
+    from watchkeeper.store.migrate import current, head
+
+    revision = current(load_settings().database_url)
+    note = "" if revision == head() else f" (latest is {head()}: run `watchkeeper db upgrade`)"
+    print(f"{revision or 'none'}{note}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from watchkeeper.services.queries import all_incidents, open_incidents
+
+    ctx = _offline_context(load_settings())
+    incidents = all_incidents(ctx) if args.all else open_incidents(ctx)
+    if not incidents:
+        print("No incidents." if args.all else "No open incidents.")
+        return 0
+    now = ctx.now()
+    rows = [("REF", "STATUS", "SEVERITY", "COMMANDER", "AGE", "CHANNEL", "TITLE")]
+    for incident in incidents:
+        rows.append(
+            (
+                incident.reference,
+                incident.status.value,
+                incident.severity,
+                incident.commander or "-",
+                format_duration(now - incident.declared_at),
+                f"#{incident.channel_name}" if incident.channel_name else "-",
+                " ".join(incident.title.split())[:60],
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            + "  "
+            + row[-1]
+        )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from watchkeeper.services.reports import draft_documents
+
+    match = re.fullmatch(r"(?:INC-)?(\d+)", args.incident.strip(), re.IGNORECASE)
+    if not match:
+        raise UsageError(f"{args.incident!r} is not an incident reference such as INC-7")
+    ctx = _offline_context(load_settings())
+    text = draft_documents(ctx, int(match.group(1))).in_format(args.format)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _offline_context(settings: Settings) -> Context:
+    """A context for commands that only read the database, which must be migrated."""
+    from watchkeeper.bootstrap import offline_context
+    from watchkeeper.store.migrate import current, head
+
+    if current(settings.database_url) != head():
+        raise UsageError(
+            f"the database at {_shown_url(settings.database_url)} is not migrated; "
+            "run `watchkeeper db upgrade` (or `watchkeeper serve`) first"
+        )
+    return offline_context(settings)
+
+
+def _shown_url(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

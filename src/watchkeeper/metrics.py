@@ -1,0 +1,46 @@
+"""Prometheus metrics: what an operator graphs and alerts on."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    """One registry per running bot, so tests and replicas in one process never mix counts."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.commands = Counter(
+            "watchkeeper_commands",
+            "Slash commands by subcommand and outcome",
+            ["subcommand", "outcome"],
+            registry=self.registry,
+        )
+        self.ack_seconds = Histogram(
+            "watchkeeper_ack_seconds",
+            "Time from a request's arrival to its ack",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=self.registry,
+        )
+        self.effects = Counter(
+            "watchkeeper_side_effects",
+            "Side effects settled, by kind and outcome",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
+        self.pending_effects = Gauge(
+            "watchkeeper_pending_side_effects",
+            "Side effects waiting for delivery",
+            registry=self.registry,
+        )
+        self.open_incidents = Gauge(
+            "watchkeeper_open_incidents",
+            "Incidents not yet resolved",
+            registry=self.registry,
+        )
+        self.reminders = Counter(
+            "watchkeeper_reminders_sent",
+            "Update reminders sent, by escalation level",
+            ["level"],
+            registry=self.registry,
+        )

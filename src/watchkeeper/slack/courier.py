@@ -1,0 +1,138 @@
+"""The courier: delivers committed side effects to Slack in the background, retrying until done.
+
+A use case commits its state change and the effects it implies in one transaction, then
+wakes the courier. Worker threads claim ready effects (one per incident at a time, so an
+incident's channel exists before anything is posted in it), carry them out, and settle them:
+done, retried after `Retry-After` or a backoff, or abandoned with a reason when no retry can
+help. Claims are leases in the database, so a crash or a second replica never loses or doubles
+an effect: an expired lease makes it claimable again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
+
+from watchkeeper.services import delivery
+from watchkeeper.services.context import Context
+from watchkeeper.services.ports import ClaimedEffect
+from watchkeeper.slack.failures import judge
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[ClaimedEffect], None]
+
+#: Longest sleep between looks at the outbox when nobody wakes the courier.
+IDLE_POLL = 1.0
+
+
+class Courier:
+    """Background delivery of the outbox with a few worker threads."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        deliver: Deliver,
+        *,
+        workers: int = 4,
+        lease: timedelta = timedelta(minutes=2),
+        poll: float = IDLE_POLL,
+        on_settled: Callable[[str, str], None] = lambda kind, outcome: None,
+    ) -> None:
+        self._ctx = ctx
+        self._deliver = deliver
+        self._workers = workers
+        self._lease = lease
+        self._poll = poll
+        self._on_settled = on_settled
+        self._id = f"courier-{uuid.uuid4().hex[:8]}"
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._in_flight: set[Future[None]] = set()
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="courier")
+        self._thread = threading.Thread(target=self._run, name="courier", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Look at the outbox now: a use case just committed effects."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the deliveries under way, then stop; unclaimed effects wait for the next start."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                claimed = self._claim()
+            except Exception:  # a database hiccup must not end delivery for good
+                log.exception("could not claim side effects; trying again shortly")
+                claimed = []
+            if not claimed:
+                self._wake.wait(self._poll)
+
+    def _claim(self) -> list[ClaimedEffect]:
+        with self._lock:
+            free = self._workers - len(self._in_flight)
+        if free <= 0:
+            return []
+        claimed = list(delivery.claim_effects(self._ctx, self._id, self._lease, free))
+        assert self._pool is not None
+        for effect in claimed:
+            future = self._pool.submit(self._settle, effect)
+            with self._lock:
+                self._in_flight.add(future)
+            future.add_done_callback(self._done)
+        return claimed
+
+    def _done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._in_flight.discard(future)
+        self._wake.set()
+
+    def _settle(self, effect: ClaimedEffect) -> None:
+        try:
+            self._deliver(effect)
+        except Exception as error:
+            verdict = judge(error, effect.attempts)
+            if verdict.delay is None:
+                log.error(
+                    "gave up on %s for INC-%s: %s",
+                    effect.kind,
+                    effect.incident_number,
+                    verdict.reason,
+                )
+                delivery.effect_abandoned(self._ctx, effect.id, verdict.reason)
+                self._on_settled(effect.kind, "abandoned")
+            else:
+                log.warning(
+                    "%s for INC-%s failed (%s); retrying in %ss",
+                    effect.kind,
+                    effect.incident_number,
+                    verdict.reason,
+                    int(verdict.delay.total_seconds()),
+                )
+                delivery.effect_delayed(self._ctx, effect.id, verdict.reason, verdict.delay)
+                self._on_settled(effect.kind, "retried")
+            return
+        delivery.effect_delivered(self._ctx, effect.id)
+        self._on_settled(effect.kind, "delivered")

@@ -1,0 +1,109 @@
+"""How a failed Web API call is treated: wait and retry, or stop and say what to fix."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import urllib.error
+from dataclasses import dataclass
+from datetime import timedelta
+
+from slack_sdk.errors import SlackApiError
+
+#: Slack errors that a later try may not get.
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+#: What an operator should do about errors no retry can fix.
+ADVICE = {
+    "not_in_channel": "Invite the bot to that channel (/invite @Watchkeeper).",
+    "is_archived": "The channel is archived; unarchive it or point the setting at another one.",
+    "channel_not_found": "Check the channel ID or name; the bot cannot see that channel.",
+    "missing_scope": "Add the missing scope in the app settings (manifest.yml lists them) "
+    "and reinstall the app.",
+    "invalid_auth": "SLACK_BOT_TOKEN is not valid; copy the bot token from the app settings.",
+    "not_authed": "SLACK_BOT_TOKEN is not set.",
+    "token_revoked": "The bot token was revoked; reinstall the app and update SLACK_BOT_TOKEN.",
+    "account_inactive": "The bot token's app was uninstalled; reinstall it.",
+}
+
+#: Slack errors that mean the thing asked for is already so.
+ALREADY_DONE = frozenset(
+    {"already_in_channel", "already_pinned", "cant_invite_self", "already_reacted"}
+)
+
+
+#: Tries of an effect that fails in a way nobody foresaw, before it is set aside.
+UNFORESEEN_ATTEMPTS = 20
+
+
+class PermanentFailure(Exception):
+    """A delivery that no retry can make succeed; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Retry after `delay`, or (delay None) give up; `reason` goes to the log and the outbox."""
+
+    reason: str
+    delay: timedelta | None
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s … capped at 5 minutes: Slack outages end, and retries must not pile up."""
+    return timedelta(seconds=min(300, 2 ** min(attempts, 9)))
+
+
+def judge(error: Exception, attempts: int) -> Verdict:
+    """Decide what to do about one failed delivery."""
+    if isinstance(error, PermanentFailure):
+        return Verdict(str(error), None)
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        code = str(error.response.get("error", "")) if error.response.data else ""
+        if status == 429 or code == "ratelimited":
+            wait = _retry_after(error)
+            return Verdict(f"rate limited by Slack; retrying in {wait.total_seconds():.0f}s", wait)
+        if status >= 500 or code in TRANSIENT_ERRORS:
+            return Verdict(f"Slack answered {status} {code}".strip(), backoff(attempts))
+        advice = ADVICE.get(code, "See Slack's documentation for this error.")
+        return Verdict(f"Slack refused the call: {code or status}. {advice}", None)
+    if isinstance(error, urllib.error.HTTPError):
+        if error.code == 429:
+            return Verdict("rate limited by Slack", _seconds(error.headers.get("Retry-After")))
+        return Verdict(f"Slack answered {error.code}", backoff(attempts))
+    if isinstance(
+        error,
+        (
+            urllib.error.URLError,
+            TimeoutError,
+            socket.timeout,
+            ConnectionError,
+            http.client.HTTPException,
+            OSError,
+        ),
+    ):
+        return Verdict(f"could not reach Slack: {error}", backoff(attempts))
+    reason = f"unexpected {type(error).__name__}: {error}"
+    return Verdict(reason, backoff(attempts) if attempts < UNFORESEEN_ATTEMPTS else None)
+
+
+def already_done(error: SlackApiError) -> bool:
+    """True when Slack refused because the thing asked for is already so."""
+    return str(error.response.get("error", "")) in ALREADY_DONE
+
+
+def _retry_after(error: SlackApiError) -> timedelta:
+    headers = error.response.headers or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return _seconds(value)
+
+
+def _seconds(value: object) -> timedelta:
+    try:
+        return timedelta(seconds=max(1, int(str(value))))
+    except ValueError:
+        return timedelta(seconds=30)

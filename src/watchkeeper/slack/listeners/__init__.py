@@ -1,0 +1,14 @@
+"""Bolt listeners by Slack surface; `register_listeners` is the one routing table."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from watchkeeper.services.context import Context
+from watchkeeper.slack.listeners import commands, views
+
+
+def register_listeners(app: App, ctx: Context) -> None:
+    """Attach every listener to the app."""
+    commands.register(app, ctx)
+    views.register(app, ctx)

@@ -1,0 +1,91 @@
+"""The `/incident` slash command: parse, run one use case, answer in the ack."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from watchkeeper.domain.errors import IncidentError
+from watchkeeper.services.context import Actor, Context, DuplicateRequest, Request
+from watchkeeper.slack import commands as cmd
+from watchkeeper.slack.answers import Reply, answer, ephemeral
+from watchkeeper.slack.markup import escape, to_plain
+from watchkeeper.slack.modals import declare_modal
+from watchkeeper.slack.parser import CommandError, parse_command
+
+log = logging.getLogger(__name__)
+
+_NAMED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|([^<>|]+)>")
+#: Free-text fields, kept as the plain words the responder saw.
+_TEXT_FIELDS = ("title", "message", "text")
+
+
+def register(app: App, ctx: Context) -> None:
+    """Serve `/incident`: the answer goes in the ack; a modal opens after it."""
+
+    def incident_command(ack: Ack, body: dict[str, Any]) -> None:
+        ack(**respond(ctx, body))
+
+    def open_modal_after_ack(body: dict[str, Any], client: WebClient) -> None:
+        if _wants_modal(ctx, body):
+            client.views_open(trigger_id=body["trigger_id"], view=declare_modal(ctx.scale))
+
+    app.command("/incident")(ack=incident_command, lazy=[open_modal_after_ack])
+
+
+def respond(ctx: Context, body: dict[str, Any]) -> Reply:
+    """The reply to one `/incident` request; every refusal says what was wrong and the form."""
+    raw = body.get("text") or ""
+    request = Request(
+        actor=Actor(body.get("user_id", ""), body.get("user_name", "")),
+        channel_id=body.get("channel_id", ""),
+        key=f"command:{body['trigger_id']}" if body.get("trigger_id") else None,
+        mentions=tuple(Actor(uid, name) for uid, name in _NAMED_MENTION.findall(raw)),
+    )
+    try:
+        command = _plain(
+            parse_command(
+                raw, severities=ctx.scale.names, roles=ctx.roles, now=ctx.now(), zone=ctx.zone
+            )
+        )
+        if isinstance(command, cmd.Declare) and not command.title:
+            return ephemeral("Opening the form to declare an incident…")
+        return answer(ctx, command, request)
+    except CommandError as error:
+        return ephemeral(f":warning: {escape(error.problem)}\nUse: `{escape(error.usage)}`")
+    except IncidentError as error:
+        return ephemeral(f":warning: {escape(str(error))}")
+    except DuplicateRequest:
+        log.info("request %s was already handled; answering it again without acting", request.key)
+        return ephemeral("Already done: Slack sent this command twice.")
+
+
+def _wants_modal(ctx: Context, body: dict[str, Any]) -> bool:
+    try:
+        command = parse_command(
+            body.get("text") or "",
+            severities=ctx.scale.names,
+            roles=ctx.roles,
+            now=ctx.now(),
+            zone=ctx.zone,
+        )
+    except CommandError:
+        return False
+    return isinstance(command, cmd.Declare) and not command.title
+
+
+def _plain(command: cmd.Command) -> cmd.Command:
+    """Free text as the words the responder saw; mentions in it become `@name`."""
+    changes: dict[str, Any] = {
+        name: to_plain(getattr(command, name))
+        for name in _TEXT_FIELDS
+        if isinstance(getattr(command, name, None), str)
+    }
+    if isinstance(command, cmd.SetComponents):
+        changes["components"] = tuple(to_plain(c) for c in command.components)
+    return dataclasses.replace(command, **changes) if changes else command

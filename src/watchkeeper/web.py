@@ -1,0 +1,91 @@
+"""HTTP mode: Slack's requests on `POST /slack/events`, plus `/healthz` and `/metrics`."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+
+import uvicorn
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from watchkeeper.metrics import Metrics
+
+#: Connections the kernel queues while every worker is busy: bursts must not be dropped.
+LISTEN_BACKLOG = 4096
+
+HealthCheck = Callable[[], dict[str, str]]
+
+
+def web_app(
+    bolt: App | None,
+    metrics: Metrics,
+    health: HealthCheck,
+    refresh_gauges: Callable[[], None] = lambda: None,
+) -> Starlette:
+    """The ASGI app; Bolt's synchronous dispatch runs in a worker thread, off the event loop.
+
+    Without a Bolt app (Socket Mode) only `/healthz` and `/metrics` are served: nothing
+    unsigned may reach the listeners over HTTP.
+    """
+
+    async def slack_events(request: Request) -> Response:
+        assert bolt is not None
+        started = time.perf_counter()
+        body = await request.body()
+        bolt_response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        metrics.ack_seconds.observe(time.perf_counter() - started)
+        return to_starlette_response(bolt_response)
+
+    async def healthz(request: Request) -> Response:
+        checks = await run_in_threadpool(health)
+        healthy = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"status": "ok" if healthy else "unhealthy", **checks},
+            status_code=200 if healthy else 503,
+        )
+
+    async def metrics_text(request: Request) -> Response:
+        await run_in_threadpool(refresh_gauges)
+        return PlainTextResponse(
+            generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_text, methods=["GET"]),
+    ]
+    if bolt is not None:
+        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
+    return Starlette(routes=routes)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound socket (port 0 picks a free one) with a backlog that absorbs bursts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(LISTEN_BACKLOG)
+    sock.set_inheritable(True)
+    return sock
+
+
+def http_server(app: Starlette, *, log_level: str = "warning") -> uvicorn.Server:
+    """A uvicorn server for the app; SIGTERM lets in-flight requests finish before it stops."""
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        backlog=LISTEN_BACKLOG,
+        access_log=False,
+        timeout_graceful_shutdown=20,
+        lifespan="off",
+    )
+    return uvicorn.Server(config)

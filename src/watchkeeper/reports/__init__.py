@@ -1,0 +1,26 @@
+"""Reports drafted from an incident: timeline, status-page report, postmortem and JSON export.
+
+Every renderer is a pure function of an `Incident` (plus display names and a time zone):
+no Slack, no SQL, no clock reads. `reports.markdown` holds the Markdown-safety helpers.
+"""
+
+from watchkeeper.reports.export import SCHEMA_VERSION, incident_document
+from watchkeeper.reports.postmortem import (
+    DEFAULT_TEMPLATE,
+    PostmortemTemplateError,
+    render_postmortem,
+)
+from watchkeeper.reports.statuspage import STANDARD_MESSAGES, render_status_page
+from watchkeeper.reports.timeline import describe, render_timeline
+
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "SCHEMA_VERSION",
+    "STANDARD_MESSAGES",
+    "PostmortemTemplateError",
+    "describe",
+    "incident_document",
+    "render_postmortem",
+    "render_status_page",
+    "render_timeline",
+]

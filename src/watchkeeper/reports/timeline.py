@@ -1,0 +1,84 @@
+"""The timeline as people read it: one plain sentence per entry, and the entries in time order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.timeline import EntryKind, TimelineEntry
+from watchkeeper.reports.markdown import inline
+from watchkeeper.reports.times import as_utc, format_clock, format_date, format_moment
+
+# Sentences for these kinds already say who did it, so the timeline line does not repeat it.
+_AUTHOR_IN_SENTENCE = frozenset({EntryKind.DECLARED, EntryKind.PINNED})
+
+
+def who(user_id: str, names: Mapping[str, str]) -> str:
+    """A user as reports show one: `@ana`, or `@U123` when the name is unknown."""
+    return f"@{names.get(user_id) or user_id}"
+
+
+def describe(entry: TimelineEntry, *, names: Mapping[str, str], zone: ZoneInfo) -> str:
+    """One plain sentence saying what the entry records, with user IDs shown by name."""
+    detail = entry.detail
+    message = f": {entry.text}" if entry.text else ""
+    match entry.kind:
+        case EntryKind.DECLARED:
+            level = f" at {detail['severity']}" if detail.get("severity") else ""
+            return f"Declared by {who(entry.author, names)}{level}{message}"
+        case EntryKind.STATUS_CHANGED:
+            return f"Status changed from {detail.get('from')} to {detail.get('to')}{message}"
+        case EntryKind.UPDATE:
+            return f"Update ({entry.status.value}){message}"
+        case EntryKind.SEVERITY_CHANGED:
+            return f"Severity changed from {detail.get('from')} to {detail.get('to')}"
+        case EntryKind.ROLE_ASSIGNED:
+            holder = who(detail.get("user", ""), names)
+            previous = detail.get("previous")
+            replacing = f", replacing {who(previous, names)}" if previous else ""
+            return f"{holder} assigned as {detail.get('role')}{replacing}"
+        case EntryKind.IMPACT:
+            return f"Impact{message}"
+        case EntryKind.COMPONENTS:
+            return f"Affected components{message}"
+        case EntryKind.NOTE:
+            return f"Note{message}"
+        case EntryKind.CAUSE:
+            return f"Root cause{message}"
+        case EntryKind.ACTION:
+            owner = detail.get("owner")
+            owned = f" (owner {who(owner, names)})" if owner else ""
+            return f"Action {detail.get('action')} added{message}{owned}"
+        case EntryKind.MILESTONE:
+            when = format_moment(datetime.fromisoformat(detail["at"]), zone)
+            return f"{detail['milestone'].capitalize()} corrected to {when}"
+        case EntryKind.RESOLVED:
+            return f"Resolved{message}"
+        case EntryKind.REOPENED:
+            return f"Reopened{message}"
+        case EntryKind.PINNED:
+            link = f" ({detail['permalink']})" if detail.get("permalink") else ""
+            return f"Pinned message by {who(entry.author, names)}{message}{link}"
+
+
+def timeline_lines(incident: Incident, *, names: Mapping[str, str], zone: ZoneInfo) -> list[str]:
+    """The timeline as Markdown list items in time order, dated when the day changes."""
+    lines: list[str] = []
+    last_date = ""
+    for entry in sorted(incident.timeline, key=lambda e: as_utc(e.at)):
+        date = format_date(entry.at, zone)
+        clock = format_clock(entry.at, zone)
+        when = clock if date == last_date else f"{date} {clock}"
+        last_date = date
+        by = ""
+        if entry.author and entry.kind not in _AUTHOR_IN_SENTENCE:
+            by = f" (by {who(entry.author, names)})"
+        lines.append(f"- {when} — {inline(describe(entry, names=names, zone=zone) + by)}")
+    return lines
+
+
+def render_timeline(incident: Incident, *, names: Mapping[str, str], zone: ZoneInfo) -> str:
+    """The whole timeline as a Markdown list, oldest first, one entry a line."""
+    return "".join(f"{line}\n" for line in timeline_lines(incident, names=names, zone=zone))

@@ -1,4 +1,4 @@
-"""Which methods exist and what each demands, read from Slack's reference files or Watchkeeper's table."""
+"""Which methods exist and what each demands: Slack's reference files or Watchkeeper's own table."""
 
 from __future__ import annotations
 

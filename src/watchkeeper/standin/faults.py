@@ -1,10 +1,16 @@
-"""Injected faults: failures, slowness and dropped connections, queued per method and used up per call."""
+"""Injected faults (failures, slowness, hang-ups), queued per method and used up call by call."""
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
 from enum import Enum
+
+from watchkeeper.standin.transport import Reply
+
+_SERVER_ERROR_PAGE = (
+    "<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
+)
 
 
 class FaultKind(Enum):
@@ -50,3 +56,15 @@ class FaultQueue:
 
     def clear(self) -> None:
         self._queues.clear()
+
+
+def failure_reply(fault: Fault) -> Reply:
+    """What a FAIL fault answers: Slack's rate limit, an HTML error page or an `ok: false`."""
+    if fault.status == 429:
+        retry_after = fault.retry_after if fault.retry_after is not None else 1
+        body = {"ok": False, "error": fault.error or "ratelimited"}
+        return Reply.json(body, status=429, headers={"Retry-After": str(retry_after)})
+    if fault.status >= 500 and fault.error is None:
+        page = _SERVER_ERROR_PAGE.format(status=fault.status)
+        return Reply.text(page, status=fault.status, content_type="text/html")
+    return Reply.json({"ok": False, "error": fault.error or "internal_error"}, status=fault.status)

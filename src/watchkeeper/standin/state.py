@@ -23,7 +23,7 @@ class Call(NamedTuple):
 class Identity:
     """Who the stand-in says the app is: its token, workspace and bot user."""
 
-    token: str = "xoxb-test-token"
+    token: str = "xoxb-test-token"  # noqa: S105 - the stand-in's own made-up token
     team_id: str = "T0WATCH"
     team_name: str = "Watchkeeper Demo"
     team_domain: str = "watchkeeper-demo"
@@ -65,7 +65,7 @@ class User:
 
 @dataclass(slots=True)
 class StoredFile:
-    """A file uploaded through the external upload flow; `content` is None until the bytes arrive."""
+    """A file from the external upload flow; `content` is None until its bytes arrive."""
 
     id: str
     filename: str
@@ -207,6 +207,9 @@ SEED_USERS = (
     User("UDEV", "dev", "Dev Patel"),
 )
 
+# The #general channel every stand-in workspace starts with, under a fixed ID tests can name.
+GENERAL_CHANNEL_ID = "C0GENERAL"
+
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 
 
@@ -251,9 +254,13 @@ class Workspace:
         self._last_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
-    def add_channel(self, name: str, *, creator: str, private: bool = False) -> Channel:
+    def add_channel(
+        self, name: str, *, creator: str, private: bool = False, channel_id: str | None = None
+    ) -> Channel:
+        if channel_id is not None and channel_id in self.channels:
+            raise ValueError(f"a channel with ID {channel_id!r} already exists")
         channel = Channel(
-            id=self.new_id("C"),
+            id=channel_id or self.new_id("C"),
             name=name,
             created=self.now(),
             creator=creator,

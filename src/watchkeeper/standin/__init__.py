@@ -1,0 +1,25 @@
+"""A local stand-in for Slack's Web API over loopback HTTP, for the tests and `watchkeeper demo`."""
+
+from watchkeeper.standin.server import FakeSlack
+from watchkeeper.standin.state import (
+    GENERAL_CHANNEL_ID,
+    SEED_USERS,
+    Call,
+    Channel,
+    Message,
+    StoredFile,
+    User,
+    View,
+)
+
+__all__ = [
+    "GENERAL_CHANNEL_ID",
+    "SEED_USERS",
+    "Call",
+    "Channel",
+    "FakeSlack",
+    "Message",
+    "StoredFile",
+    "User",
+    "View",
+]

@@ -1,0 +1,400 @@
+"""FakeSlack: Slack's Web API on loopback HTTP, with state to inspect and faults to inject."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from watchkeeper.slack.methods import required_bot_scopes
+from watchkeeper.standin import dispatch
+from watchkeeper.standin.contract import Contract, ReferenceContract, TableContract
+from watchkeeper.standin.errors import SlackError
+from watchkeeper.standin.faults import Fault, FaultKind, FaultQueue, failure_reply
+from watchkeeper.standin.files import UPLOAD_PATH, receive_upload
+from watchkeeper.standin.state import (
+    GENERAL_CHANNEL_ID,
+    Call,
+    Channel,
+    Identity,
+    Message,
+    StoredFile,
+    User,
+    View,
+    Workspace,
+)
+from watchkeeper.standin.transport import Reply, Request, StandInServer
+
+T = TypeVar("T")
+
+API_PATH = "/api/"
+RESPONSE_PATH = "/response/"
+FILES_PATH = "/files/"
+# Fault keys for the two endpoints that are not Web API methods.
+UPLOAD_FAULT = "upload"
+RESPONSE_URL_FAULT = "response_url"
+
+
+class FakeSlack:
+    """Slack's Web API, in process, on loopback: what tests and `watchkeeper demo` talk to.
+
+    With `reference_dir` (the shared `slack-api` folder) every call is checked against Slack's own
+    method reference; without it, against `watchkeeper.slack.methods.METHODS`. Every public method
+    is thread-safe; inspection helpers return copies.
+    """
+
+    def __init__(
+        self,
+        reference_dir: Path | None = None,
+        latency: float = 0.0,
+        *,
+        token: str = "xoxb-test-token",  # noqa: S107 - the stand-in's own made-up token
+        team_id: str = "T0WATCH",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BWATCH",
+        scopes: Iterable[str] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.latency = latency
+        self._contract: Contract = (
+            ReferenceContract(reference_dir) if reference_dir is not None else TableContract()
+        )
+        identity = Identity(token=token, team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id)
+        granted = set(scopes) if scopes is not None else required_bot_scopes()
+        self._lock = threading.Lock()
+        self._ws = Workspace(identity, granted, clock)
+        self._faults = FaultQueue()
+        self._server: StandInServer | None = None
+        self._thread: threading.Thread | None = None
+        general = self._ws.add_channel("general", creator="UANA", channel_id=GENERAL_CHANNEL_ID)
+        general.members.update(user_id for user_id in self._ws.users if user_id != bot_user_id)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Serve on `host:port` (0: any free port) from a daemon thread."""
+        if self._server is not None:
+            raise RuntimeError("the Slack stand-in is already running")
+        server = StandInServer((host, port), self)
+        with self._lock:
+            self._ws.root_url = server.root_url
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="fake-slack", kwargs={"poll_interval": 0.05}
+        )
+        self._thread.daemon = True
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving; calls in flight are abandoned."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The Web API base URL, ending in `/api/`, for `WebClient(base_url=...)`."""
+        return self._root() + API_PATH.lstrip("/")
+
+    @property
+    def token(self) -> str:
+        return self._ws.identity.token
+
+    @property
+    def team_id(self) -> str:
+        return self._ws.identity.team_id
+
+    @property
+    def bot_user_id(self) -> str:
+        return self._ws.identity.bot_user_id
+
+    @property
+    def bot_id(self) -> str:
+        return self._ws.identity.bot_id
+
+    @property
+    def scopes(self) -> set[str]:
+        """The bot scopes the token was granted; assign to change them."""
+        with self._lock:
+            return set(self._ws.scopes)
+
+    @scopes.setter
+    def scopes(self, granted: Iterable[str]) -> None:
+        with self._lock:
+            self._ws.scopes = set(granted)
+
+    def _root(self) -> str:
+        with self._lock:
+            root = self._ws.root_url
+        if not root:
+            raise RuntimeError("the Slack stand-in is not running: call start() first")
+        return root
+
+    # -- arranging the workspace -------------------------------------------------------------
+
+    def add_user(
+        self, user_id: str, name: str, *, real_name: str | None = None, tz: str = "UTC"
+    ) -> User:
+        with self._lock:
+            user = User(user_id, name, real_name or name.capitalize(), tz=tz)
+            self._ws.users[user_id] = user
+            return copy.deepcopy(user)
+
+    def create_channel(
+        self,
+        name: str,
+        archived: bool = False,
+        *,
+        members: Iterable[str] = (),
+        private: bool = False,
+        with_bot: bool = False,
+        channel_id: str | None = None,
+    ) -> Channel:
+        """A channel a person made, for name collisions and broadcast channels.
+
+        The bot is a member only `with_bot`; `channel_id` fixes the ID (default: the next free one).
+        """
+        with self._lock:
+            if self._ws.channel_named(name) is not None:
+                raise ValueError(f"a channel named {name!r} already exists")
+            channel = self._ws.add_channel(
+                name, creator="UANA", private=private, channel_id=channel_id
+            )
+            channel.members.update(members)
+            if with_bot:
+                channel.members.add(self._ws.bot)
+            channel.is_archived = archived
+            return copy.deepcopy(channel)
+
+    def archive_channel(self, name_or_id: str) -> None:
+        with self._lock:
+            self._find(name_or_id).is_archived = True
+
+    # -- faults --------------------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls to `method` with a failure instead of running them.
+
+        429 is Slack's rate limit (`Retry-After` header, default 1 second, and `ratelimited`); a 5xx
+        without `error` is an HTML error page; `error` alone (status 200) is an `ok: false` answer.
+        `status` defaults to 500, or to 200 when `error` is given. Besides Web API method names,
+        `method` may be `"upload"` (the upload URL) or `"response_url"`, for `slow`/`drop` too.
+        """
+        code = status if status is not None else (200 if error else 500)
+        fault = Fault(FaultKind.FAIL, times, status=code, error=error, retry_after=retry_after)
+        with self._lock:
+            self._faults.add(method, fault)
+
+    def slow(self, method: str, seconds: float, times: int = 1) -> None:
+        """Delay the next `times` calls to `method` by `seconds` before answering."""
+        with self._lock:
+            self._faults.add(method, Fault(FaultKind.SLOW, times, seconds=seconds))
+
+    def drop(self, method: str, times: int = 1, *, after_processing: bool = False) -> None:
+        """Close the connection on the next `times` calls without answering.
+
+        With `after_processing` the call takes effect first, as when a reply is lost on the way.
+        """
+        fault = Fault(FaultKind.DROP, times, after_processing=after_processing)
+        with self._lock:
+            self._faults.add(method, fault)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    # -- slash command response_url --------------------------------------------------------
+
+    def response_url(self, key: str) -> str:
+        """A `response_url` on the stand-in; what is POSTed there is kept under `key`."""
+        return f"{self._root()}{RESPONSE_PATH.lstrip('/')}{key}"
+
+    def responses(self, key: str) -> list[Any]:
+        """The JSON bodies POSTed to `response_url(key)`, oldest first."""
+        with self._lock:
+            return copy.deepcopy(self._ws.responses.get(key, []))
+
+    # -- inspection ------------------------------------------------------------------------------
+
+    def channel_by_name(self, name: str) -> Channel | None:
+        with self._lock:
+            return copy.deepcopy(self._ws.channel_named(name))
+
+    def channel(self, name_or_id: str) -> Channel:
+        with self._lock:
+            return copy.deepcopy(self._find(name_or_id))
+
+    @property
+    def channels(self) -> list[Channel]:
+        with self._lock:
+            return copy.deepcopy(list(self._ws.channels.values()))
+
+    def messages(self, channel: str) -> list[Message]:
+        """The channel's messages (thread replies included) in posting order; ID or name."""
+        with self._lock:
+            return copy.deepcopy(self._find(channel).messages)
+
+    def pins(self, channel: str) -> list[Message]:
+        """The channel's pinned messages in the order they were pinned."""
+        with self._lock:
+            found = self._find(channel)
+            return copy.deepcopy([found.message(ts) for ts in found.pins])
+
+    @property
+    def files(self) -> dict[str, StoredFile]:
+        with self._lock:
+            return copy.deepcopy(self._ws.files)
+
+    @property
+    def views(self) -> list[View]:
+        with self._lock:
+            return copy.deepcopy(list(self._ws.views.values()))
+
+    def home_view(self, user_id: str) -> View | None:
+        with self._lock:
+            for view in self._ws.views.values():
+                if view.type == "home" and view.user_id == user_id:
+                    return copy.deepcopy(view)
+            return None
+
+    def user(self, user_id: str) -> User:
+        with self._lock:
+            return copy.deepcopy(self._ws.users[user_id])
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every Web API call received, in order, faulted ones and retries included."""
+        with self._lock:
+            return copy.deepcopy(self._ws.calls)
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        """The arguments of each call to `method`, in order."""
+        with self._lock:
+            return [copy.deepcopy(call.args) for call in self._ws.calls if call.method == method]
+
+    def wait_for(
+        self, predicate: Callable[[], T | None], timeout: float = 5.0, interval: float = 0.01
+    ) -> T:
+        """Poll `predicate` until it returns something truthy, and return that (or time out)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"the Slack stand-in did not reach the state within {timeout}s")
+            time.sleep(interval)
+
+    def _find(self, name_or_id: str) -> Channel:
+        found = self._ws.channels.get(name_or_id) or self._ws.channel_named(name_or_id)
+        if found is None:
+            raise KeyError(f"no channel {name_or_id!r} in the Slack stand-in")
+        return found
+
+    # -- serving (called from the server's handler threads) --------------------------------------
+
+    def respond(self, request: Request) -> Reply | None:
+        """The reply to one HTTP request, or None to hang up without one."""
+        path = request.path
+        if path.startswith(API_PATH):
+            return self._serve(path.removeprefix(API_PATH), request, self._api)
+        if path.startswith("/" + UPLOAD_PATH):
+            return self._serve(UPLOAD_FAULT, request, self._upload)
+        if path.startswith(RESPONSE_PATH) and request.verb == "POST":
+            return self._serve(RESPONSE_URL_FAULT, request, self._response)
+        if path.startswith(FILES_PATH) and request.verb == "GET":
+            return self._download(request)
+        return Reply.text("not found", status=404)
+
+    def _serve(self, key: str, request: Request, run: Callable[[Request], Reply]) -> Reply | None:
+        is_api_call = key not in {UPLOAD_FAULT, RESPONSE_URL_FAULT}
+        call = Call(key, request.recorded_args()) if is_api_call else None
+        with self._lock:
+            if call is not None:
+                self._ws.calls.append(call)
+            fault = self._faults.take(key)
+            delay = self.latency
+        if fault is not None and fault.kind is FaultKind.SLOW:
+            delay += fault.seconds
+        if delay > 0:
+            time.sleep(delay)
+        if fault is not None and fault.kind is FaultKind.FAIL:
+            return failure_reply(fault)
+        if fault is not None and fault.kind is FaultKind.DROP and not fault.after_processing:
+            return None
+        reply = run(request)
+        if fault is not None and fault.kind is FaultKind.DROP:
+            return None
+        return reply
+
+    def _api(self, request: Request) -> Reply:
+        method = request.path.removeprefix(API_PATH)
+        try:
+            args = request.args()
+        except SlackError as refused:
+            return Reply.json(refused.body())
+        # Slack takes the token from the Authorization header or, in a form, a `token` field.
+        form_token = args.pop("token", None)
+        token = request.bearer_token or (form_token if isinstance(form_token, str) else None)
+        with self._lock:
+            return dispatch.answer(self._ws, self._contract, method, token, args)
+
+    def _upload(self, request: Request) -> Reply:
+        file_id = request.path.removeprefix("/" + UPLOAD_PATH).strip("/")
+        with self._lock:
+            stored = receive_upload(self._ws, file_id, request.body)
+        if not stored:
+            return Reply.text("file not found", status=404)
+        return Reply.text(f"OK - {len(request.body)}")
+
+    def _response(self, request: Request) -> Reply:
+        key = request.path.removeprefix(RESPONSE_PATH)
+        try:
+            body: Any = json.loads(request.body or b"null")
+        except ValueError:
+            body = request.body.decode("utf-8", "replace")
+        with self._lock:
+            self._ws.responses.setdefault(key, []).append(body)
+        return Reply.text("ok")
+
+    def _download(self, request: Request) -> Reply:
+        file_id = request.path.removeprefix(FILES_PATH).split("/", 1)[0]
+        with self._lock:
+            if request.bearer_token != self._ws.identity.token:
+                return Reply.text("not authorized", status=403)
+            stored = self._ws.files.get(file_id)
+            content = stored.content if stored is not None else None
+        if content is None:
+            return Reply.text("file not found", status=404)
+        return Reply(200, content, content_type="application/octet-stream")

@@ -14,6 +14,7 @@ from watchkeeper.clock import Clock, SystemClock
 from watchkeeper.config import Settings
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.metrics import Metrics
+from watchkeeper.reminders.scheduler import ReminderScheduler
 from watchkeeper.services.context import Context
 from watchkeeper.services.delivery import queue_state
 from watchkeeper.services.queries import open_incidents
@@ -43,22 +44,29 @@ class Watchkeeper:
     courier: Courier
     metrics: Metrics
     identity: BotIdentity
+    scheduler: ReminderScheduler
     _stopping: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> None:
-        """Start the background work: learn who the bot is, deliver side effects."""
+        """Start the background work: learn who the bot is, deliver effects, plan reminders."""
         self.identity.learn_in_background(self.client, self._stopping)
         self.courier.start()
+        self.scheduler.start()
 
     def stop(self) -> None:
-        """Finish deliveries under way and release the database."""
+        """Finish reminders and deliveries under way, then release the database."""
         self._stopping.set()
+        self.scheduler.stop()
         self.courier.stop()
         self.engine.dispose()
 
     def health(self) -> dict[str, str]:
         """What `/healthz` reports: each part `ok` or what is wrong with it."""
-        checks = {"database": "ok", "courier": "ok" if self.courier.running else "stopped"}
+        checks = {
+            "database": "ok",
+            "courier": "ok" if self.courier.running else "stopped",
+            "scheduler": "ok" if self.scheduler.running else "stopped",
+        }
         try:
             check_database(self.engine)
         except Exception as error:  # any failure to answer is the finding, not a crash
@@ -122,6 +130,8 @@ def build(
         on_settled=lambda kind, outcome: metrics.effects.labels(kind, outcome).inc(),
     )
     ctx.on_effects = courier.wake
+    scheduler = ReminderScheduler(ctx, sync_every=settings.reminder_interval / 2)
+    ctx.on_reminder_due = scheduler.plan
     secret = settings.slack_signing_secret
     bolt = build_app(
         ctx,
@@ -129,4 +139,4 @@ def build(
         identity=identity,
         signing_secret=secret.get_secret_value() if secret else None,
     )
-    return Watchkeeper(settings, engine, ctx, client, bolt, courier, metrics, identity)
+    return Watchkeeper(settings, engine, ctx, client, bolt, courier, metrics, identity, scheduler)

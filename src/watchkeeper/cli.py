@@ -89,7 +89,7 @@ def _serve(args: argparse.Namespace) -> int:
 
         assert settings.slack_app_token is not None
         socket_handler = SocketModeHandler(bot.bolt, settings.slack_app_token.get_secret_value())
-        socket_handler.connect()
+        socket_handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
         log.info("connected to Slack in Socket Mode")
     app = web_app(bot.bolt if mode == "http" else None, bot.metrics, bot.health, bot.refresh_gauges)
     server = http_server(app)
@@ -104,7 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
         server.run(sockets=[sock])  # returns after SIGTERM/SIGINT once in-flight requests finish
     finally:
         if socket_handler is not None:
-            socket_handler.close()
+            socket_handler.close()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
         bot.stop()
         log.info("stopped")
     return 0

@@ -37,8 +37,18 @@ def incident_for(uow: UnitOfWork, channel_id: str, *, lock: bool = True) -> Inci
     return incident
 
 
-def apply_change(ctx: Context, request: Request, change: Change) -> Incident:
-    """Change the incident of the request's channel and queue what the change must tell."""
+def apply_change(
+    ctx: Context,
+    request: Request,
+    change: Change,
+    *,
+    notice: Callable[[Incident], dict[str, str]] | None = None,
+) -> Incident:
+    """Change the incident of the request's channel and queue what the change must tell.
+
+    `notice` describes a change that leaves no timeline entry (reminder settings) for the
+    channel to hear about.
+    """
     now = ctx.now()
     with ctx.uow() as uow:
         admit(uow, request, now)
@@ -47,6 +57,14 @@ def apply_change(ctx: Context, request: Request, change: Change) -> Incident:
         change(incident, now)
         ctx.save(uow, incident)
         effects = effects_of(ctx, incident, incident.timeline[already:])
+        if notice is not None:
+            effects.append(
+                Effect(
+                    EffectKind.NOTICE,
+                    incident.number,
+                    {**notice(incident), "by": request.actor.user_id},
+                )
+            )
         for effect in effects:
             uow.outbox.add(effect, now)
         uow.commit()
@@ -64,13 +82,9 @@ def effects_of(ctx: Context, incident: Incident, entries: list[TimelineEntry]) -
             entry.kind in _ALWAYS_BROADCAST
             or (entry.kind in _MAJOR_KINDS and level.broadcast_updates)
         )
-        effects.append(
-            Effect(
-                EffectKind.ANNOUNCE_ENTRY,
-                incident.number,
-                {"entry": entry_payload(entry), "channel": True, "broadcast": broadcast},
-            )
-        )
+        effects.append(announcement(incident.number, entry, "channel"))
+        if broadcast:
+            effects.append(announcement(incident.number, entry, "broadcast"))
     if any(entry.kind is EntryKind.RESOLVED for entry in entries):
         effects.append(Effect(EffectKind.PUBLISH_REPORTS, incident.number, {}))
     if any(entry.kind in _CARD_KINDS for entry in entries):
@@ -84,6 +98,13 @@ def effects_of(ctx: Context, incident: Incident, entries: list[TimelineEntry]) -
             )
         )
     return effects
+
+
+def announcement(number: int, entry: TimelineEntry, target: str) -> Effect:
+    """Tell the incident channel, or the broadcast channel, about one entry."""
+    return Effect(
+        EffectKind.ANNOUNCE_ENTRY, number, {"entry": entry_payload(entry), "target": target}
+    )
 
 
 def _changes_topic(entry: TimelineEntry) -> bool:

@@ -57,13 +57,17 @@ class Context:
     postmortem_template: Path | None = None
     #: Called after a commit that queued side effects, to wake whoever delivers them.
     on_effects: Callable[[], None] = field(default=lambda: None)
+    #: Called when an incident's next reminder moves, so the scheduler can plan it.
+    on_reminder_due: Callable[[int, datetime | None], None] = field(default=lambda n, due: None)
 
     def now(self) -> datetime:
         return self.clock.now()
 
     def save(self, uow: UnitOfWork, incident: Incident) -> None:
-        """Store the incident with the moment its next reminder falls due."""
-        uow.incidents.save(incident, next_reminder_at=self.reminders.due_at(incident))
+        """Store the incident with the moment its next reminder falls due, and plan it."""
+        due = self.reminders.due_at(incident)
+        uow.incidents.save(incident, next_reminder_at=due)
+        self.on_reminder_due(incident.number, due)
 
 
 def admit(uow: UnitOfWork, request: Request, now: datetime) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from watchkeeper.domain.incident import Incident
+from watchkeeper.services.changes import announcement
 from watchkeeper.services.context import Context, Request, admit
-from watchkeeper.services.effects import Effect, EffectKind, entry_payload
+from watchkeeper.services.effects import Effect, EffectKind
 
 
 def declare_incident(
@@ -32,18 +33,8 @@ def declare_incident(
         ctx.save(uow, incident)
         invitees = list(dict.fromkeys([request.actor.user_id, *level.responders]))
         uow.outbox.add(Effect(EffectKind.OPEN_CHANNEL, incident.number, {"invite": invitees}), now)
-        uow.outbox.add(
-            Effect(
-                EffectKind.ANNOUNCE_ENTRY,
-                incident.number,
-                {
-                    "entry": entry_payload(incident.timeline[0]),
-                    "channel": False,
-                    "broadcast": ctx.broadcast,
-                },
-            ),
-            now,
-        )
+        if ctx.broadcast:
+            uow.outbox.add(announcement(incident.number, incident.timeline[0], "broadcast"), now)
         uow.commit()
     ctx.on_effects()
     return incident

@@ -18,6 +18,7 @@ class EffectKind(StrEnum):
     INVITE = "invite"  # bring responders into the channel
     REMIND = "remind"  # an update reminder, escalated by its level
     PUBLISH_REPORTS = "publish_reports"  # status-page report and postmortem draft as files
+    NOTICE = "notice"  # a change without a timeline entry (reminder settings), told in the channel
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 
 from watchkeeper.domain.errors import IncidentError
 from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.reminders import ESCALATE_TO_BROADCAST
 from watchkeeper.services.changes import apply_change
 from watchkeeper.services.context import Context, Request
+from watchkeeper.services.effects import Effect, EffectKind
 
 
 def set_reminders(
@@ -20,7 +22,9 @@ def set_reminders(
             raise IncidentError(f"{incident.reference} is resolved; it gets no reminders.")
         incident.switch_reminders(enabled=enabled, interval=interval)
 
-    return apply_change(ctx, request, change)
+    return apply_change(
+        ctx, request, change, notice=lambda incident: _reminder_notice(ctx, incident)
+    )
 
 
 def snooze_reminders(ctx: Context, request: Request, duration: timedelta) -> Incident:
@@ -31,4 +35,54 @@ def snooze_reminders(ctx: Context, request: Request, duration: timedelta) -> Inc
             raise IncidentError(f"{incident.reference} is resolved; it gets no reminders.")
         incident.snooze(now + duration)
 
-    return apply_change(ctx, request, change)
+    return apply_change(
+        ctx, request, change, notice=lambda incident: _reminder_notice(ctx, incident)
+    )
+
+
+def _reminder_notice(ctx: Context, incident: Incident) -> dict[str, str]:
+    due = ctx.reminders.due_at(incident)
+    return {
+        "notice": "reminders",
+        "next": due.isoformat() if due else "",
+        "interval": str(int(ctx.reminders.interval_for(incident).total_seconds())),
+    }
+
+
+def send_reminder(ctx: Context, number: int, due_at: datetime) -> datetime | None:
+    """Send the reminder due at `due_at` unless another replica did or a change moved it.
+
+    The claim in the database (a conditional update on the due time) makes each due reminder go
+    out exactly once however many schedulers fire for it; the reminder itself is an effect in
+    the same transaction, so a Slack failure delays it but never loses or doubles it. Returns
+    when the incident's next reminder is due, for the scheduler to plan.
+    """
+    now = ctx.now()
+    with ctx.uow() as uow:
+        if not uow.incidents.claim_reminder(number, due_at, now):
+            incident = uow.incidents.get(number, lock=False)
+            return ctx.reminders.due_at(incident)
+        incident = uow.incidents.get(number)
+        quiet_since = incident.last_update_at or incident.declared_at
+        incident.record_reminder(now)
+        payload = {
+            "level": incident.unanswered_reminders,
+            "quiet_since": quiet_since.isoformat(),
+            "due_at": due_at.isoformat(),
+        }
+        uow.outbox.add(Effect(EffectKind.REMIND, number, {**payload, "target": "channel"}), now)
+        if ctx.broadcast and incident.unanswered_reminders >= ESCALATE_TO_BROADCAST:
+            uow.outbox.add(
+                Effect(EffectKind.REMIND, number, {**payload, "target": "broadcast"}), now
+            )
+        next_due = ctx.reminders.due_at(incident)
+        uow.incidents.save(incident, next_reminder_at=next_due)
+        uow.commit()
+    ctx.on_effects()
+    return next_due
+
+
+def upcoming_reminders(ctx: Context, until: datetime) -> list[tuple[int, datetime]]:
+    """(number, due time) of every reminder due by `until`, for the scheduler to plan."""
+    with ctx.uow() as uow:
+        return uow.incidents.due_reminders(until)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from watchkeeper.domain.durations import format_duration
 from watchkeeper.domain.incident import COMMANDER, Incident
+from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.slack.ids import Action
@@ -191,3 +192,22 @@ def incident_list(incidents: Sequence[Incident], now: datetime) -> str:
     if more > 0:
         lines.append(f"…and {more} more: `watchkeeper list` shows all of them.")
     return f"*Open incidents ({len(incidents)})*\n" + "\n".join(lines)
+
+
+def resolution_summary(incident: Incident) -> str:
+    """The broadcast channel's word that an incident is over, with where to read more."""
+    start = incident.milestone(Milestone.STARTED)
+    end = incident.milestone(Milestone.RESOLVED)
+    lasted = f" after {format_duration(end - start)}" if start and end else ""
+    where = (
+        f" Timeline and postmortem draft in <#{incident.channel_id}>."
+        if incident.channel_id
+        else ""
+    )
+    text = (
+        f":white_check_mark: *{incident.reference} resolved*{lasted} "
+        f"({escape(incident.severity)}): {escape(incident.title)}.{where}"
+    )
+    if incident.resolution:
+        text += "\n>" + escape(incident.resolution).replace("\n", "\n>")
+    return text

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from watchkeeper.domain.incident import Incident, reference
+from watchkeeper.domain.durations import format_compact
+from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.services import delivery
 from watchkeeper.services.context import Context
 from watchkeeper.services.effects import EffectKind
 from watchkeeper.services.ports import ClaimedEffect
 from watchkeeper.services.queries import incident_by_number
 from watchkeeper.services.reports import draft_documents, duration_of
-from watchkeeper.slack.blocks import entry_message, incident_card, topic
+from watchkeeper.slack.blocks import (
+    entry_message,
+    incident_card,
+    resolution_summary,
+    topic,
+    when,
+)
 from watchkeeper.slack.channels import channel_name
 from watchkeeper.slack.failures import PermanentFailure, already_done
-from watchkeeper.slack.markup import escape
+from watchkeeper.slack.markup import escape, mention
+from watchkeeper.slack.reminder_message import escalation, reminder
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +64,8 @@ class SlackDelivery:
             EffectKind.ANNOUNCE_ENTRY: self.announce_entry,
             EffectKind.INVITE: self.invite,
             EffectKind.PUBLISH_REPORTS: self.publish_reports,
+            EffectKind.REMIND: self.remind,
+            EffectKind.NOTICE: self.notice,
         }
 
     def register(self, kind: EffectKind, handler: Callable[[int, dict[str, Any]], None]) -> None:
@@ -97,18 +109,47 @@ class SlackDelivery:
         self._invite(self._channel(self._incident(number)), payload.get("users", []))
 
     def announce_entry(self, number: int, payload: dict[str, Any]) -> None:
-        """Tell the channel (and the broadcast channel, where asked) about a timeline entry."""
+        """Tell the incident channel, or the broadcast channel, about a timeline entry."""
         entry = payload["entry"]
-        if payload.get("channel", True):
-            incident = self._incident(number)
-            text = entry_message(reference(number), entry, self._ctx.zone)
+        incident = self._incident(number)
+        if payload.get("target") != "broadcast":
+            text = entry_message(incident.reference, entry, self._ctx.zone)
             self._client.chat_postMessage(channel=self._channel(incident), text=text)
-        if payload.get("broadcast") and self._broadcast:
-            incident = self._incident(number)
-            text = entry_message(
-                reference(number), entry, self._ctx.zone, channel_id=incident.channel_id
-            )
+        elif self._broadcast:
+            if entry["kind"] == EntryKind.RESOLVED.value:
+                text = resolution_summary(incident)
+            else:
+                text = entry_message(
+                    incident.reference, entry, self._ctx.zone, channel_id=incident.channel_id
+                )
             self.post_to_broadcast(text)
+
+    def remind(self, number: int, payload: dict[str, Any]) -> None:
+        """Post the update reminder in the channel, or its escalation in the broadcast channel."""
+        incident = self._incident(number)
+        if not incident.is_open:
+            return  # resolved after the reminder was claimed: a reminder now would be noise
+        level = int(payload["level"])
+        quiet_since = datetime.fromisoformat(payload["quiet_since"])
+        now = self._ctx.now()
+        if payload.get("target") == "broadcast":
+            if self._broadcast:
+                self.post_to_broadcast(escalation(incident, level, quiet_since, now))
+            return
+        text, blocks = reminder(incident, level, quiet_since, now)
+        self._client.chat_postMessage(channel=self._channel(incident), text=text, blocks=blocks)
+
+    def notice(self, number: int, payload: dict[str, Any]) -> None:
+        """Tell the channel about a change that leaves no timeline entry."""
+        incident = self._incident(number)
+        by = mention(payload.get("by"))
+        if payload.get("next"):
+            due = when(datetime.fromisoformat(payload["next"]), self._ctx.zone)
+            every = format_compact(timedelta(seconds=int(payload["interval"])))
+            text = f":bell: {by} set update reminders: every {every}, next at {due}."
+        else:
+            text = f":no_bell: {by} switched update reminders off (`/incident remind on` resumes them)."
+        self._client.chat_postMessage(channel=self._channel(incident), text=text)
 
     # --- resolution -------------------------------------------------------------------------
 
@@ -140,13 +181,6 @@ class SlackDelivery:
                 },
             ],
         )
-        if self._broadcast and not incident.is_open and not payload.get("republish"):
-            self.post_to_broadcast(
-                f":white_check_mark: *{ref} resolved* after {duration_of(incident)} "
-                f"({escape(incident.severity)}): {escape(incident.title)}. "
-                f"Postmortem draft in <#{channel_id}>."
-                + (f"\n>{escape(incident.resolution)}" if incident.resolution else "")
-            )
 
     # --- helpers ----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from watchkeeper.domain.severity import SeverityScale
+from watchkeeper.domain.status import Status
 from watchkeeper.slack.ids import Block, Callback
 from watchkeeper.slack.markup import clip, label
 
@@ -85,4 +86,98 @@ def submitted(view: dict[str, Any], block: Block) -> str:
     state = view.get("state", {}).get("values", {}).get(block.value, {}).get(block.value, {})
     if state.get("type") == "static_select":
         return str((state.get("selected_option") or {}).get("value", ""))
+    if state.get("type") == "users_select":
+        return str(state.get("selected_user") or "")
     return str(state.get("value") or "")
+
+
+def update_modal(channel_id: str, reference: str) -> View:
+    """Post a formal update (the reminder's and the card's button)."""
+    return _modal(
+        Callback.UPDATE,
+        f"Update {reference}",
+        "Post update",
+        channel_id,
+        [
+            text_input(
+                Block.MESSAGE,
+                "What is the latest?",
+                multiline=True,
+                hint="What changed, what we are doing, when the next update comes",
+            ),
+        ],
+    )
+
+
+def status_modal(channel_id: str, reference: str, current: Status) -> View:
+    """Change the status, optionally with a message (then it is a formal update too)."""
+    options = [option(status.value, status.label) for status in Status]
+    chosen = next(o for o in options if o["value"] == current.value)
+    return _modal(
+        Callback.STATUS,
+        f"Status of {reference}",
+        "Change",
+        channel_id,
+        [
+            {
+                "type": "input",
+                "block_id": Block.STATUS.value,
+                "label": plain("Status"),
+                "element": {
+                    "type": "static_select",
+                    "action_id": Block.STATUS.value,
+                    "options": options,
+                    "initial_option": chosen,
+                },
+            },
+            text_input(
+                Block.MESSAGE, "Message (makes it a formal update)", multiline=True, optional=True
+            ),
+        ],
+    )
+
+
+def severity_modal(channel_id: str, reference: str, scale: SeverityScale, current: str) -> View:
+    """Change the severity."""
+    return _modal(
+        Callback.SEVERITY,
+        f"Severity of {reference}",
+        "Change",
+        channel_id,
+        [severity_select(scale, current)],
+    )
+
+
+def commander_modal(channel_id: str, reference: str, current: str | None) -> View:
+    """Assign the commander."""
+    element: dict[str, Any] = {"type": "users_select", "action_id": Block.USER.value}
+    if current:
+        element["initial_user"] = current
+    return _modal(
+        Callback.COMMANDER,
+        f"Commander of {reference}",
+        "Assign",
+        channel_id,
+        [
+            {
+                "type": "input",
+                "block_id": Block.USER.value,
+                "label": plain("Commander"),
+                "element": element,
+            },
+        ],
+    )
+
+
+def _modal(
+    callback: Callback, title: str, submit: str, channel_id: str, blocks: list[dict[str, Any]]
+) -> View:
+    return {
+        "type": "modal",
+        "callback_id": callback.value,
+        "private_metadata": channel_id,
+        "title": plain(clip(title, 24)),
+        "submit": plain(submit),
+        "close": plain("Cancel"),
+        "blocks": blocks,
+    }

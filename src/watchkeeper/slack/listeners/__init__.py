@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from watchkeeper.services.context import Context
-from watchkeeper.slack.listeners import commands, views
+from watchkeeper.slack.listeners import actions, commands, views
 
 
 def register_listeners(app: App, ctx: Context) -> None:
     """Attach every listener to the app."""
     commands.register(app, ctx)
+    actions.register(app, ctx)
     views.register(app, ctx)

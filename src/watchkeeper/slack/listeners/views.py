@@ -2,48 +2,85 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from watchkeeper.domain.errors import IncidentError
-from watchkeeper.services.context import Actor, Context, DuplicateRequest, Request
+from watchkeeper.domain.status import Status
+from watchkeeper.services import facts, lifecycle
+from watchkeeper.services.context import Context, DuplicateRequest, Request
 from watchkeeper.services.declare import declare_incident
 from watchkeeper.slack.ids import Block, Callback
+from watchkeeper.slack.listeners.actions import actor_of
 from watchkeeper.slack.markup import to_plain
 from watchkeeper.slack.modals import submitted
 
+#: A submission's use case: given the request and the view, change the incident.
+Submission = Callable[[Context, Request, dict[str, Any]], object]
+
+
+def _declare(ctx: Context, request: Request, view: dict[str, Any]) -> object:
+    return declare_incident(
+        ctx,
+        request,
+        title=to_plain(submitted(view, Block.TITLE)),
+        severity=submitted(view, Block.SEVERITY) or None,
+        description=to_plain(submitted(view, Block.DESCRIPTION)),
+    )
+
+
+def _update(ctx: Context, request: Request, view: dict[str, Any]) -> object:
+    return lifecycle.post_update(ctx, request, to_plain(submitted(view, Block.MESSAGE)))
+
+
+def _status(ctx: Context, request: Request, view: dict[str, Any]) -> object:
+    status = Status(submitted(view, Block.STATUS))
+    return lifecycle.change_status(ctx, request, status, to_plain(submitted(view, Block.MESSAGE)))
+
+
+def _severity(ctx: Context, request: Request, view: dict[str, Any]) -> object:
+    return facts.change_severity(ctx, request, submitted(view, Block.SEVERITY))
+
+
+def _commander(ctx: Context, request: Request, view: dict[str, Any]) -> object:
+    return facts.assign_role(ctx, request, "commander", submitted(view, Block.USER))
+
+
+#: Each modal: its use case, and the input block a refusal is shown under.
+SUBMISSIONS: dict[Callback, tuple[Submission, Block]] = {
+    Callback.DECLARE: (_declare, Block.TITLE),
+    Callback.UPDATE: (_update, Block.MESSAGE),
+    Callback.STATUS: (_status, Block.STATUS),
+    Callback.SEVERITY: (_severity, Block.SEVERITY),
+    Callback.COMMANDER: (_commander, Block.USER),
+}
+
 
 def register(app: App, ctx: Context) -> None:
-    """Route each modal's submission to its use case."""
+    """Route each modal's submission to its use case; refusals show under the field."""
+    for callback, (submission, field) in SUBMISSIONS.items():
 
-    def declare_submitted(ack: Ack, body: dict[str, Any]) -> None:
-        view = body["view"]
-        title = to_plain(submitted(view, Block.TITLE)).strip()
-        if not title:
-            ack(
-                response_action="errors",
-                errors={Block.TITLE.value: "Say what is wrong in a few words."},
+        def submitted_view(
+            ack: Ack,
+            body: dict[str, Any],
+            submission: Submission = submission,
+            field: Block = field,
+        ) -> None:
+            view = body["view"]
+            request = Request(
+                actor=actor_of(body),
+                channel_id=view.get("private_metadata", ""),
+                key=f"view:{view['id']}",
             )
-            return
-        user = body.get("user", {})
-        request = Request(
-            actor=Actor(user.get("id", ""), user.get("username") or user.get("name", "")),
-            key=f"view:{view['id']}",
-        )
-        try:
-            declare_incident(
-                ctx,
-                request,
-                title=title,
-                severity=submitted(view, Block.SEVERITY) or None,
-                description=to_plain(submitted(view, Block.DESCRIPTION)),
-            )
-        except IncidentError as error:
-            ack(response_action="errors", errors={Block.TITLE.value: str(error)})
-            return
-        except DuplicateRequest:
-            pass
-        ack()
+            try:
+                submission(ctx, request, view)
+            except IncidentError as error:
+                ack(response_action="errors", errors={field.value: str(error)})
+                return
+            except DuplicateRequest:
+                pass  # submitted twice: the first one did it
+            ack()
 
-    app.view(Callback.DECLARE.value)(declare_submitted)
+        app.view(callback.value)(submitted_view)

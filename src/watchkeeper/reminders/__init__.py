@@ -1,0 +1,1 @@
+"""Update reminders: APScheduler plans them; the database decides who sends each one."""

@@ -1,0 +1,97 @@
+"""Buttons on the incident card and the reminder: open a modal, or snooze reminders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from watchkeeper.domain.errors import IncidentError
+from watchkeeper.services.context import Actor, Context, DuplicateRequest, Request
+from watchkeeper.services.queries import incident_in_channel
+from watchkeeper.services.reminders import snooze_reminders
+from watchkeeper.slack.ids import Action
+from watchkeeper.slack.modals import (
+    View,
+    commander_modal,
+    severity_modal,
+    status_modal,
+    update_modal,
+)
+
+#: How long the reminder's snooze button silences reminders.
+SNOOZE = timedelta(minutes=30)
+
+ModalFor = Callable[[Context, str], View]
+
+
+def _update(ctx: Context, channel_id: str) -> View:
+    incident = incident_in_channel(ctx, channel_id).incident
+    return update_modal(channel_id, incident.reference)
+
+
+def _status(ctx: Context, channel_id: str) -> View:
+    incident = incident_in_channel(ctx, channel_id).incident
+    return status_modal(channel_id, incident.reference, incident.status)
+
+
+def _severity(ctx: Context, channel_id: str) -> View:
+    incident = incident_in_channel(ctx, channel_id).incident
+    return severity_modal(channel_id, incident.reference, ctx.scale, incident.severity)
+
+
+def _commander(ctx: Context, channel_id: str) -> View:
+    incident = incident_in_channel(ctx, channel_id).incident
+    return commander_modal(channel_id, incident.reference, incident.commander)
+
+
+MODALS: dict[Action, ModalFor] = {
+    Action.OPEN_UPDATE: _update,
+    Action.OPEN_STATUS: _status,
+    Action.OPEN_SEVERITY: _severity,
+    Action.OPEN_COMMANDER: _commander,
+}
+
+
+def actor_of(body: dict[str, Any]) -> Actor:
+    """The person who clicked or submitted."""
+    user = body.get("user", {})
+    return Actor(user.get("id", ""), user.get("username") or user.get("name", ""))
+
+
+def register(app: App, ctx: Context) -> None:
+    """Each button acks at once; the modal opens right after the ack."""
+
+    def acknowledge(ack: Ack) -> None:
+        ack()
+
+    for action, modal_for in MODALS.items():
+
+        def open_modal(
+            body: dict[str, Any], client: WebClient, modal_for: ModalFor = modal_for
+        ) -> None:
+            channel_id = body.get("channel", {}).get("id", "")
+            try:
+                view = modal_for(ctx, channel_id)
+            except IncidentError:
+                return  # the button is on a message outside an incident channel: nothing to open
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+        app.action(action.value)(ack=acknowledge, lazy=[open_modal])
+
+    def snooze(ack: Ack, body: dict[str, Any]) -> None:
+        request = Request(
+            actor=actor_of(body),
+            channel_id=body.get("channel", {}).get("id", ""),
+            key=f"action:{body.get('trigger_id', '')}",
+        )
+        try:
+            snooze_reminders(ctx, request, SNOOZE)
+        except (IncidentError, DuplicateRequest):
+            pass  # resolved meanwhile, or a double click: nothing more to do
+        ack()
+
+    app.action(Action.SNOOZE.value)(snooze)

@@ -1,0 +1,27 @@
+"""Persistence: SQLAlchemy tables, the incident repository, the outbox and the unit of work.
+
+- `database`: engines (SQLite pragmas and BEGIN IMMEDIATE, PostgreSQL pool) and sessions
+- `tables`: the schema; `migrations/` and `migrate`: the Alembic migrations that create it
+- `repository`: `SqlIncidentRepository`, whole incidents in and out (`mapping` converts rows)
+- `outbox`: `SqlOutbox`, Slack calls committed with the state change, delivered later
+- `unit_of_work`: `SqlUnitOfWork`, one transaction over both
+"""
+
+from watchkeeper.store.database import check_database, make_engine, make_session_factory
+from watchkeeper.store.migrate import current, downgrade, upgrade
+from watchkeeper.store.outbox import PendingEffect, SqlOutbox
+from watchkeeper.store.repository import SqlIncidentRepository
+from watchkeeper.store.unit_of_work import SqlUnitOfWork
+
+__all__ = [
+    "PendingEffect",
+    "SqlIncidentRepository",
+    "SqlOutbox",
+    "SqlUnitOfWork",
+    "check_database",
+    "current",
+    "downgrade",
+    "make_engine",
+    "make_session_factory",
+    "upgrade",
+]

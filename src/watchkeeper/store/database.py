@@ -1,0 +1,98 @@
+"""Engines and sessions for SQLite (the embedded default) and PostgreSQL (several replicas)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+DEFAULT_URL = "sqlite:///watchkeeper.db"
+
+#: Seconds a SQLite writer waits for the lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Connections per replica: Bolt's listener threads, the reminder scheduler and the outbox worker.
+POSTGRES_POOL_SIZE = 10
+POSTGRES_MAX_OVERFLOW = 10
+POSTGRES_CONNECT_TIMEOUT_S = 10
+
+
+def normalize_url(url: str) -> URL:
+    """Parse a database URL, sending bare `postgres://` and `postgresql://` to psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str = DEFAULT_URL) -> Engine:
+    """An engine tuned for the database the URL names."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    if parsed.get_backend_name() == "postgresql":
+        return _postgres_engine(parsed)
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to `engine`; the store maps rows itself, so nothing expires on commit."""
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def check_database(engine: Engine) -> None:
+    """Raise if the database does not answer (for `/healthz`)."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _postgres_engine(url: URL) -> Engine:
+    # Without a connect timeout a silently dropped route hangs `/healthz` and every request.
+    connect_args = (
+        {} if "connect_timeout" in url.query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    )
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_MAX_OVERFLOW,
+        pool_recycle=1800,
+        connect_args=connect_args,
+    )
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    # Bolt listeners, the scheduler and the outbox worker share connections across threads.
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _configure_sqlite_connection(
+    dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry
+) -> None:
+    """Hand transaction control to SQLAlchemy and set the pragmas every connection needs."""
+    # pysqlite's own BEGIN is deferred and skipped for SELECT; `_begin_immediate` replaces it.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        # WAL lets readers run while one writer writes; NORMAL is durable enough under WAL.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """Take the write lock when the transaction starts.
+
+    A deferred transaction that reads and then writes fails at once with "database is locked"
+    when another writer got there first (the busy timeout does not apply to a lock upgrade);
+    taking the lock up front makes concurrent writers queue for it instead.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

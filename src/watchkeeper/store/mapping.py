@@ -1,0 +1,129 @@
+"""Conversions between domain objects and the rows of `tables`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row
+
+from watchkeeper.domain.incident import Action, Incident
+from watchkeeper.domain.milestones import Milestone
+from watchkeeper.domain.status import Status
+from watchkeeper.domain.timeline import EntryKind, TimelineEntry
+
+
+def incident_values(incident: Incident) -> dict[str, Any]:
+    """The `incidents` columns that mirror the domain object (not card_ts or scheduling)."""
+    interval = incident.reminder_interval
+    return {
+        "number": incident.number,
+        "title": incident.title,
+        "description": incident.description,
+        "severity": incident.severity,
+        "highest_severity": incident.highest_severity,
+        "status": incident.status.value,
+        "declared_at": incident.declared_at,
+        "declared_by": incident.declared_by,
+        "impact": incident.impact,
+        "components": list(incident.components),
+        "cause": incident.cause,
+        "resolution": incident.resolution,
+        "milestones": {
+            milestone.value: at.astimezone(UTC).isoformat()
+            for milestone, at in incident.milestones.items()
+        },
+        "channel_id": incident.channel_id,
+        "channel_name": incident.channel_name,
+        "last_update_at": incident.last_update_at,
+        "last_reminded_at": incident.last_reminded_at,
+        "unanswered_reminders": incident.unanswered_reminders,
+        "reminders_enabled": incident.reminders_enabled,
+        "reminder_interval_seconds": None if interval is None else round(interval.total_seconds()),
+        "snoozed_until": incident.snoozed_until,
+    }
+
+
+def entry_values(incident_id: int, entry: TimelineEntry) -> dict[str, Any]:
+    """A `timeline_entries` row for a new entry."""
+    return {
+        "incident_id": incident_id,
+        "kind": entry.kind.value,
+        "at": entry.at,
+        "author": entry.author,
+        "text": entry.text,
+        "status": entry.status.value,
+        "formal": entry.formal,
+        "detail": dict(entry.detail),
+    }
+
+
+def action_values(incident_id: int, action: Action) -> dict[str, Any]:
+    """An `actions` row."""
+    return {
+        "incident_id": incident_id,
+        "number": action.number,
+        "text": action.text,
+        "owner_id": action.owner_id,
+        "added_by": action.added_by,
+        "added_at": action.added_at,
+    }
+
+
+def to_entry(row: Row[Any]) -> TimelineEntry:
+    """A timeline entry from its row, carrying the row id."""
+    return TimelineEntry(
+        kind=EntryKind(row.kind),
+        at=row.at,
+        author=row.author,
+        text=row.text,
+        status=Status(row.status),
+        formal=row.formal,
+        detail=dict(row.detail),
+        entry_id=row.id,
+    )
+
+
+def to_action(row: Row[Any]) -> Action:
+    """An action from its row."""
+    return Action(row.number, row.text, row.owner_id, row.added_by, row.added_at)
+
+
+def to_incident(
+    row: Row[Any],
+    entries: Iterable[Row[Any]],
+    roles: Iterable[Row[Any]],
+    actions: Iterable[Row[Any]],
+) -> Incident:
+    """An incident from its row and the rows of its timeline, roles and actions."""
+    seconds = row.reminder_interval_seconds
+    return Incident(
+        number=row.number,
+        title=row.title,
+        severity=row.severity,
+        status=Status(row.status),
+        declared_at=row.declared_at,
+        declared_by=row.declared_by,
+        description=row.description,
+        impact=row.impact,
+        components=tuple(row.components),
+        cause=row.cause,
+        resolution=row.resolution,
+        highest_severity=row.highest_severity,
+        roles={role.role: role.user_id for role in roles},
+        milestones={
+            Milestone(name): datetime.fromisoformat(at).astimezone(UTC)
+            for name, at in row.milestones.items()
+        },
+        actions=[to_action(action) for action in actions],
+        timeline=[to_entry(entry) for entry in entries],
+        channel_id=row.channel_id,
+        channel_name=row.channel_name,
+        last_update_at=row.last_update_at,
+        last_reminded_at=row.last_reminded_at,
+        unanswered_reminders=row.unanswered_reminders,
+        reminders_enabled=row.reminders_enabled,
+        reminder_interval=None if seconds is None else timedelta(seconds=seconds),
+        snoozed_until=row.snoozed_until,
+    )

@@ -1,0 +1,162 @@
+"""The outbox: Slack calls committed with the state change they follow, delivered afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import case, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from watchkeeper.store.dialect import upsert_insert
+from watchkeeper.store.tables import outbox
+
+
+class EffectToDeliver(Protocol):
+    """What `SqlOutbox.add` needs of an effect (the services' `Effect` has it)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def incident_number(self) -> int | None: ...
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
+    @property
+    def dedupe_key(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEffect:
+    """A stored effect handed to a worker; `attempts` counts the deliveries that failed."""
+
+    id: int
+    kind: str
+    incident_number: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+class SqlOutbox:
+    """Effects waiting for delivery, within one session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, effect: EffectToDeliver, now: datetime) -> bool:
+        """Queue an effect; False (and nothing queued) if its dedupe key is already pending."""
+        statement = upsert_insert(self._session, outbox).values(
+            kind=effect.kind,
+            incident_number=effect.incident_number,
+            payload=dict(effect.payload),
+            created_at=now,
+            attempts=0,
+            next_attempt_at=now,
+            dedupe_key=effect.dedupe_key,
+        )
+        queued = self._session.execute(
+            statement.on_conflict_do_nothing(
+                index_elements=[outbox.c.dedupe_key], index_where=outbox.c.done_at.is_(None)
+            ).returning(outbox.c.id)
+        ).first()
+        return queued is not None
+
+    def claim(
+        self, worker_id: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[PendingEffect]:
+        """Lease up to `limit` ready effects to `worker_id`, oldest first, in incident order.
+
+        An effect waits while an older one of its incident is undone (the channel must exist
+        before messages go into it); an expired lease makes an effect ready again.
+        """
+        older = outbox.alias("older")
+        blocked = exists().where(
+            older.c.incident_number == outbox.c.incident_number,
+            older.c.done_at.is_(None),
+            older.c.id < outbox.c.id,
+        )
+        unclaimed = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now)
+        ready = self._session.scalars(
+            select(outbox.c.id)
+            .where(outbox.c.done_at.is_(None), outbox.c.next_attempt_at <= now, unclaimed)
+            
+            .order_by(outbox.c.id)
+            .limit(limit)
+            # PostgreSQL: replicas claiming at once pass over each other's rows instead of
+            # queueing on them. SQLite drops the clause; BEGIN IMMEDIATE serializes claims.
+            .with_for_update(skip_locked=True, of=outbox)
+        ).all()
+        if not ready:
+            return []
+        # The lease is conditional as well, so a claim is exclusive even without row locks.
+        rows = self._session.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(ready), outbox.c.done_at.is_(None), unclaimed)
+            .values(claimed_by=worker_id, claimed_until=now + lease)
+            .returning(
+                outbox.c.id,
+                outbox.c.kind,
+                outbox.c.incident_number,
+                outbox.c.payload,
+                outbox.c.attempts,
+            )
+        ).all()
+        effects = [
+            PendingEffect(row.id, row.kind, row.incident_number, dict(row.payload), row.attempts)
+            for row in rows
+        ]
+        return sorted(effects, key=lambda effect: effect.id)
+
+    def complete(self, effect_id: int, now: datetime) -> None:
+        """The effect was delivered."""
+        self._update(effect_id, done_at=now, claimed_until=None)
+
+    def retry_later(self, effect_id: int, error: str, at: datetime) -> None:
+        """Delivery failed; try again at `at` (the effect still holds its incident's queue)."""
+        self._update(
+            effect_id,
+            attempts=outbox.c.attempts + 1,
+            last_error=error,
+            next_attempt_at=at,
+            claimed_by=None,
+            claimed_until=None,
+        )
+
+    def give_up(self, effect_id: int, error: str, now: datetime) -> None:
+        """Stop trying: done with its error, so the incident's later effects can go out."""
+        self._update(
+            effect_id,
+            attempts=outbox.c.attempts + 1,
+            last_error=error,
+            done_at=now,
+            claimed_until=None,
+        )
+
+    def pending_count(self) -> int:
+        """Effects not delivered (nor given up) yet."""
+        count: int = self._session.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.done_at.is_(None))
+        ).scalar_one()
+        return count
+
+    def next_ready_at(self) -> datetime | None:
+        """The earliest time an undone effect can be claimed (its retry time or lease end)."""
+        ready_at = case(
+            (
+                outbox.c.claimed_until > outbox.c.next_attempt_at,
+                outbox.c.claimed_until,
+            ),
+            else_=outbox.c.next_attempt_at,
+        )
+        earliest: datetime | None = self._session.execute(
+            select(func.min(ready_at)).where(outbox.c.done_at.is_(None))
+        ).scalar_one()
+        return earliest
+
+    def _update(self, effect_id: int, **values: Any) -> None:
+        updated = self._session.execute(
+            update(outbox).where(outbox.c.id == effect_id).values(**values).returning(outbox.c.id)
+        ).first()
+        if updated is None:
+            raise LookupError(f"no outbox effect {effect_id}")

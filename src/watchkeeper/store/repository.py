@@ -1,0 +1,309 @@
+"""Incidents in SQL: load and save whole incidents, plus the bookkeeping around them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, delete, func, insert, select, true, update
+from sqlalchemy.orm import Session
+
+from watchkeeper.domain.errors import IncidentNotFound
+from watchkeeper.domain.incident import Incident, reference
+from watchkeeper.domain.status import Status
+from watchkeeper.domain.timeline import EntryKind
+from watchkeeper.store.dialect import upsert_insert
+from watchkeeper.store.mapping import action_values, entry_values, incident_values, to_incident
+from watchkeeper.store.tables import (
+    actions,
+    counters,
+    handled_requests,
+    incidents,
+    people,
+    roles,
+    timeline_entries,
+)
+
+INCIDENT_COUNTER = "incident"
+
+
+class _Keep(Enum):
+    """Marks an argument left out, where None is a value (no reminder scheduled)."""
+
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP
+
+
+class SqlIncidentRepository:
+    """Incidents stored in the tables of `watchkeeper.store.tables`, within one session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    # --- numbers ------------------------------------------------------------------------
+
+    def next_number(self) -> int:
+        """The next incident number: unique and gap-free even when declarations race."""
+        # One statement, so the row lock (PostgreSQL) or the write lock (SQLite) serializes
+        # racing declarations; a rolled-back declaration leaves no gap because it never
+        # existed, and a committed one is never handed out again.
+        value: int | None = self._session.execute(
+            update(counters)
+            .where(counters.c.name == INCIDENT_COUNTER)
+            .values(value=counters.c.value + 1)
+            .returning(counters.c.value)
+        ).scalar_one_or_none()
+        if value is None:
+            raise RuntimeError("the incident counter is missing: run `watchkeeper db upgrade`")
+        return value
+
+    # --- incidents ----------------------------------------------------------------------
+
+    def add(self, incident: Incident, *, next_reminder_at: datetime | None = None) -> None:
+        """Store a newly declared incident; its timeline entries get their ids."""
+        incident_id: int = self._session.execute(
+            insert(incidents)
+            .values(
+                **incident_values(incident),
+                next_reminder_at=next_reminder_at,
+                updated_at=func.now(),
+            )
+            .returning(incidents.c.id)
+        ).scalar_one()
+        self._write_children(incident_id, incident)
+
+    def get(self, number: int, *, lock: bool = True) -> Incident:
+        """The incident `number`, locked for this transaction unless `lock=False`."""
+        found = self._load(incidents.c.number == number, lock=lock)
+        if not found:
+            raise IncidentNotFound(f"No incident {reference(number)}.")
+        return found[0]
+
+    def by_channel(self, channel_id: str, *, lock: bool = True) -> Incident | None:
+        """The incident whose channel is `channel_id`, if any."""
+        found = self._load(incidents.c.channel_id == channel_id, lock=lock)
+        return found[0] if found else None
+
+    def open_incidents(self) -> list[Incident]:
+        """Incidents not resolved, by number."""
+        return self._load(incidents.c.status != Status.RESOLVED.value)
+
+    def all_incidents(self) -> list[Incident]:
+        """Every incident, by number."""
+        return self._load(true())
+
+    def save(self, incident: Incident, *, next_reminder_at: datetime | _Keep | None = KEEP) -> None:
+        """Write the incident back; new timeline entries get their ids in `incident.timeline`.
+
+        `next_reminder_at` stores when its next reminder is due (None: none); left out, the
+        stored time stays as it is.
+        """
+        values = incident_values(incident)
+        # The repository reads no clock; the database's is good enough for a bookkeeping column.
+        values["updated_at"] = func.now()
+        if not isinstance(next_reminder_at, _Keep):
+            values["next_reminder_at"] = next_reminder_at
+        incident_id: int | None = self._session.execute(
+            update(incidents)
+            .where(incidents.c.number == incident.number)
+            .values(values)
+            .returning(incidents.c.id)
+        ).scalar_one_or_none()
+        if incident_id is None:
+            raise IncidentNotFound(f"No incident {incident.reference}.")
+        self._write_children(incident_id, incident)
+
+    # --- Slack bookkeeping --------------------------------------------------------------
+
+    def set_channel(self, number: int, channel_id: str, channel_name: str) -> None:
+        """Record the incident's channel once Slack has created it."""
+        self._update_one(number, channel_id=channel_id, channel_name=channel_name)
+
+    def set_card_ts(self, number: int, ts: str) -> None:
+        """Record the timestamp of the pinned incident card, so it can be edited later."""
+        self._update_one(number, card_ts=ts)
+
+    def card_ts(self, number: int) -> str | None:
+        """The timestamp of the incident card, None before it is posted."""
+        row = self._session.execute(
+            select(incidents.c.card_ts).where(incidents.c.number == number)
+        ).first()
+        if row is None:
+            raise IncidentNotFound(f"No incident {reference(number)}.")
+        ts: str | None = row.card_ts
+        return ts
+
+    def remember_person(self, user_id: str, name: str) -> None:
+        """Remember a user's display name for reports."""
+        statement = upsert_insert(self._session, people).values(user_id=user_id, name=name)
+        self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[people.c.user_id],
+                set_={"name": statement.excluded.name},
+                # Skips rewriting an unchanged row on every command.
+                where=people.c.name != statement.excluded.name,
+            )
+        )
+
+    def names(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """Display names known for `user_ids`; unknown users are left out."""
+        wanted = set(user_ids)
+        if not wanted:
+            return {}
+        rows = self._session.execute(
+            select(people.c.user_id, people.c.name).where(people.c.user_id.in_(wanted))
+        )
+        return {row.user_id: row.name for row in rows}
+
+    def claim_request(self, key: str, now: datetime) -> bool:
+        """Mark a request key handled; False if it was already (a Slack retry or double click)."""
+        # ON CONFLICT rather than catching IntegrityError: a failed INSERT would abort the
+        # whole PostgreSQL transaction, and with it the work this request is about to do.
+        statement = upsert_insert(self._session, handled_requests).values(key=key, handled_at=now)
+        inserted = self._session.execute(
+            statement.on_conflict_do_nothing(index_elements=[handled_requests.c.key]).returning(
+                handled_requests.c.key
+            )
+        ).first()
+        return inserted is not None
+
+    # --- reminders ----------------------------------------------------------------------
+
+    def due_reminders(self, now: datetime) -> list[tuple[int, datetime]]:
+        """(number, due time) of open incidents whose reminder is due at `now`, oldest first."""
+        rows = self._session.execute(
+            select(incidents.c.number, incidents.c.next_reminder_at)
+            .where(
+                incidents.c.next_reminder_at <= now,
+                incidents.c.status != Status.RESOLVED.value,
+            )
+            .order_by(incidents.c.next_reminder_at, incidents.c.number)
+        )
+        return [(row.number, row.next_reminder_at) for row in rows]
+
+    def claim_reminder(self, number: int, due_at: datetime, now: datetime) -> bool:
+        """Take the reminder due at `due_at`; True for exactly one of several racing callers."""
+        # The conditional UPDATE is the arbiter: the loser's WHERE no longer matches once the
+        # winner cleared the column (PostgreSQL re-checks it after waiting for the row lock).
+        claimed = self._session.execute(
+            update(incidents)
+            .where(
+                incidents.c.number == number,
+                incidents.c.next_reminder_at == due_at,
+                incidents.c.next_reminder_at <= now,
+                incidents.c.status != Status.RESOLVED.value,
+            )
+            .values(next_reminder_at=None)
+            .returning(incidents.c.id)
+        ).first()
+        return claimed is not None
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _update_one(self, number: int, **values: Any) -> None:
+        updated = self._session.execute(
+            update(incidents)
+            .where(incidents.c.number == number)
+            .values(**values, updated_at=func.now())
+            .returning(incidents.c.id)
+        ).first()
+        if updated is None:
+            raise IncidentNotFound(f"No incident {reference(number)}.")
+
+    def _load(self, where: ColumnElement[bool], *, lock: bool = False) -> list[Incident]:
+        """Incidents matching `where` with their children: four queries, however many match."""
+        query = select(incidents).where(where).order_by(incidents.c.number)
+        if lock:
+            # FOR UPDATE on PostgreSQL; SQLite has no such clause and its BEGIN IMMEDIATE
+            # already holds the database's single write lock.
+            query = query.with_for_update()
+        rows = self._session.execute(query).all()
+        if not rows:
+            return []
+        # A subquery instead of a list of ids keeps `all_incidents` under bind-parameter limits.
+        matching = select(incidents.c.id).where(where)
+        entries = self._children(
+            select(timeline_entries)
+            .where(timeline_entries.c.incident_id.in_(matching))
+            # Recorded order: a pin joins the timeline late, at its own (earlier) time.
+            .order_by(timeline_entries.c.incident_id, timeline_entries.c.id)
+        )
+        held = self._children(select(roles).where(roles.c.incident_id.in_(matching)))
+        agreed = self._children(
+            select(actions)
+            .where(actions.c.incident_id.in_(matching))
+            .order_by(actions.c.incident_id, actions.c.number)
+        )
+        return [to_incident(row, entries[row.id], held[row.id], agreed[row.id]) for row in rows]
+
+    def _children(self, query: Any) -> defaultdict[int, list[Row[Any]]]:
+        by_incident: defaultdict[int, list[Row[Any]]] = defaultdict(list)
+        for row in self._session.execute(query):
+            by_incident[row.incident_id].append(row)
+        return by_incident
+
+    def _write_children(self, incident_id: int, incident: Incident) -> None:
+        self._write_timeline(incident_id, incident)
+        self._write_roles(incident_id, incident)
+        self._write_actions(incident_id, incident)
+
+    def _write_timeline(self, incident_id: int, incident: Incident) -> None:
+        # Entries never change once recorded; only an unpinned message leaves the timeline.
+        kept_pins = [
+            entry.entry_id
+            for entry in incident.timeline
+            if entry.kind is EntryKind.PINNED and entry.entry_id is not None
+        ]
+        self._session.execute(
+            delete(timeline_entries).where(
+                timeline_entries.c.incident_id == incident_id,
+                timeline_entries.c.kind == EntryKind.PINNED.value,
+                timeline_entries.c.id.not_in(kept_pins),
+            )
+        )
+        new = [(i, entry) for i, entry in enumerate(incident.timeline) if entry.entry_id is None]
+        if not new:
+            return
+        ids = self._session.scalars(
+            insert(timeline_entries).returning(timeline_entries.c.id, sort_by_parameter_order=True),
+            [entry_values(incident_id, entry) for _, entry in new],
+        ).all()
+        for (position, entry), entry_id in zip(new, ids, strict=True):
+            incident.timeline[position] = replace(entry, entry_id=entry_id)
+
+    def _write_roles(self, incident_id: int, incident: Incident) -> None:
+        self._session.execute(
+            delete(roles).where(
+                roles.c.incident_id == incident_id, roles.c.role.not_in(list(incident.roles))
+            )
+        )
+        if not incident.roles:
+            return
+        statement = upsert_insert(self._session, roles)
+        self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[roles.c.incident_id, roles.c.role],
+                set_={"user_id": statement.excluded.user_id},
+            ),
+            [
+                {"incident_id": incident_id, "role": role, "user_id": user_id}
+                for role, user_id in incident.roles.items()
+            ],
+        )
+
+    def _write_actions(self, incident_id: int, incident: Incident) -> None:
+        # Actions are agreed, never edited: only those not stored yet are inserted.
+        if not incident.actions:
+            return
+        self._session.execute(
+            upsert_insert(self._session, actions).on_conflict_do_nothing(
+                index_elements=[actions.c.incident_id, actions.c.number]
+            ),
+            [action_values(incident_id, action) for action in incident.actions],
+        )

@@ -1,0 +1,189 @@
+"""The schema as SQLAlchemy Core tables; Alembic migrations create it, never `create_all`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+# Explicit constraint names so migrations can drop and alter them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment stored in UTC and read back as an aware UTC datetime, on SQLite too."""
+
+    # PostgreSQL stores timestamptz; SQLite keeps a naive UTC string, which sorts by time.
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store only takes aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", Integer, nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("severity", Text, nullable=False),
+    Column("highest_severity", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("declared_at", UTCDateTime, nullable=False),
+    Column("declared_by", Text, nullable=False),
+    Column("impact", Text, nullable=False),
+    Column("components", JSON, nullable=False),  # ["api", "checkout"]
+    Column("cause", Text, nullable=False),
+    Column("resolution", Text, nullable=False),
+    Column("milestones", JSON, nullable=False),  # {"started": "2025-11-24T08:08:00+00:00"}
+    Column("channel_id", Text, nullable=True),
+    Column("channel_name", Text, nullable=True),
+    Column("card_ts", Text, nullable=True),
+    Column("last_update_at", UTCDateTime, nullable=True),
+    Column("last_reminded_at", UTCDateTime, nullable=True),
+    Column("unanswered_reminders", Integer, nullable=False),
+    Column("reminders_enabled", Boolean, nullable=False),
+    Column("reminder_interval_seconds", Integer, nullable=True),
+    Column("snoozed_until", UTCDateTime, nullable=True),
+    Column("next_reminder_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # A plain unique index admits any number of NULLs on both databases: no channel yet.
+    Index("uq_incidents_channel_id", "channel_id", unique=True),
+    Index(None, "next_reminder_at"),
+)
+
+timeline_entries = Table(
+    "timeline_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "incident_id",
+        Integer,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("formal", Boolean, nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index(None, "incident_id", "at"),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column(
+        "incident_id",
+        Integer,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("role", Text, nullable=False),
+    Column("user_id", Text, nullable=False),
+    PrimaryKeyConstraint("incident_id", "role"),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column(
+        "incident_id",
+        Integer,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("number", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("owner_id", Text, nullable=True),
+    Column("added_by", Text, nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("incident_id", "number"),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("user_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+)
+
+handled_requests = Table(
+    "handled_requests",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("handled_at", UTCDateTime, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_number", Integer, nullable=True),
+    Column("kind", Text, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_by", Text, nullable=True),
+    Column("claimed_until", UTCDateTime, nullable=True),
+    Column("done_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("dedupe_key", Text, nullable=True),
+    Index(None, "incident_number"),
+    Index(None, "next_attempt_at"),
+)
+
+# A dedupe key is unique among effects still to deliver; delivered ones free it for reuse.
+Index(
+    "uq_outbox_dedupe_key_pending",
+    outbox.c.dedupe_key,
+    unique=True,
+    sqlite_where=outbox.c.done_at.is_(None),
+    postgresql_where=outbox.c.done_at.is_(None),
+)

@@ -1,0 +1,56 @@
+"""The unit of work: one transaction over incidents and the outbox, committed or rolled back."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from watchkeeper.store.outbox import SqlOutbox
+from watchkeeper.store.repository import SqlIncidentRepository
+
+
+class SqlUnitOfWork:
+    """`with uow:` opens a session; leaving without `commit()` rolls everything back."""
+
+    incidents: SqlIncidentRepository
+    outbox: SqlOutbox
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open; nest a new one instead")
+        self._session = self._session_factory()
+        self.incidents = SqlIncidentRepository(self._session)
+        self.outbox = SqlOutbox(self._session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session, self._session = self._open(), None
+        try:
+            # A no-op after commit(); otherwise nothing half-done survives.
+            session.rollback()
+        finally:
+            session.close()
+
+    def commit(self) -> None:
+        """Make everything done in this unit of work permanent."""
+        self._open().commit()
+
+    def rollback(self) -> None:
+        """Throw away everything done since the last commit."""
+        self._open().rollback()
+
+    def _open(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside `with`")
+        return self._session

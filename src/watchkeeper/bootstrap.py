@@ -135,7 +135,9 @@ def build(
     secret = settings.slack_signing_secret
     bolt = build_app(
         ctx,
-        client=client,
+        # Bolt's own client gets the token per request from `authorize`.
+        client=WebClient(base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT),
+        bot_token=token or "",
         identity=identity,
         signing_secret=secret.get_secret_value() if secret else None,
     )

@@ -71,7 +71,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     export.set_defaults(run=_export)
+    demo = commands.add_parser("demo", help="play a scripted incident without a Slack workspace")
+    demo.add_argument(
+        "--dir",
+        type=Path,
+        default=Path("watchkeeper-demo"),
+        help="where the demo database and documents go (default ./watchkeeper-demo)",
+    )
+    demo.set_defaults(run=_demo)
     return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from watchkeeper.demo import run_demo
+
+    logging.getLogger().setLevel(logging.WARNING)  # the demo's own lines tell the story
+    run_demo(args.dir)
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -218,11 +234,9 @@ def _shown_url(url: str) -> str:
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from watchkeeper.logs import configure
+
+    configure(level)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable
 
@@ -89,3 +90,29 @@ def http_server(app: Starlette, *, log_level: str = "warning") -> uvicorn.Server
         lifespan="off",
     )
     return uvicorn.Server(config)
+
+
+class BackgroundServer:
+    """Serves an app on loopback in a thread (the demo, the tests and the benchmarks use it)."""
+
+    def __init__(self, app: Starlette, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = http_server(app)
+        self._socket = listening_socket(host, port)
+        self.url = f"http://{host}:{self._socket.getsockname()[1]}"
+        self._thread = threading.Thread(
+            target=self._server.run, name="http", kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    def start(self, timeout: float = 10.0) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the HTTP server did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        """Stop accepting, let in-flight requests finish, then return."""
+        self._server.should_exit = True
+        self._thread.join(30)
+        self._socket.close()

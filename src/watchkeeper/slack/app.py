@@ -17,6 +17,7 @@ def build_app(
     ctx: Context,
     *,
     client: WebClient,
+    bot_token: str,
     identity: BotIdentity,
     signing_secret: str | None,
 ) -> App:
@@ -27,7 +28,6 @@ def build_app(
     runs later in the courier. Authorization uses the known bot token, so a slow or failing
     Slack never delays or breaks an ack.
     """
-    bot_token = client.token
 
     def authorize(
         enterprise_id: str | None, team_id: str | None, user_id: str | None

@@ -1,0 +1,136 @@
+"""Settings: every variable of SPEC's table, the TOML file, and errors that name the variable."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from watchkeeper.config import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_follow_the_spec() -> None:
+    settings = load_settings({}, env_file=None)
+
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.database_url == "sqlite:///watchkeeper.db"
+    assert settings.reminder_interval == timedelta(minutes=30)
+    assert settings.broadcast_channel is None
+    assert settings.channel_prefix == "inc"
+    assert settings.timezone == "UTC"
+    assert settings.severity_scale().names == ["SEV1", "SEV2", "SEV3", "SEV4"]
+
+
+def test_every_variable_is_read_from_the_environment() -> None:
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1-2",
+            "SLACK_SIGNING_SECRET": "shh",
+            "SLACK_APP_TOKEN": "xapp-1-2",
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+            "DATABASE_URL": "postgresql+psycopg://db/wk",
+            "WATCHKEEPER_REMINDER_INTERVAL": "1h30m",
+            "WATCHKEEPER_BROADCAST_CHANNEL": "#incidents",
+            "WATCHKEEPER_CHANNEL_PREFIX": "sev",
+            "WATCHKEEPER_TIMEZONE": "Europe/Berlin",
+        },
+        env_file=None,
+    )
+
+    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-1-2"
+    assert settings.slack_app_token is not None
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+    assert settings.database_url == "postgresql+psycopg://db/wk"
+    assert settings.reminder_interval == timedelta(hours=1, minutes=30)
+    assert settings.broadcast_channel == "#incidents"
+    assert settings.channel_prefix == "sev"
+    assert settings.zone.key == "Europe/Berlin"
+
+
+def test_a_malformed_interval_names_the_variable_and_the_accepted_forms() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"WATCHKEEPER_REMINDER_INTERVAL": "abc"}, env_file=None)
+
+    assert "WATCHKEEPER_REMINDER_INTERVAL" in str(raised.value)
+    assert "30m" in str(raised.value)
+
+
+def test_a_wrong_token_is_named_without_showing_it() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"SLACK_BOT_TOKEN": "xoxp-personal-secret"}, env_file=None)
+
+    assert "SLACK_BOT_TOKEN" in str(raised.value)
+    assert "xoxp-personal-secret" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("WATCHKEEPER_TIMEZONE", "Mars/Olympus"),
+        ("WATCHKEEPER_CHANNEL_PREFIX", "Inc!"),
+        ("SLACK_API_URL", "slack.com/api"),
+    ],
+)
+def test_each_malformed_setting_is_named(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        load_settings({variable: value}, env_file=None)
+
+
+def test_the_toml_file_holds_severities_and_roles(tmp_path: Path) -> None:
+    config = tmp_path / "watchkeeper.toml"
+    config.write_text(
+        'roles = ["scribe"]\ndefault_severity = "P2"\n'
+        '[[severity]]\nname = "P1"\nreminder_interval = "15m"\nresponders = ["U0ONCALL"]\n'
+        '[[severity]]\nname = "P2"\n'
+    )
+
+    settings = load_settings({"WATCHKEEPER_CONFIG": str(config)}, env_file=None)
+
+    scale = settings.severity_scale()
+    assert scale.names == ["P1", "P2"]
+    assert scale.default == "P2"
+    assert scale.level("p1").reminder_interval == timedelta(minutes=15)
+    assert scale.level("P1").responders == ("U0ONCALL",)
+    assert settings.roles == ["commander", "scribe"]
+
+
+def test_the_environment_wins_over_dotenv_and_the_toml_file(tmp_path: Path) -> None:
+    config = tmp_path / "watchkeeper.toml"
+    config.write_text('reminder_interval = "10m"\nchannel_prefix = "toml"\ntimezone = "Asia/Tokyo"\n')
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("WATCHKEEPER_CHANNEL_PREFIX=dotenv\nWATCHKEEPER_TIMEZONE=Europe/Paris\n")
+
+    settings = load_settings(
+        {"WATCHKEEPER_CONFIG": str(config), "WATCHKEEPER_TIMEZONE": "America/Chicago"},
+        env_file=dotenv,
+    )
+
+    assert settings.timezone == "America/Chicago"
+    assert settings.channel_prefix == "dotenv"
+    assert settings.reminder_interval == timedelta(minutes=10)
+
+
+def test_a_named_config_file_that_is_missing_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="WATCHKEEPER_CONFIG"):
+        load_settings({"WATCHKEEPER_CONFIG": str(tmp_path / "nope.toml")}, env_file=None)
+
+
+def test_a_toml_file_with_a_default_that_is_no_level_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "watchkeeper.toml"
+    config.write_text('default_severity = "SEV9"\n')
+
+    with pytest.raises(SettingsError, match="SEV9"):
+        load_settings({"WATCHKEEPER_CONFIG": str(config)}, env_file=None)
+
+
+def test_the_shipped_example_toml_loads() -> None:
+    settings = load_settings(
+        {"WATCHKEEPER_CONFIG": str(ROOT / "watchkeeper.example.toml")}, env_file=None
+    )
+
+    assert settings.severity_scale().level("SEV1").reminder_interval == timedelta(minutes=15)
+    assert "communications" in settings.roles

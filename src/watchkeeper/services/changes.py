@@ -76,8 +76,14 @@ def apply_change(
 def effects_of(ctx: Context, incident: Incident, entries: list[TimelineEntry]) -> list[Effect]:
     """Tell the channel each new entry, broadcast the major ones, keep the card current."""
     effects: list[Effect] = []
+    # Whoever is given a role must be in the channel to do it, before it hears of the role.
+    assigned = [e.detail["user"] for e in entries if e.kind is EntryKind.ROLE_ASSIGNED]
+    if assigned:
+        effects.append(Effect(EffectKind.INVITE, incident.number, {"users": assigned}))
     level = ctx.scale.level(incident.severity)
     for entry in entries:
+        if entry.kind is EntryKind.PINNED:
+            continue  # the channel saw the pin itself; the timeline just keeps it
         broadcast = ctx.broadcast and (
             entry.kind in _ALWAYS_BROADCAST
             or (entry.kind in _MAJOR_KINDS and level.broadcast_updates)

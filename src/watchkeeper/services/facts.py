@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from watchkeeper.domain.errors import UnknownRole
 from watchkeeper.domain.incident import Incident
@@ -76,3 +76,36 @@ def set_milestone(ctx: Context, request: Request, milestone: Milestone, when: da
 
 def _by(request: Request) -> str:
     return request.actor.user_id
+
+
+def add_pinned_message(
+    ctx: Context,
+    request: Request,
+    *,
+    message_ts: str,
+    text: str,
+    author: str,
+    permalink: str,
+) -> Incident:
+    """A message pinned in the incident channel joins the timeline at its own time, once."""
+    posted_at = datetime.fromtimestamp(float(message_ts), UTC)
+
+    def change(incident: Incident, now: datetime) -> None:
+        incident.add_pinned_message(
+            message_ts=message_ts,
+            text=text,
+            author=author,
+            posted_at=posted_at,
+            permalink=permalink,
+        )
+
+    return apply_change(ctx, request, change)
+
+
+def remove_pinned_message(ctx: Context, request: Request, message_ts: str) -> Incident:
+    """An unpinned message leaves the timeline."""
+
+    def change(incident: Incident, now: datetime) -> None:
+        incident.remove_pinned_message(message_ts)
+
+    return apply_change(ctx, request, change)

@@ -52,5 +52,5 @@ def build_app(
         process_before_response=True,
         **options,
     )
-    register_listeners(app, ctx)
+    register_listeners(app, ctx, identity)
     return app

@@ -5,11 +5,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from watchkeeper.services.context import Context
-from watchkeeper.slack.listeners import actions, commands, views
+from watchkeeper.slack.identity import BotIdentity
+from watchkeeper.slack.listeners import actions, commands, events, views
 
 
-def register_listeners(app: App, ctx: Context) -> None:
+def register_listeners(app: App, ctx: Context, identity: BotIdentity) -> None:
     """Attach every listener to the app."""
     commands.register(app, ctx)
     actions.register(app, ctx)
     views.register(app, ctx)
+    events.register(app, ctx, identity)

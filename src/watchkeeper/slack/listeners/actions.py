@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from watchkeeper.domain.errors import IncidentError
+from watchkeeper.services import facts
 from watchkeeper.services.context import Actor, Context, DuplicateRequest, Request
 from watchkeeper.services.queries import incident_in_channel
 from watchkeeper.services.reminders import snooze_reminders
-from watchkeeper.slack.ids import Action
+from watchkeeper.slack.ids import Action, Shortcut
+from watchkeeper.slack.markup import escape, to_plain
 from watchkeeper.slack.modals import (
     View,
     commander_modal,
+    declare_modal,
     severity_modal,
     status_modal,
     update_modal,
@@ -88,10 +92,41 @@ def register(app: App, ctx: Context) -> None:
             channel_id=body.get("channel", {}).get("id", ""),
             key=f"action:{body.get('trigger_id', '')}",
         )
-        try:
+        # Resolved meanwhile, or a double click: nothing more to do.
+        with contextlib.suppress(IncidentError, DuplicateRequest):
             snooze_reminders(ctx, request, SNOOZE)
-        except (IncidentError, DuplicateRequest):
-            pass  # resolved meanwhile, or a double click: nothing more to do
         ack()
 
     app.action(Action.SNOOZE.value)(snooze)
+
+    def open_declare_modal(body: dict[str, Any], client: WebClient) -> None:
+        client.views_open(trigger_id=body["trigger_id"], view=declare_modal(ctx.scale))
+
+    app.action(Action.DECLARE.value)(ack=acknowledge, lazy=[open_declare_modal])
+
+    def add_to_timeline(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        channel_id = body.get("channel", {}).get("id", "")
+        message = body.get("message", {})
+        permalink = client.chat_getPermalink(channel=channel_id, message_ts=message["ts"])
+        request = Request(
+            actor=actor_of(body),
+            channel_id=channel_id,
+            key=f"shortcut:{body.get('trigger_id', '')}",
+        )
+        try:
+            incident = facts.add_pinned_message(
+                ctx,
+                request,
+                message_ts=str(message["ts"]),
+                text=to_plain(message.get("text", "")),
+                author=message.get("user", ""),
+                permalink=str(permalink.get("permalink", "")),
+            )
+        except IncidentError as error:
+            respond(text=f":warning: {escape(str(error))}", response_type="ephemeral")
+            return
+        except DuplicateRequest:
+            return
+        respond(text=f"Added to the {incident.reference} timeline.", response_type="ephemeral")
+
+    app.shortcut(Shortcut.ADD_TO_TIMELINE.value)(ack=acknowledge, lazy=[add_to_timeline])

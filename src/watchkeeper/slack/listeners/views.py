@@ -61,26 +61,27 @@ SUBMISSIONS: dict[Callback, tuple[Submission, Block]] = {
 def register(app: App, ctx: Context) -> None:
     """Route each modal's submission to its use case; refusals show under the field."""
     for callback, (submission, field) in SUBMISSIONS.items():
+        app.view(callback.value)(_listener(ctx, submission, field))
 
-        def submitted_view(
-            ack: Ack,
-            body: dict[str, Any],
-            submission: Submission = submission,
-            field: Block = field,
-        ) -> None:
-            view = body["view"]
-            request = Request(
-                actor=actor_of(body),
-                channel_id=view.get("private_metadata", ""),
-                key=f"view:{view['id']}",
-            )
-            try:
-                submission(ctx, request, view)
-            except IncidentError as error:
-                ack(response_action="errors", errors={field.value: str(error)})
-                return
-            except DuplicateRequest:
-                pass  # submitted twice: the first one did it
-            ack()
 
-        app.view(callback.value)(submitted_view)
+def _listener(
+    ctx: Context, submission: Submission, field: Block
+) -> Callable[[Ack, dict[str, Any]], None]:
+    # A closure, not default arguments: Bolt passes a listener its arguments by name.
+    def submitted_view(ack: Ack, body: dict[str, Any]) -> None:
+        view = body["view"]
+        request = Request(
+            actor=actor_of(body),
+            channel_id=view.get("private_metadata", ""),
+            key=f"view:{view['id']}",
+        )
+        try:
+            submission(ctx, request, view)
+        except IncidentError as error:
+            ack(response_action="errors", errors={field.value: str(error)})
+            return
+        except DuplicateRequest:
+            pass  # submitted twice: the first one did it
+        ack()
+
+    return submitted_view

@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     export.set_defaults(run=_export)
+    check = commands.add_parser(
+        "check", help="diagnose the setup: settings, token, scopes, channel"
+    )
+    check.set_defaults(run=_check)
+
     demo = commands.add_parser("demo", help="play a scripted incident without a Slack workspace")
     demo.add_argument(
         "--dir",
@@ -80,6 +85,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=_demo)
     return parser
+
+
+def _check(args: argparse.Namespace) -> int:
+    from watchkeeper.diagnostics import diagnose
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"[FAIL] settings: {error}")
+        return 1
+    findings = diagnose(settings)
+    for finding in findings:
+        print(finding.line())
+    failed = sum(not finding.ok for finding in findings)
+    print(f"\n{len(findings) - failed} checks ok, {failed} failing")
+    return 1 if failed else 0
 
 
 def _demo(args: argparse.Namespace) -> int:

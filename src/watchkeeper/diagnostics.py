@@ -1,0 +1,194 @@
+"""`watchkeeper check`: what is wrong with a setup, one line each, with the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from watchkeeper.config import Settings
+from watchkeeper.slack.failures import ADVICE
+from watchkeeper.slack.methods import required_bot_scopes
+from watchkeeper.store.database import check_database, make_engine
+from watchkeeper.store.migrate import current, head
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One check's outcome; `fix` says what to do when it failed."""
+
+    check: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else "FAIL"
+        fix = f"\n      fix: {self.fix}" if self.fix else ""
+        return f"[{mark}] {self.check}: {self.detail}{fix}"
+
+
+def diagnose(settings: Settings, client: WebClient | None = None) -> list[Finding]:
+    """Run every check that the settings allow; later checks need earlier ones to pass."""
+    findings = [Finding("settings", True, "valid")]
+    findings.append(_database(settings))
+    if settings.slack_bot_token is None:
+        findings.append(
+            Finding(
+                "token",
+                False,
+                "SLACK_BOT_TOKEN is not set",
+                "copy the bot token (xoxb-…) from the app's OAuth & Permissions page",
+            )
+        )
+        return findings
+    client = client or WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
+    )
+    identity = _auth(client)
+    findings.append(identity.finding)
+    if identity.answer is None:
+        return findings
+    findings.append(_scopes(identity.answer))
+    if settings.broadcast_channel:
+        findings.append(_broadcast(client, settings.broadcast_channel, identity.answer))
+    return findings
+
+
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    finding: Finding
+    answer: Any
+
+
+def _auth(client: WebClient) -> _Identity:
+    try:
+        answer = client.auth_test()
+    except SlackApiError as error:
+        code = str(error.response.get("error", error.response.status_code))
+        return _Identity(
+            Finding(
+                "token",
+                False,
+                f"auth.test refused it: {code}",
+                ADVICE.get(code, "check SLACK_BOT_TOKEN and SLACK_API_URL"),
+            ),
+            None,
+        )
+    except OSError as error:
+        return _Identity(
+            Finding(
+                "token",
+                False,
+                f"Slack did not answer: {error}",
+                "check SLACK_API_URL and the network path to Slack",
+            ),
+            None,
+        )
+    detail = f"valid for workspace {answer.get('team')} ({answer.get('team_id')}) as @{answer.get('user')}"
+    return _Identity(Finding("token", True, detail), answer)
+
+
+def _scopes(answer: Any) -> Finding:
+    header = next(
+        (v for k, v in (answer.headers or {}).items() if k.lower() == "x-oauth-scopes"), ""
+    )
+    if isinstance(header, list):
+        header = ",".join(header)
+    granted = {scope.strip() for scope in str(header).split(",") if scope.strip()}
+    missing = sorted(required_bot_scopes() - granted)
+    if missing:
+        return Finding(
+            "scopes",
+            False,
+            "missing " + ", ".join(missing),
+            "add them under OAuth & Permissions (manifest.yml lists every scope), "
+            "then reinstall the app",
+        )
+    return Finding("scopes", True, f"all {len(required_bot_scopes())} needed scopes granted")
+
+
+def _broadcast(client: WebClient, wanted: str, identity: Any) -> Finding:
+    name = "broadcast channel"
+    try:
+        channel = _find_channel(client, wanted)
+    except SlackApiError as error:
+        code = str(error.response.get("error", ""))
+        return Finding(name, False, f"{wanted}: {code}", ADVICE.get(code, "check the setting"))
+    if channel is None:
+        return Finding(
+            name,
+            False,
+            f"{wanted} does not exist or the bot cannot see it",
+            "create it, or set WATCHKEEPER_BROADCAST_CHANNEL to an existing channel",
+        )
+    if channel.get("is_archived"):
+        return Finding(
+            name,
+            False,
+            f"#{channel.get('name')} is archived",
+            "unarchive it or point WATCHKEEPER_BROADCAST_CHANNEL elsewhere",
+        )
+    if not channel.get("is_member"):
+        return Finding(
+            name,
+            False,
+            f"the bot is not in #{channel.get('name')}",
+            f"type /invite @{identity.get('user')} in #{channel.get('name')}",
+        )
+    return Finding(name, True, f"#{channel.get('name')} exists and the bot is in it")
+
+
+def _find_channel(client: WebClient, wanted: str) -> dict[str, Any] | None:
+    if not wanted.startswith("#"):
+        try:
+            info = client.conversations_info(channel=wanted)
+            found: dict[str, Any] = info["channel"]
+            return found
+        except SlackApiError as error:
+            if error.response.get("error") != "channel_not_found":
+                raise
+    target = wanted.lstrip("#")
+    for channel in _all_channels(client.conversations_list):
+        if channel.get("name") == target or channel.get("id") == target:
+            return channel
+    return None
+
+
+def _all_channels(listing: Callable[..., Any]) -> Iterator[dict[str, Any]]:
+    cursor = None
+    while True:
+        page = listing(types="public_channel", exclude_archived=False, limit=200, cursor=cursor)
+        yield from page.get("channels", [])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
+
+
+def _database(settings: Settings) -> Finding:
+    engine = make_engine(settings.database_url)
+    try:
+        check_database(engine)
+        revision = current(settings.database_url)
+    except Exception as error:  # any failure to answer is the finding
+        return Finding(
+            "database",
+            False,
+            f"unreachable: {type(error).__name__}: {error}".splitlines()[0],
+            "check DATABASE_URL and that the server is up",
+        )
+    finally:
+        engine.dispose()
+    if revision != head():
+        return Finding(
+            "database",
+            False,
+            f"at revision {revision or 'none'}, latest is {head()}",
+            "run `watchkeeper db upgrade` (serve does it too)",
+        )
+    return Finding("database", True, f"reachable and migrated ({revision})")

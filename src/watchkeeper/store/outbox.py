@@ -47,7 +47,7 @@ class SqlOutbox:
     def add(self, effect: EffectToDeliver, now: datetime) -> bool:
         """Queue an effect; False (and nothing queued) if its dedupe key is already pending."""
         statement = upsert_insert(self._session, outbox).values(
-            kind=effect.kind,
+            kind=str(effect.kind),  # a StrEnum is stored as its plain value
             incident_number=effect.incident_number,
             payload=dict(effect.payload),
             created_at=now,
@@ -80,7 +80,7 @@ class SqlOutbox:
         ready = self._session.scalars(
             select(outbox.c.id)
             .where(outbox.c.done_at.is_(None), outbox.c.next_attempt_at <= now, unclaimed)
-            
+            .where(~blocked)
             .order_by(outbox.c.id)
             .limit(limit)
             # PostgreSQL: replicas claiming at once pass over each other's rows instead of

@@ -1,0 +1,58 @@
+"""The Alembic migrations on real databases: up, down and up again, matching `tables`."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from watchkeeper.store.migrate import current, downgrade, head, upgrade
+from watchkeeper.store.tables import metadata
+
+TABLES = {
+    "actions",
+    "counters",
+    "handled_requests",
+    "incidents",
+    "outbox",
+    "people",
+    "roles",
+    "timeline_entries",
+}
+
+
+def tables_in(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_a_fresh_database_has_no_revision(database_url: str) -> None:
+    assert current(database_url) is None
+
+
+def test_upgrade_creates_the_schema_at_head(database_url: str, engine: Engine) -> None:
+    upgrade(database_url)
+
+    assert current(database_url) == head()
+    assert tables_in(engine) == TABLES
+
+
+def test_downgrade_to_base_removes_everything_and_upgrade_restores_it(
+    database_url: str, engine: Engine
+) -> None:
+    upgrade(database_url)
+    downgrade(database_url, "base")
+    assert current(database_url) is None
+    assert tables_in(engine) == set()
+
+    upgrade(database_url)
+    assert current(database_url) == head()
+    assert tables_in(engine) == TABLES
+
+
+def test_the_migrated_schema_matches_the_tables_module(database_url: str, engine: Engine) -> None:
+    upgrade(database_url)
+
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+
+    assert differences == []

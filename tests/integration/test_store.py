@@ -1,0 +1,508 @@
+"""The SQL store on real databases: incidents, bookkeeping, reminders and the outbox."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, fields
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import Engine, event
+
+from watchkeeper.domain.errors import IncidentNotFound
+from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.milestones import Milestone
+from watchkeeper.domain.severity import DEFAULT_SCALE
+from watchkeeper.domain.status import Status
+from watchkeeper.domain.timeline import EntryKind
+from watchkeeper.store.unit_of_work import SqlUnitOfWork
+
+UowFactory = Callable[[], SqlUnitOfWork]
+T = TypeVar("T")
+
+T0 = datetime(2025, 11, 24, 8, 8, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+LEASE = timedelta(minutes=5)
+
+
+def run_at_once(jobs: list[Callable[[], T]]) -> list[T]:
+    """Run each job in its own thread, all released at once; their results, or the first error."""
+    start = threading.Barrier(len(jobs))
+    results: dict[int, T] = {}
+    errors: list[BaseException] = []
+
+    def run(index: int, job: Callable[[], T]) -> None:
+        start.wait()
+        try:
+            results[index] = job()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return [results[index] for index in range(len(jobs))]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Stands in for the services' effect: the attributes the outbox reads."""
+
+    kind: str
+    incident_number: int | None
+    payload: dict[str, Any]
+    dedupe_key: str | None = None
+
+
+def declare(uow_factory: UowFactory, at: datetime = T0, title: str = "Checkout errors") -> int:
+    with uow_factory() as uow:
+        number = uow.incidents.next_number()
+        incident = Incident.declare(
+            number=number, title=title, severity="SEV2", declared_by="U1", at=at
+        )
+        uow.incidents.add(incident)
+        uow.commit()
+    return number
+
+
+def load(uow_factory: UowFactory, number: int) -> Incident:
+    with uow_factory() as uow:
+        return uow.incidents.get(number, lock=False)
+
+
+def pin(incident: Incident, ts: str, at: datetime) -> None:
+    incident.add_pinned_message(
+        message_ts=ts, text=f"pinned {ts}", author="U9", posted_at=at, permalink=f"https://x/{ts}"
+    )
+
+
+def work_through(incident: Incident) -> None:
+    """Give every field of the incident a value other than its default."""
+    incident.description = "Deliveries are delayed for US customers."
+    incident.change_status(Status.IDENTIFIED, by="U2", at=T0 + 5 * MINUTE, message="Found it")
+    incident.change_severity("SEV1", scale=DEFAULT_SCALE, by="U2", at=T0 + 6 * MINUTE)
+    incident.assign_role("commander", "U3", by="U2", at=T0 + 7 * MINUTE)
+    incident.assign_role("scribe", "U4", by="U3", at=T0 + 8 * MINUTE)
+    incident.set_impact("Emails arrive late", by="U3", at=T0 + 9 * MINUTE)
+    incident.set_components(("api", "mail-relay"), by="U3", at=T0 + 10 * MINUTE)
+    incident.set_cause("A full disk on the relay", by="U3", at=T0 + 11 * MINUTE)
+    incident.add_note("Paged storage on-call", by="U4", at=T0 + 12 * MINUTE)
+    incident.add_action("Alert on disk usage", owner_id="U5", by="U3", at=T0 + 13 * MINUTE)
+    incident.add_action("Write a runbook", owner_id=None, by="U3", at=T0 + 14 * MINUTE)
+    incident.set_milestone(Milestone.STARTED, T0 - 30 * MINUTE, by="U3", at=T0 + 15 * MINUTE)
+    pin(incident, "1700000000.000100", T0 + 2 * MINUTE)
+    incident.change_status(Status.MONITORING, by="U3", at=T0 + 20 * MINUTE)
+    incident.resolve(by="U3", at=T0 + 60 * MINUTE, message="Disk cleaned, queue drained")
+    incident.channel_id = "C0123"
+    incident.channel_name = "inc-1-checkout-errors"
+    incident.switch_reminders(interval=timedelta(minutes=45))
+    incident.switch_reminders(enabled=False)
+    incident.snooze(T0 + 90 * MINUTE)
+    incident.record_reminder(T0 + 70 * MINUTE)
+
+
+# --- incidents ----------------------------------------------------------------------------
+
+
+def test_an_incident_with_every_field_set_round_trips(uow_factory: UowFactory) -> None:
+    number = declare(uow_factory)
+    with uow_factory() as uow:
+        incident = uow.incidents.get(number)
+        work_through(incident)
+        uow.incidents.save(incident)
+        uow.commit()
+
+    # Guards the test itself: a field added to Incident must be set here to be checked.
+    for field in fields(Incident):
+        default = field.default_factory() if field.default_factory is not MISSING else field.default
+        if default is not MISSING:
+            assert getattr(incident, field.name) != default, f"set {field.name} in work_through"
+    assert load(uow_factory, number) == incident
+
+
+def test_new_timeline_entries_get_ids_and_come_back_in_recorded_order(
+    uow_factory: UowFactory,
+) -> None:
+    number = declare(uow_factory)
+    with uow_factory() as uow:
+        incident = uow.incidents.get(number)
+        incident.add_note("first", by="U1", at=T0 + 10 * MINUTE)
+        pin(incident, "1.1", T0 + MINUTE)  # recorded last, happened second
+        uow.incidents.save(incident)
+        uow.commit()
+
+    ids = [entry.entry_id for entry in incident.timeline]
+    assert all(entry_id is not None for entry_id in ids)
+    assert ids == sorted(ids, key=lambda entry_id: entry_id or 0)
+    assert len(set(ids)) == len(ids)
+    assert load(uow_factory, number).timeline == incident.timeline
+
+
+def test_times_come_back_as_aware_utc(uow_factory: UowFactory) -> None:
+    cest = timezone(timedelta(hours=2))
+    number = declare(uow_factory, at=datetime(2025, 11, 24, 10, 8, tzinfo=cest))
+
+    loaded = load(uow_factory, number)
+
+    assert loaded.declared_at == T0
+    assert loaded.declared_at.tzinfo is UTC
+    assert loaded.timeline[0].at.tzinfo is UTC
+
+
+def test_unpinning_a_message_deletes_its_entry(uow_factory: UowFactory) -> None:
+    number = declare(uow_factory)
+    with uow_factory() as uow:
+        incident = uow.incidents.get(number)
+        pin(incident, "1.1", T0 + MINUTE)
+        pin(incident, "2.2", T0 + 2 * MINUTE)
+        uow.incidents.save(incident)
+        uow.commit()
+    with uow_factory() as uow:
+        incident = uow.incidents.get(number)
+        incident.remove_pinned_message("1.1")
+        uow.incidents.save(incident)
+        uow.commit()
+
+    timeline = load(uow_factory, number).timeline
+    assert [entry.kind for entry in timeline] == [EntryKind.DECLARED, EntryKind.PINNED]
+    assert timeline[1].detail["message_ts"] == "2.2"
+
+
+def test_racing_declarations_get_distinct_sequential_numbers(uow_factory: UowFactory) -> None:
+    threads, each = 10, 5
+
+    def declare_several() -> list[int]:
+        return [declare(uow_factory) for _ in range(each)]
+
+    numbers = run_at_once([declare_several] * threads)
+
+    assert sorted(n for batch in numbers for n in batch) == list(range(1, threads * each + 1))
+
+
+def test_concurrent_changes_to_one_incident_are_all_kept(uow_factory: UowFactory) -> None:
+    number = declare(uow_factory)
+    threads = 8
+
+    def count_a_reminder() -> None:
+        with uow_factory() as uow:
+            incident = uow.incidents.get(number)  # locked until commit
+            incident.record_reminder(T0 + MINUTE)
+            uow.incidents.save(incident)
+            uow.commit()
+
+    run_at_once([count_a_reminder] * threads)
+
+    assert load(uow_factory, number).unanswered_reminders == threads
+
+
+def test_an_unknown_incident_is_not_found(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow, pytest.raises(IncidentNotFound, match=r"^No incident INC-7\.$"):
+        uow.incidents.get(7)
+
+
+def test_an_incident_is_found_by_its_channel(uow_factory: UowFactory) -> None:
+    number = declare(uow_factory)
+    with uow_factory() as uow:
+        uow.incidents.set_channel(number, "C042", "inc-1-checkout-errors")
+        uow.commit()
+
+    with uow_factory() as uow:
+        found = uow.incidents.by_channel("C042")
+        assert found is not None
+        assert (found.number, found.channel_name) == (number, "inc-1-checkout-errors")
+        assert uow.incidents.by_channel("C999") is None
+
+
+def test_open_incidents_leave_out_resolved_ones(uow_factory: UowFactory) -> None:
+    first, second, third = (declare(uow_factory) for _ in range(3))
+    with uow_factory() as uow:
+        incident = uow.incidents.get(second)
+        incident.resolve(by="U1", at=T0 + MINUTE)
+        uow.incidents.save(incident)
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert [i.number for i in uow.incidents.open_incidents()] == [first, third]
+        assert [i.number for i in uow.incidents.all_incidents()] == [first, second, third]
+
+
+def test_listing_incidents_takes_the_same_queries_however_many_there_are(
+    uow_factory: UowFactory, engine: Engine
+) -> None:
+    def queries_to_list() -> int:
+        statements: list[str] = []
+
+        def record(*args: Any) -> None:
+            statements.append(args[2])
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            with uow_factory() as uow:
+                listed = uow.incidents.all_incidents()
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert all(len(incident.timeline) == 1 for incident in listed)
+        return len(statements)
+
+    declare(uow_factory)
+    with_one = queries_to_list()
+    for _ in range(4):
+        declare(uow_factory)
+
+    assert queries_to_list() == with_one
+
+
+def test_the_card_timestamp_is_remembered(uow_factory: UowFactory) -> None:
+    number = declare(uow_factory)
+    with uow_factory() as uow:
+        assert uow.incidents.card_ts(number) is None
+        uow.incidents.set_card_ts(number, "1700000000.000200")
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.incidents.card_ts(number) == "1700000000.000200"
+
+
+def test_a_person_keeps_their_latest_name(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.incidents.remember_person("U1", "Ada")
+        uow.incidents.remember_person("U2", "Grace")
+        uow.incidents.remember_person("U1", "Ada Lovelace")
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.incidents.names(["U1", "U2", "U3"]) == {"U1": "Ada Lovelace", "U2": "Grace"}
+
+
+def test_nothing_is_kept_without_commit(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        number = uow.incidents.next_number()
+        uow.incidents.add(
+            Incident.declare(number=number, title="Lost", severity="SEV3", declared_by="U1", at=T0)
+        )
+
+    with uow_factory() as uow:
+        assert uow.incidents.all_incidents() == []
+        assert uow.incidents.next_number() == number
+
+
+# --- handled requests ---------------------------------------------------------------------
+
+
+def test_a_request_key_is_claimed_once(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        assert uow.incidents.claim_request("trigger-1", T0) is True
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.incidents.claim_request("trigger-1", T0 + MINUTE) is False
+
+
+def test_a_refused_request_key_leaves_the_transaction_usable(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.incidents.claim_request("trigger-1", T0)
+        assert uow.incidents.claim_request("trigger-1", T0) is False
+        uow.incidents.remember_person("U1", "Ada")
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.incidents.names(["U1"]) == {"U1": "Ada"}
+
+
+# --- reminders ----------------------------------------------------------------------------
+
+
+def schedule(uow_factory: UowFactory, number: int, due: datetime | None) -> None:
+    with uow_factory() as uow:
+        uow.incidents.save(uow.incidents.get(number), next_reminder_at=due)
+        uow.commit()
+
+
+def test_due_reminders_are_those_of_open_incidents_whose_time_has_come(
+    uow_factory: UowFactory,
+) -> None:
+    due, later, resolved = (declare(uow_factory) for _ in range(3))
+    schedule(uow_factory, due, T0)
+    schedule(uow_factory, later, T0 + 60 * MINUTE)
+    with uow_factory() as uow:
+        incident = uow.incidents.get(resolved)
+        incident.resolve(by="U1", at=T0)
+        uow.incidents.save(incident, next_reminder_at=T0)
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.incidents.due_reminders(T0 + MINUTE) == [(due, T0)]
+
+
+def test_saving_without_a_reminder_time_keeps_the_scheduled_one(uow_factory: UowFactory) -> None:
+    number = declare(uow_factory)
+    schedule(uow_factory, number, T0)
+    with uow_factory() as uow:
+        uow.incidents.save(uow.incidents.get(number))
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.incidents.due_reminders(T0) == [(number, T0)]
+
+
+def test_a_due_reminder_is_claimed_by_exactly_one_of_racing_callers(
+    uow_factory: UowFactory,
+) -> None:
+    number = declare(uow_factory)
+    schedule(uow_factory, number, T0)
+    callers = 4
+
+    def claim() -> bool:
+        with uow_factory() as uow:
+            won = uow.incidents.claim_reminder(number, T0, T0 + MINUTE)
+            uow.commit()
+        return won
+
+    outcomes = run_at_once([claim] * callers)
+
+    assert sorted(outcomes) == [False] * (callers - 1) + [True]
+
+
+def test_a_rescheduled_reminder_cannot_be_claimed_at_its_old_time(
+    uow_factory: UowFactory,
+) -> None:
+    number = declare(uow_factory)
+    schedule(uow_factory, number, T0)
+    schedule(uow_factory, number, T0 + 30 * MINUTE)  # a formal update moved the clock
+
+    with uow_factory() as uow:
+        assert uow.incidents.claim_reminder(number, T0, T0 + 40 * MINUTE) is False
+        assert uow.incidents.claim_reminder(number, T0 + 30 * MINUTE, T0 + 40 * MINUTE) is True
+
+
+# --- outbox -------------------------------------------------------------------------------
+
+
+def enqueue(uow_factory: UowFactory, *effects: Effect, at: datetime = T0) -> None:
+    with uow_factory() as uow:
+        for effect in effects:
+            uow.outbox.add(effect, at)
+        uow.commit()
+
+
+def claim(uow_factory: UowFactory, now: datetime = T0, worker: str = "w1") -> list[str]:
+    """Claim and commit; the kinds claimed, in order."""
+    with uow_factory() as uow:
+        claimed = uow.outbox.claim(worker, now, LEASE, limit=10)
+        uow.commit()
+    return [effect.kind for effect in claimed]
+
+
+def settle(uow_factory: UowFactory, how: Callable[[SqlUnitOfWork, int], None]) -> None:
+    """Apply `how` to every effect claimed by a fresh claim at T0."""
+    with uow_factory() as uow:
+        for effect in uow.outbox.claim("w1", T0, LEASE, limit=10):
+            how(uow, effect.id)
+        uow.commit()
+
+
+def test_an_incidents_effects_go_out_one_at_a_time_in_order(uow_factory: UowFactory) -> None:
+    enqueue(
+        uow_factory,
+        Effect("create_channel", 1, {}),
+        Effect("post_card", 1, {}),
+        Effect("create_channel", 2, {}),
+        Effect("broadcast", None, {}),
+    )
+    with uow_factory() as uow:
+        first = uow.outbox.claim("w1", T0, LEASE, limit=10)
+        held_back = uow.outbox.claim("w2", T0, LEASE, limit=10)
+        for effect in first:
+            uow.outbox.complete(effect.id, T0)
+        uow.commit()
+
+    assert [effect.kind for effect in first] == ["create_channel", "create_channel", "broadcast"]
+    assert held_back == []
+    assert claim(uow_factory) == ["post_card"]
+
+
+def test_an_effect_waiting_to_retry_holds_back_its_incident(uow_factory: UowFactory) -> None:
+    enqueue(uow_factory, Effect("create_channel", 1, {}), Effect("post_card", 1, {}))
+    settle(uow_factory, lambda uow, id_: uow.outbox.retry_later(id_, "ratelimited", T0 + MINUTE))
+
+    assert claim(uow_factory, now=T0 + MINUTE / 2) == []
+    with uow_factory() as uow:
+        retried = uow.outbox.claim("w1", T0 + MINUTE, LEASE, limit=10)
+    assert [(effect.kind, effect.attempts) for effect in retried] == [("create_channel", 1)]
+
+
+def test_giving_up_on_an_effect_releases_its_incidents_queue(uow_factory: UowFactory) -> None:
+    enqueue(uow_factory, Effect("create_channel", 1, {}), Effect("post_card", 1, {}))
+    settle(uow_factory, lambda uow, id_: uow.outbox.give_up(id_, "name_taken", T0))
+
+    assert claim(uow_factory) == ["post_card"]
+
+
+def test_a_claimed_effect_is_handed_out_again_only_after_its_lease(
+    uow_factory: UowFactory,
+) -> None:
+    enqueue(uow_factory, Effect("broadcast", None, {"text": "hi"}))
+
+    assert claim(uow_factory, worker="w1") == ["broadcast"]
+    assert claim(uow_factory, now=T0 + LEASE - MINUTE, worker="w2") == []
+    assert claim(uow_factory, now=T0 + LEASE, worker="w2") == ["broadcast"]
+
+
+def test_two_workers_never_claim_the_same_effect(uow_factory: UowFactory) -> None:
+    count = 40
+    enqueue(uow_factory, *(Effect(f"post-{i}", None, {"i": i}) for i in range(count)))
+
+    def work(worker: str) -> list[int]:
+        claimed: list[int] = []
+        while True:
+            with uow_factory() as uow:
+                batch = uow.outbox.claim(worker, T0, LEASE, limit=3)
+                uow.commit()
+            if not batch:
+                return claimed
+            claimed.extend(effect.id for effect in batch)
+
+    first, second = run_at_once([lambda: work("w1"), lambda: work("w2")])
+
+    assert set(first).isdisjoint(second)
+    assert len(first) + len(second) == count
+
+
+def test_an_effect_whose_dedupe_key_is_pending_is_skipped(uow_factory: UowFactory) -> None:
+    card = Effect("update_card", 1, {}, dedupe_key="card:1")
+    enqueue(uow_factory, card)
+
+    with uow_factory() as uow:
+        assert uow.outbox.add(card, T0) is False
+        assert uow.outbox.pending_count() == 1
+
+
+def test_a_delivered_effect_frees_its_dedupe_key(uow_factory: UowFactory) -> None:
+    card = Effect("update_card", 1, {}, dedupe_key="card:1")
+    enqueue(uow_factory, card)
+    settle(uow_factory, lambda uow, id_: uow.outbox.complete(id_, T0))
+
+    with uow_factory() as uow:
+        assert uow.outbox.add(card, T0 + MINUTE) is True
+        assert uow.outbox.pending_count() == 1
+
+
+def test_next_ready_at_is_the_earliest_retry_or_lease_end(uow_factory: UowFactory) -> None:
+    enqueue(uow_factory, Effect("create_channel", 1, {}), Effect("broadcast", None, {}))
+    with uow_factory() as uow:
+        first, second = uow.outbox.claim("w1", T0, LEASE, limit=10)
+        uow.outbox.retry_later(first.id, "timeout", T0 + 10 * MINUTE)
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.outbox.next_ready_at() == T0 + LEASE
+        uow.outbox.complete(second.id, T0)
+        assert uow.outbox.next_ready_at() == T0 + 10 * MINUTE
+        uow.outbox.complete(first.id, T0)
+        assert uow.outbox.next_ready_at() is None

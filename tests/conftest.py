@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.slack", "tests.fixtures.bot"]
+pytest_plugins = ["tests.fixtures.slack", "tests.fixtures.databases", "tests.fixtures.bot"]

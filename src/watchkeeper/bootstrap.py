@@ -97,6 +97,7 @@ def _context(settings: Settings, engine: Engine, clock: Clock) -> Context:
         roles=tuple(settings.roles),
         broadcast=settings.broadcast_channel is not None,
         postmortem_template=settings.postmortem_template,
+        permissions=settings.permissions.rules(),
     )
 
 

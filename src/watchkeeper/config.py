@@ -31,6 +31,7 @@ from pydantic_settings import (
 
 from watchkeeper.domain.durations import parse_duration
 from watchkeeper.domain.incident import COMMANDER
+from watchkeeper.domain.permissions import Permission, Permissions
 from watchkeeper.domain.severity import DEFAULT_SCALE, SeverityLevel, SeverityScale
 
 DEFAULT_CONFIG_FILE = "watchkeeper.toml"
@@ -63,6 +64,24 @@ class SeveritySettings(BaseModel):
     reminder_interval: Duration | None = None
     responders: list[str] = Field(default_factory=list)
     broadcast_updates: bool = True
+
+
+class PermissionSettings(BaseModel):
+    """`[permissions]`: who may make the changes that matter most (default: anyone)."""
+
+    admins: list[str] = Field(default_factory=list)
+    declare: list[str] | None = None
+    severity: list[str] | None = None
+    resolve: list[str] | None = None
+    reopen: list[str] | None = None
+
+    def rules(self) -> Permissions:
+        chosen = {
+            permission: tuple(getattr(self, permission.value))
+            for permission in Permission
+            if getattr(self, permission.value) is not None
+        }
+        return Permissions(rules=chosen, admins=frozenset(self.admins))
 
 
 class Settings(BaseSettings):
@@ -102,6 +121,7 @@ class Settings(BaseSettings):
     severities: list[SeveritySettings] = Field(default_factory=list, validation_alias="severity")
     default_severity: str | None = None
     roles: list[str] = Field(default_factory=lambda: [COMMANDER, "communications", "scribe"])
+    permissions: PermissionSettings = Field(default_factory=PermissionSettings)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -151,8 +171,9 @@ class Settings(BaseSettings):
         return list(dict.fromkeys(roles))
 
     @model_validator(mode="after")
-    def _scale_is_valid(self) -> Settings:
+    def _scale_and_rules_are_valid(self) -> Settings:
         self.severity_scale()
+        self.permissions.rules()
         return self
 
     @property

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from watchkeeper.clock import Clock
 from watchkeeper.domain.errors import IncidentError
 from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.permissions import Permissions
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.domain.severity import SeverityScale
 from watchkeeper.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -55,6 +56,7 @@ class Context:
     roles: Sequence[str]
     broadcast: bool = False
     postmortem_template: Path | None = None
+    permissions: Permissions = field(default_factory=Permissions)
     #: Called after a commit that queued side effects, to wake whoever delivers them.
     on_effects: Callable[[], None] = field(default=lambda: None)
     #: Called when an incident's next reminder moves, so the scheduler can plan it.

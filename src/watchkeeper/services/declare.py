@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.permissions import Permission
 from watchkeeper.services.changes import announcement
 from watchkeeper.services.context import Context, Request, admit
 from watchkeeper.services.effects import Effect, EffectKind
@@ -17,6 +18,7 @@ def declare_incident(
     description: str = "",
 ) -> Incident:
     """Create the incident; its channel, card and announcement follow as side effects."""
+    ctx.permissions.check(Permission.DECLARE, request.actor.user_id)
     now = ctx.now()
     level = ctx.scale.level(severity or ctx.scale.default)
     with ctx.uow() as uow:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from watchkeeper.domain.errors import UnknownRole
 from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.milestones import Milestone
+from watchkeeper.domain.permissions import Permission
 from watchkeeper.services.changes import apply_change
 from watchkeeper.services.context import Context, Request
 
@@ -16,6 +17,7 @@ def change_severity(ctx: Context, request: Request, severity: str) -> Incident:
     by = request.actor.user_id
 
     def change(incident: Incident, now: datetime) -> None:
+        ctx.permissions.check(Permission.SEVERITY, by, incident)
         incident.change_severity(severity, scale=ctx.scale, by=by, at=now)
 
     return apply_change(ctx, request, change)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.permissions import Permission
 from watchkeeper.domain.status import Status
 from watchkeeper.services.changes import apply_change, incident_for
 from watchkeeper.services.context import Context, Request, admit
@@ -38,6 +39,7 @@ def resolve(ctx: Context, request: Request, message: str = "") -> Incident:
     by = request.actor.user_id
 
     def change(incident: Incident, now: datetime) -> None:
+        ctx.permissions.check(Permission.RESOLVE, by, incident)
         incident.resolve(by=by, at=now, message=message)
 
     return apply_change(ctx, request, change)
@@ -48,6 +50,7 @@ def reopen(ctx: Context, request: Request, message: str = "") -> Incident:
     by = request.actor.user_id
 
     def change(incident: Incident, now: datetime) -> None:
+        ctx.permissions.check(Permission.REOPEN, by, incident)
         incident.reopen(by=by, at=now, message=message)
 
     return apply_change(ctx, request, change)

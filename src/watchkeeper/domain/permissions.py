@@ -1,0 +1,81 @@
+"""Who may declare, change severity, resolve and reopen: rules from the TOML file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from watchkeeper.domain.errors import NotPermitted
+from watchkeeper.domain.incident import COMMANDER, Incident
+
+
+class Permission(StrEnum):
+    """The changes whose access the operator can restrict."""
+
+    DECLARE = "declare"
+    SEVERITY = "severity"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+
+
+#: The words a rule may use besides Slack user IDs.
+ANYONE = "anyone"
+ROLE_HOLDERS = "roles"
+ADMINS = "admins"
+DECLARER = "declarer"
+WORDS = frozenset({ANYONE, COMMANDER, ROLE_HOLDERS, ADMINS, DECLARER})
+
+_VERBS = {
+    Permission.DECLARE: "declare incidents",
+    Permission.SEVERITY: "change the severity of {ref}",
+    Permission.RESOLVE: "resolve {ref}",
+    Permission.REOPEN: "reopen {ref}",
+}
+_SHOWN = {
+    COMMANDER: "the commander",
+    ROLE_HOLDERS: "people holding a role",
+    ADMINS: "the admins",
+    DECLARER: "whoever declared it",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Permissions:
+    """Each restricted change and who may make it; unlisted changes are open to anyone."""
+
+    rules: Mapping[Permission, Sequence[str]] = field(default_factory=dict)
+    admins: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        for permission, who in self.rules.items():
+            unknown = [w for w in who if w not in WORDS and w[:1] not in ("U", "W")]
+            if unknown or not who:
+                raise ValueError(
+                    f"permissions.{permission.value}: {', '.join(unknown) or 'empty'} is not "
+                    f"one of {', '.join(sorted(WORDS))} or a Slack user ID"
+                )
+
+    def allows(self, permission: Permission, user_id: str, incident: Incident | None) -> bool:
+        who = self.rules.get(permission, (ANYONE,))
+        if ANYONE in who or user_id in who:
+            return True
+        if ADMINS in who and user_id in self.admins:
+            return True
+        if incident is None:
+            return False
+        if COMMANDER in who and incident.commander == user_id:
+            return True
+        if ROLE_HOLDERS in who and user_id in incident.roles.values():
+            return True
+        return DECLARER in who and incident.declared_by == user_id
+
+    def check(self, permission: Permission, user_id: str, incident: Incident | None = None) -> None:
+        """Refuse with a message that says who may."""
+        if self.allows(permission, user_id, incident):
+            return
+        who = self.rules.get(permission, (ANYONE,))
+        people = [_SHOWN.get(w, f"@{w}") for w in who]
+        listed = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " or " + people[-1]
+        verb = _VERBS[permission].format(ref=incident.reference if incident else "it")
+        raise NotPermitted(f"Only {listed} may {verb}.")

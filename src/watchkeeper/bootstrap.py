@@ -140,6 +140,7 @@ def build(
         client=WebClient(base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT),
         bot_token=token or "",
         identity=identity,
+        metrics=metrics,
         signing_secret=secret.get_secret_value() if secret else None,
     )
     return Watchkeeper(settings, engine, ctx, client, bolt, courier, metrics, identity, scheduler)

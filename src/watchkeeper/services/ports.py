@@ -11,6 +11,10 @@ from watchkeeper.domain.incident import Incident
 from watchkeeper.services.effects import Effect
 
 
+class StorageUnavailable(Exception):
+    """The database did not answer; nothing was changed and the same request may be retried."""
+
+
 class IncidentRepository(Protocol):
     """Incidents by number or channel, the number counter, and what the bot has learned."""
 

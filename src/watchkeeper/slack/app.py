@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
+from watchkeeper.metrics import Metrics
 from watchkeeper.services.context import Context
 from watchkeeper.slack.identity import BotIdentity
 from watchkeeper.slack.listeners import register_listeners
+
+log = logging.getLogger(__name__)
 
 
 def build_app(
@@ -19,6 +24,7 @@ def build_app(
     client: WebClient,
     bot_token: str,
     identity: BotIdentity,
+    metrics: Metrics,
     signing_secret: str | None,
 ) -> App:
     """A Bolt app that answers in the ack (process_before_response) and verifies signatures.
@@ -52,5 +58,21 @@ def build_app(
         process_before_response=True,
         **options,
     )
-    register_listeners(app, ctx, identity)
+    app.use(only_the_installed_workspace(identity))
+    register_listeners(app, ctx, identity, metrics)
     return app
+
+
+def only_the_installed_workspace(identity: BotIdentity) -> Callable[..., BoltResponse]:
+    """Refuse requests from any workspace but the one the bot token belongs to."""
+
+    def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+        team = context.team_id
+        if identity.team_id and team and team != identity.team_id:
+            log.warning(
+                "refused a request from workspace %s; this bot serves %s", team, identity.team_id
+            )
+            return BoltResponse(status=403, body="This app is not installed in that workspace.")
+        return next()
+
+    return middleware

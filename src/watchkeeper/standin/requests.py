@@ -61,7 +61,7 @@ class SignedRequests:
             headers={
                 "Content-Type": content_type,
                 "X-Slack-Request-Timestamp": stamp,
-                "X-Slack-Signature": signature,
+                "X-Slack-Signature": str(signature),
                 **(headers or {}),
             },
         )

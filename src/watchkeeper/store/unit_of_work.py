@@ -5,8 +5,10 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.store.outbox import SqlOutbox
 from watchkeeper.store.repository import SqlIncidentRepository
 
@@ -39,8 +41,16 @@ class SqlUnitOfWork:
         try:
             # A no-op after commit(); otherwise nothing half-done survives.
             session.rollback()
+        except DBAPIError:
+            pass  # the connection is gone: the database rolls back what it never committed
         finally:
             session.close()
+        if isinstance(exc, (OperationalError, InterfaceError)) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated
+        ):
+            raise StorageUnavailable(
+                f"the database did not answer: {type(exc.orig).__name__}"
+            ) from exc
 
     def commit(self) -> None:
         """Make everything done in this unit of work permanent."""

@@ -60,6 +60,19 @@ MODALS: dict[Action, ModalFor] = {
 }
 
 
+def _modal_opener(ctx: Context, modal_for: ModalFor) -> Callable[[dict[str, Any], WebClient], None]:
+    # A closure, not default arguments: Bolt passes a listener its arguments by name.
+    def open_modal(body: dict[str, Any], client: WebClient) -> None:
+        channel_id = body.get("channel", {}).get("id", "")
+        try:
+            view = modal_for(ctx, channel_id)
+        except IncidentError:
+            return  # the button is on a message outside an incident channel: nothing to open
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    return open_modal
+
+
 def actor_of(body: dict[str, Any]) -> Actor:
     """The person who clicked or submitted."""
     user = body.get("user", {})
@@ -73,18 +86,7 @@ def register(app: App, ctx: Context) -> None:
         ack()
 
     for action, modal_for in MODALS.items():
-
-        def open_modal(
-            body: dict[str, Any], client: WebClient, modal_for: ModalFor = modal_for
-        ) -> None:
-            channel_id = body.get("channel", {}).get("id", "")
-            try:
-                view = modal_for(ctx, channel_id)
-            except IncidentError:
-                return  # the button is on a message outside an incident channel: nothing to open
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-
-        app.action(action.value)(ack=acknowledge, lazy=[open_modal])
+        app.action(action.value)(ack=acknowledge, lazy=[_modal_opener(ctx, modal_for)])
 
     def snooze(ack: Ack, body: dict[str, Any]) -> None:
         request = Request(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -12,6 +14,7 @@ from slack_sdk import WebClient
 
 from watchkeeper.domain.errors import IncidentError
 from watchkeeper.services.context import Actor, Context, DuplicateRequest, Request
+from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.slack import commands as cmd
 from watchkeeper.slack.answers import Reply, answer, ephemeral
 from watchkeeper.slack.markup import escape, to_plain
@@ -25,11 +28,21 @@ _NAMED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|([^<>|]+)>")
 _TEXT_FIELDS = ("title", "message", "text")
 
 
-def register(app: App, ctx: Context) -> None:
+@dataclass
+class Outcome:
+    """What became of one command, for the metrics."""
+
+    subcommand: str = "unknown"
+    result: str = "ok"
+
+
+def register(app: App, ctx: Context, count: Callable[[str, str], None]) -> None:
     """Serve `/incident`: the answer goes in the ack; a modal opens after it."""
 
     def incident_command(ack: Ack, body: dict[str, Any]) -> None:
-        ack(**respond(ctx, body))
+        outcome = Outcome()
+        ack(**respond(ctx, body, outcome))
+        count(outcome.subcommand, outcome.result)
 
     def open_modal_after_ack(body: dict[str, Any], client: WebClient) -> None:
         if _wants_modal(ctx, body):
@@ -38,8 +51,9 @@ def register(app: App, ctx: Context) -> None:
     app.command("/incident")(ack=incident_command, lazy=[open_modal_after_ack])
 
 
-def respond(ctx: Context, body: dict[str, Any]) -> Reply:
+def respond(ctx: Context, body: dict[str, Any], outcome: Outcome | None = None) -> Reply:
     """The reply to one `/incident` request; every refusal says what was wrong and the form."""
+    outcome = outcome or Outcome()
     raw = body.get("text") or ""
     request = Request(
         actor=Actor(body.get("user_id", ""), body.get("user_name", "")),
@@ -53,14 +67,25 @@ def respond(ctx: Context, body: dict[str, Any]) -> Reply:
                 raw, severities=ctx.scale.names, roles=ctx.roles, now=ctx.now(), zone=ctx.zone
             )
         )
+        outcome.subcommand = command.name
         if isinstance(command, cmd.Declare) and not command.title:
             return ephemeral("Opening the form to declare an incident…")
         return answer(ctx, command, request)
     except CommandError as error:
+        outcome.result = "invalid"
         return ephemeral(f":warning: {escape(error.problem)}\nUse: `{escape(error.usage)}`")
     except IncidentError as error:
+        outcome.result = "refused"
         return ephemeral(f":warning: {escape(str(error))}")
+    except StorageUnavailable:
+        outcome.result = "unavailable"
+        log.exception("the database did not answer /incident %s", raw[:40])
+        return ephemeral(
+            ":warning: Watchkeeper cannot reach its database right now, so nothing was changed. "
+            "Try the same command again in a moment."
+        )
     except DuplicateRequest:
+        outcome.result = "duplicate"
         log.info("request %s was already handled; answering it again without acting", request.key)
         return ephemeral("Already done: Slack sent this command twice.")
 

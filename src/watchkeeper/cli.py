@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -113,7 +115,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from watchkeeper.bootstrap import build
-    from watchkeeper.web import http_server, listening_socket, web_app
+    from watchkeeper.web import BackgroundServer, web_app
 
     settings = load_settings()
     mode = args.mode or ("socket" if settings.slack_app_token else "http")
@@ -129,21 +131,23 @@ def _serve(args: argparse.Namespace) -> int:
         socket_handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
         log.info("connected to Slack in Socket Mode")
     app = web_app(bot.bolt if mode == "http" else None, bot.metrics, bot.health, bot.refresh_gauges)
-    server = http_server(app)
-    sock = listening_socket(args.host, args.port)
+    server = BackgroundServer(app, args.host, args.port)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda received, frame: stop.set())
+    server.start()
     log.info(
-        "serving %s on %s:%s",
+        "serving %s on %s",
         "Slack events, /healthz and /metrics" if mode == "http" else "/healthz and /metrics",
-        args.host,
-        sock.getsockname()[1],
+        server.url.removeprefix("http://"),
     )
-    try:
-        server.run(sockets=[sock])  # returns after SIGTERM/SIGINT once in-flight requests finish
-    finally:
-        if socket_handler is not None:
-            socket_handler.close()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
-        bot.stop()
-        log.info("stopped")
+    stop.wait()
+    log.info("stopping: finishing requests in flight, reminders and deliveries under way")
+    server.stop()  # in-flight requests finish before this returns
+    if socket_handler is not None:
+        socket_handler.close()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
+    bot.stop()
+    log.info("stopped")
     return 0
 
 

@@ -100,7 +100,9 @@ def test_the_toml_file_holds_severities_and_roles(tmp_path: Path) -> None:
 
 def test_the_environment_wins_over_dotenv_and_the_toml_file(tmp_path: Path) -> None:
     config = tmp_path / "watchkeeper.toml"
-    config.write_text('reminder_interval = "10m"\nchannel_prefix = "toml"\ntimezone = "Asia/Tokyo"\n')
+    config.write_text(
+        'reminder_interval = "10m"\nchannel_prefix = "toml"\ntimezone = "Asia/Tokyo"\n'
+    )
     dotenv = tmp_path / ".env"
     dotenv.write_text("WATCHKEEPER_CHANNEL_PREFIX=dotenv\nWATCHKEEPER_TIMEZONE=Europe/Paris\n")
 

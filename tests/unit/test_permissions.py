@@ -20,8 +20,9 @@ STRICT = Permissions(
 
 
 def incident() -> Incident:
-    incident = Incident.declare(number=7, title="Checkout errors", severity="SEV2",
-                                declared_by="UDECLARER", at=AT)
+    incident = Incident.declare(
+        number=7, title="Checkout errors", severity="SEV2", declared_by="UDECLARER", at=AT
+    )
     incident.assign_role("commander", "UCOMMANDER", by="UDECLARER", at=AT)
     incident.assign_role("scribe", "USCRIBE", by="UDECLARER", at=AT)
     return incident

@@ -99,8 +99,9 @@ class ReminderScheduler:
 
     def _fire(self, number: int, due_at: datetime) -> None:
         try:
-            next_due = send_reminder(self._ctx, number, due_at)
+            sent, next_due = send_reminder(self._ctx, number, due_at)
         except Exception:  # keep the scheduler alive; the sync plans it again
             log.exception("could not send the reminder for INC-%s", number)
             return
-        self.plan(number, next_due)
+        if sent:
+            self.plan(number, next_due)

@@ -33,6 +33,10 @@ def snooze_reminders(ctx: Context, request: Request, duration: timedelta) -> Inc
     def change(incident: Incident, now: datetime) -> None:
         if not incident.is_open:
             raise IncidentError(f"{incident.reference} is resolved; it gets no reminders.")
+        if not incident.reminders_enabled:
+            raise IncidentError(
+                f"Reminders for {incident.reference} are off; `/incident remind on` turns them on."
+            )
         incident.snooze(now + duration)
 
     return apply_change(
@@ -49,19 +53,19 @@ def _reminder_notice(ctx: Context, incident: Incident) -> dict[str, str]:
     }
 
 
-def send_reminder(ctx: Context, number: int, due_at: datetime) -> datetime | None:
+def send_reminder(ctx: Context, number: int, due_at: datetime) -> tuple[bool, datetime | None]:
     """Send the reminder due at `due_at` unless another replica did or a change moved it.
 
     The claim in the database (a conditional update on the due time) makes each due reminder go
     out exactly once however many schedulers fire for it; the reminder itself is an effect in
     the same transaction, so a Slack failure delays it but never loses or doubles it. Returns
-    when the incident's next reminder is due, for the scheduler to plan.
+    whether this caller sent it and, if so, when the next one is due, for the scheduler to plan.
     """
     now = ctx.now()
     with ctx.uow() as uow:
         if not uow.incidents.claim_reminder(number, due_at, now):
-            incident = uow.incidents.get(number, lock=False)
-            return ctx.reminders.due_at(incident)
+            # Another replica sent it, or a change moved it: whoever changed it planned it.
+            return False, None
         incident = uow.incidents.get(number)
         quiet_since = incident.last_update_at or incident.declared_at
         incident.record_reminder(now)
@@ -79,7 +83,7 @@ def send_reminder(ctx: Context, number: int, due_at: datetime) -> datetime | Non
         uow.incidents.save(incident, next_reminder_at=next_due)
         uow.commit()
     ctx.on_effects()
-    return next_due
+    return True, next_due
 
 
 def upcoming_reminders(ctx: Context, until: datetime) -> list[tuple[int, datetime]]:

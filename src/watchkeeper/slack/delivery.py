@@ -136,7 +136,7 @@ class SlackDelivery:
             if self._broadcast:
                 self.post_to_broadcast(escalation(incident, level, quiet_since, now))
             return
-        text, blocks = reminder(incident, level, quiet_since, now)
+        text, blocks = reminder(incident, level, quiet_since, now, broadcast=bool(self._broadcast))
         self._client.chat_postMessage(channel=self._channel(incident), text=text, blocks=blocks)
 
     def notice(self, number: int, payload: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from watchkeeper.slack.markup import escape, mention
 
 
 def reminder(
-    incident: Incident, level: int, quiet_since: datetime, now: datetime
+    incident: Incident, level: int, quiet_since: datetime, now: datetime, *, broadcast: bool = False
 ) -> tuple[str, Blocks]:
     """The reminder posted in the incident channel; it escalates with each unanswered one."""
     quiet = format_duration(now - quiet_since)
@@ -28,7 +28,9 @@ def reminder(
         f"{quiet}. Status: *{incident.status.label}*. Post one with `/incident update …`."
     )
     if level >= ESCALATE_TO_ROLES:
-        holders = sorted({user for role, user in incident.roles.items() if role != COMMANDER})
+        holders = sorted(
+            {user for role, user in incident.roles.items() if role != COMMANDER} - {commander}
+        )
         if holders:
             text += "\nAlso asking " + ", ".join(mention(user) for user in holders) + "."
         text += f"\n_This is reminder {level} in a row without an update._"
@@ -42,7 +44,7 @@ def reminder(
             ],
         },
     ]
-    if level >= ESCALATE_TO_BROADCAST:
+    if level >= ESCALATE_TO_BROADCAST and broadcast:
         blocks.insert(1, context("Escalated: the broadcast channel has been told as well."))
     return text, blocks
 

@@ -1,0 +1,279 @@
+"""The `watchkeeper` command as an operator runs it: a subprocess with settings in its environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from watchkeeper.bootstrap import offline_context
+from watchkeeper.config import load_settings
+from watchkeeper.domain.status import Status
+from watchkeeper.services import facts, lifecycle
+from watchkeeper.services.context import Actor, Request
+from watchkeeper.services.declare import declare_incident
+from watchkeeper.standin import FakeSlack
+from watchkeeper.store.migrate import upgrade
+
+
+def watchkeeper(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own entry point with arguments the test wrote
+        [sys.executable, "-m", "watchkeeper.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> dict[str, str]:
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'wk.db'}"}
+
+
+@pytest.fixture
+def two_incidents(database: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """INC-1 resolved after a full walk through the statuses, INC-2 still open."""
+    env = {"DATABASE_URL": database["DATABASE_URL"]}
+    upgrade(env["DATABASE_URL"])
+    ctx = offline_context(load_settings(env, env_file=None))
+    ana = Actor("UANA", "ana")
+    first = declare_incident(ctx, Request(ana), title="Checkout errors", severity="SEV2")
+    declare_incident(ctx, Request(ana), title="Search is slow")
+    with ctx.uow() as uow:
+        uow.incidents.set_channel(first.number, "C0INC1", "inc-1-checkout-errors")
+        uow.commit()
+    here = Request(ana, channel_id="C0INC1")
+    facts.assign_role(ctx, here, "commander", "UBEN")
+    lifecycle.change_status(ctx, here, Status.IDENTIFIED, "Bad deploy of payments")
+    facts.add_note(ctx, here, "Rolled back at 08:50")
+    lifecycle.resolve(ctx, here, "Payments flow again")
+    return env
+
+
+def test_db_upgrade_downgrade_and_current(database: dict[str, str]) -> None:
+    assert "none" in watchkeeper("db", "current", env=database).stdout
+
+    upgraded = watchkeeper("db", "upgrade", env=database)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "0001" in watchkeeper("db", "current", env=database).stdout
+
+    downgraded = watchkeeper("db", "downgrade", "base", env=database)
+    assert downgraded.returncode == 0, downgraded.stderr
+    assert "none" in watchkeeper("db", "current", env=database).stdout
+
+
+def test_list_shows_open_incidents_and_all_with_the_flag(two_incidents: dict[str, str]) -> None:
+    open_only = watchkeeper("list", env=two_incidents).stdout
+    everything = watchkeeper("list", "--all", env=two_incidents).stdout
+
+    assert "INC-2" in open_only and "Search is slow" in open_only
+    assert "INC-1" not in open_only
+    assert re.search(r"INC-1\s+resolved\s+SEV2\s+UBEN", everything)
+
+
+def test_export_json_holds_every_field_and_entry(two_incidents: dict[str, str]) -> None:
+    result = watchkeeper("export", "INC-1", "--format", "json", env=two_incidents)
+
+    document = json.loads(result.stdout)
+    assert document["reference"] == "INC-1"
+    assert document["status"] == "resolved"
+    assert document["severity"] == "SEV2"
+    assert document["roles"] == {"commander": "UBEN"}
+    assert document["resolution"] == "Payments flow again"
+    kinds = [entry["kind"] for entry in document["timeline"]]
+    assert kinds == ["declared", "role_assigned", "status_changed", "note", "resolved"]
+
+
+def test_export_writes_the_postmortem_to_a_file(
+    two_incidents: dict[str, str], tmp_path: Path
+) -> None:
+    target = tmp_path / "INC-1.md"
+
+    result = watchkeeper(
+        "export", "inc-1", "--format", "postmortem", "-o", str(target), env=two_incidents
+    )
+
+    assert result.returncode == 0, result.stderr
+    text = target.read_text()
+    assert text.startswith("# INC-1: Checkout errors\nDuration: ")
+    assert "## Timeline" in text and "Rolled back at 08:50" in text
+
+
+def test_export_of_an_unknown_incident_says_so(two_incidents: dict[str, str]) -> None:
+    result = watchkeeper("export", "INC-99", env=two_incidents)
+
+    assert result.returncode == 2
+    assert "No incident INC-99" in result.stderr
+
+
+def test_list_on_an_unmigrated_database_says_what_to_run(database: dict[str, str]) -> None:
+    result = watchkeeper("list", env=database)
+
+    assert result.returncode == 2
+    assert "watchkeeper db upgrade" in result.stderr
+
+
+def test_a_malformed_setting_stops_the_command_naming_the_variable(
+    database: dict[str, str],
+) -> None:
+    result = watchkeeper("list", env={**database, "WATCHKEEPER_REMINDER_INTERVAL": "abc"})
+
+    assert result.returncode == 2
+    assert "WATCHKEEPER_REMINDER_INTERVAL" in result.stderr
+
+
+def test_serve_without_a_token_names_what_is_missing(database: dict[str, str]) -> None:
+    env = {**database, "SLACK_BOT_TOKEN": "", "SLACK_SIGNING_SECRET": ""}
+    result = watchkeeper("serve", "--mode", "http", env={k: v for k, v in env.items() if v})
+
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
+
+
+@pytest.fixture
+def served(
+    database: dict[str, str], fake_slack: FakeSlack
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    env = {
+        **os.environ,
+        **database,
+        "SLACK_BOT_TOKEN": fake_slack.token,
+        "SLACK_SIGNING_SECRET": "cli-secret",
+        "SLACK_API_URL": fake_slack.url,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "watchkeeper.cli",
+            "serve",
+            "--mode",
+            "http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stderr is not None
+    deadline = time.monotonic() + 30
+    url = ""
+    while not url and time.monotonic() < deadline:
+        line = process.stderr.readline()
+        found = re.search(r"on 127\.0\.0\.1:(\d+)", line)
+        if found:
+            url = f"http://127.0.0.1:{found.group(1)}"
+    assert url, "serve did not say where it listens"
+    try:
+        yield process, url
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
+@pytest.mark.slow
+def test_serve_answers_health_and_stops_cleanly_on_sigterm(
+    served: tuple[subprocess.Popen[str], str],
+) -> None:
+    process, url = served
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=5) as answer:  # noqa: S310 - loopback
+                health = json.loads(answer.read())
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "healthz never answered"
+            time.sleep(0.1)
+
+    process.send_signal(signal.SIGTERM)
+
+    assert health["status"] == "ok"
+    assert process.wait(30) == 0
+
+
+def test_check_reports_missing_scopes_and_the_fix(database: dict[str, str]) -> None:
+    with FakeSlack(scopes=["chat:write", "commands"]) as slack:
+        slack.create_channel("incidents")
+        upgrade(database["DATABASE_URL"])
+        result = watchkeeper(
+            "check",
+            env={
+                **database,
+                "SLACK_BOT_TOKEN": slack.token,
+                "SLACK_API_URL": slack.url,
+                "WATCHKEEPER_BROADCAST_CHANNEL": "#incidents",
+            },
+        )
+
+    assert result.returncode == 1
+    assert "[FAIL] scopes: missing channels:join, channels:manage" in result.stdout
+    assert "reinstall the app" in result.stdout
+
+
+def test_check_passes_on_a_correct_setup(database: dict[str, str]) -> None:
+    with FakeSlack() as slack:
+        slack.create_channel("incidents", with_bot=True)
+        upgrade(database["DATABASE_URL"])
+        result = watchkeeper(
+            "check",
+            env={
+                **database,
+                "SLACK_BOT_TOKEN": slack.token,
+                "SLACK_API_URL": slack.url,
+                "WATCHKEEPER_BROADCAST_CHANNEL": "#incidents",
+            },
+        )
+
+    assert result.returncode == 0, result.stdout
+    assert "[FAIL]" not in result.stdout
+    assert "#incidents exists and the bot is in it" in result.stdout
+
+
+def test_check_says_when_the_bot_is_not_in_the_broadcast_channel(database: dict[str, str]) -> None:
+    with FakeSlack() as slack:
+        slack.create_channel("incidents")
+        upgrade(database["DATABASE_URL"])
+        result = watchkeeper(
+            "check",
+            env={
+                **database,
+                "SLACK_BOT_TOKEN": slack.token,
+                "SLACK_API_URL": slack.url,
+                "WATCHKEEPER_BROADCAST_CHANNEL": "#incidents",
+            },
+        )
+
+    assert "[FAIL] broadcast channel: the bot is not in #incidents" in result.stdout
+    assert "/invite @" in result.stdout
+
+
+@pytest.mark.slow
+def test_demo_plays_an_incident_and_says_where_the_postmortem_is(tmp_path: Path) -> None:
+    result = watchkeeper("demo", "--dir", str(tmp_path / "demo"), env={}, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    path = re.search(r"The postmortem draft is at (\S+)", result.stdout)
+    assert path is not None, result.stdout
+    postmortem = Path(path.group(1)).read_text()
+    assert postmortem.startswith("# INC-1: Checkout errors for EU customers\nDuration: ")
+    assert ":bell:" in result.stdout  # the reminder fired during the quiet time
+    assert "INC-1 resolved" in result.stdout

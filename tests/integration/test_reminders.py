@@ -1,0 +1,252 @@
+"""Sending update reminders on real databases: once per due time, across replicas and restarts.
+
+The scheduler is left out: each test calls `send_reminder` and `upcoming_reminders` as the
+scheduler would, with a FrozenClock moved by hand, and reads the outbox the reminders go into.
+Declared at 08:00 with the default 30-minute interval, the first reminder is due at 08:30.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from watchkeeper.clock import FrozenClock
+from watchkeeper.config import Settings, load_settings
+from watchkeeper.domain.reminders import ReminderPolicy
+from watchkeeper.services.context import Actor, Context, Request
+from watchkeeper.services.declare import declare_incident
+from watchkeeper.services.delivery import record_channel
+from watchkeeper.services.lifecycle import post_update, resolve
+from watchkeeper.services.reminders import send_reminder, upcoming_reminders
+from watchkeeper.store.database import make_engine, make_session_factory
+from watchkeeper.store.migrate import upgrade
+from watchkeeper.store.tables import outbox
+from watchkeeper.store.unit_of_work import SqlUnitOfWork
+
+DECLARED_AT = datetime(2025, 11, 24, 8, 0, tzinfo=UTC)
+ANA = Actor("UANA", "ana")
+
+
+def at(hour: int, minute: int) -> datetime:
+    return datetime(2025, 11, 24, hour, minute, tzinfo=UTC)
+
+
+def replica(settings: Settings, engine: Engine, clock: FrozenClock) -> Context:
+    """The use cases' context of one bot process, wired as bootstrap wires it, on `engine`."""
+    sessions = make_session_factory(engine)
+    scale = settings.severity_scale()
+    return Context(
+        uow=lambda: SqlUnitOfWork(sessions),
+        clock=clock,
+        scale=scale,
+        reminders=ReminderPolicy(settings.reminder_interval, scale),
+        zone=settings.zone,
+        roles=tuple(settings.roles),
+        broadcast=settings.broadcast_channel is not None,
+    )
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return load_settings(
+        {"DATABASE_URL": database_url, "WATCHKEEPER_BROADCAST_CHANNEL": "#incidents"},
+        env_file=None,
+    )
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(DECLARED_AT)
+
+
+@pytest.fixture
+def ctx(settings: Settings, engine: Engine, clock: FrozenClock) -> Context:
+    upgrade(settings.database_url)
+    return replica(settings, engine, clock)
+
+
+@pytest.fixture
+def second_replica(settings: Settings, ctx: Context, clock: FrozenClock) -> Iterator[Context]:
+    """Another process on the same database: its own engine and connections."""
+    engine = make_engine(settings.database_url)
+    try:
+        yield replica(settings, engine, clock)
+    finally:
+        engine.dispose()
+
+
+def declare(ctx: Context, title: str = "Checkout errors") -> int:
+    """Declare an incident at the clock's time and give it a channel; its number."""
+    number = declare_incident(ctx, Request(ANA), title=title).number
+    record_channel(ctx, number, f"C{number:04d}", f"inc-{number}")
+    return number
+
+
+def channel_of(number: int) -> Request:
+    return Request(ANA, channel_id=f"C{number:04d}")
+
+
+def reminders_queued(engine: Engine, number: int | None = None) -> list[dict[str, Any]]:
+    """The payloads of the reminder effects in the outbox, oldest first."""
+    query = select(outbox.c.payload).where(outbox.c.kind == "remind").order_by(outbox.c.id)
+    if number is not None:
+        query = query.where(outbox.c.incident_number == number)
+    with engine.connect() as connection:
+        return [dict(row.payload) for row in connection.execute(query)]
+
+
+def levels(engine: Engine) -> list[tuple[int, str]]:
+    return [(int(p["level"]), p["target"]) for p in reminders_queued(engine)]
+
+
+def race(
+    replicas: list[Context], number: int, due_at: datetime
+) -> list[tuple[bool, datetime | None]]:
+    """Every replica calls `send_reminder` from its own thread, released at the same moment."""
+    start = threading.Barrier(len(replicas))
+    answers: dict[int, tuple[bool, datetime | None]] = {}
+    errors: list[BaseException] = []
+
+    def fire(index: int, replica: Context) -> None:
+        start.wait()
+        try:
+            answers[index] = send_reminder(replica, number, due_at)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=fire, args=item) for item in enumerate(replicas)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return [answers[index] for index in range(len(replicas))]
+
+
+def test_a_due_reminder_is_queued_once(ctx: Context, engine: Engine, clock: FrozenClock) -> None:
+    number = declare(ctx)
+    clock.set(at(8, 30))
+
+    assert send_reminder(ctx, number, at(8, 30)) == (True, at(9, 0))
+    assert levels(engine) == [(1, "channel")]
+
+
+def test_the_same_due_time_sends_nothing_the_second_time(
+    ctx: Context, engine: Engine, clock: FrozenClock
+) -> None:
+    number = declare(ctx)
+    clock.set(at(8, 30))
+    send_reminder(ctx, number, at(8, 30))
+
+    clock.set(at(8, 31))
+    # The loser plans nothing: the winner planned the next one.
+    assert send_reminder(ctx, number, at(8, 30)) == (False, None)
+    assert levels(engine) == [(1, "channel")]
+
+
+def test_the_reminder_says_since_when_it_has_been_quiet(
+    ctx: Context, engine: Engine, clock: FrozenClock
+) -> None:
+    number = declare(ctx)
+    clock.set(at(8, 12))
+    post_update(ctx, channel_of(number), "Rolling back to 4.1")
+    clock.set(at(8, 42))
+
+    send_reminder(ctx, number, at(8, 42))
+
+    [payload] = reminders_queued(engine)
+    assert datetime.fromisoformat(payload["quiet_since"]) == at(8, 12)
+
+
+def test_replicas_racing_for_a_due_reminder_queue_it_once(
+    ctx: Context, second_replica: Context, engine: Engine, clock: FrozenClock
+) -> None:
+    numbers = [declare(ctx, f"Checkout errors {n}") for n in range(8)]
+    clock.set(at(8, 30))
+
+    for number in numbers:
+        answers = race([ctx, second_replica], number, at(8, 30))
+        # Exactly one replica sent it, and it plans the next one.
+        assert sorted(answers, key=lambda answer: answer[0]) == [(False, None), (True, at(9, 0))]
+
+    for number in numbers:
+        assert len(reminders_queued(engine, number)) == 1, f"INC-{number}"
+
+
+def test_after_a_formal_update_the_old_due_time_claims_nothing(
+    ctx: Context, engine: Engine, clock: FrozenClock
+) -> None:
+    number = declare(ctx)
+    clock.set(at(8, 20))
+    post_update(ctx, channel_of(number), "Rolling back to 4.1")
+    clock.set(at(8, 30))
+
+    # A scheduler that planned 08:30 before the update fires anyway: it sends nothing.
+    assert send_reminder(ctx, number, at(8, 30)) == (False, None)
+    assert reminders_queued(engine) == []
+    assert upcoming_reminders(ctx, at(8, 49)) == []
+    assert upcoming_reminders(ctx, at(8, 50)) == [(number, at(8, 50))]
+
+
+def test_a_resolved_incident_claims_no_reminder(
+    ctx: Context, engine: Engine, clock: FrozenClock
+) -> None:
+    number = declare(ctx)
+    clock.set(at(8, 20))
+    resolve(ctx, channel_of(number), "Rolled back")
+    clock.set(at(8, 30))
+
+    assert send_reminder(ctx, number, at(8, 30)) == (False, None)
+    assert reminders_queued(engine) == []
+    assert upcoming_reminders(ctx, at(12, 0)) == []
+
+
+def test_the_third_unanswered_reminder_also_goes_to_the_broadcast_channel(
+    ctx: Context, engine: Engine, clock: FrozenClock
+) -> None:
+    number = declare(ctx)
+    due = at(8, 30)
+    for _ in range(3):
+        clock.set(due)
+        sent, next_due = send_reminder(ctx, number, due)
+        assert (sent, next_due) == (True, due + timedelta(minutes=30))
+        assert next_due is not None
+        due = next_due
+
+    assert levels(engine) == [(1, "channel"), (2, "channel"), (3, "channel"), (3, "broadcast")]
+
+
+def test_a_formal_update_starts_the_escalation_again(
+    ctx: Context, engine: Engine, clock: FrozenClock
+) -> None:
+    number = declare(ctx)
+    clock.set(at(8, 30))
+    send_reminder(ctx, number, at(8, 30))
+    clock.set(at(9, 0))
+    send_reminder(ctx, number, at(9, 0))
+    clock.set(at(9, 5))
+    post_update(ctx, channel_of(number), "Rollback finished")
+    clock.set(at(9, 35))
+
+    send_reminder(ctx, number, at(9, 35))
+
+    assert levels(engine) == [(1, "channel"), (2, "channel"), (1, "channel")]
+
+
+def test_a_reminder_missed_while_down_fires_once_and_the_next_follows_it(
+    ctx: Context, engine: Engine, clock: FrozenClock
+) -> None:
+    number = declare(ctx)
+    # Down from before 08:30 until 11:07: five intervals passed, one reminder is owed.
+    clock.set(at(11, 7))
+
+    assert upcoming_reminders(ctx, clock.now()) == [(number, at(8, 30))]
+    assert send_reminder(ctx, number, at(8, 30)) == (True, at(11, 37))
+    assert upcoming_reminders(ctx, clock.now()) == []
+    assert levels(engine) == [(1, "channel")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +26,7 @@ from tests.e2e.helpers import (
     text_objects,
 )
 from tests.fixtures.bot import BROADCAST, RunningBot, SignedSlack, bot_environ, signed_slack
+from tests.fixtures.databases import throwaway_postgres
 from tests.fixtures.slack import start_fake_slack
 
 from watchkeeper.domain.milestones import Milestone
@@ -53,19 +55,29 @@ def seconds(moment: datetime) -> datetime:
     return moment.replace(microsecond=0)
 
 
-@pytest.fixture(scope="module")
-def walked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
-    """Play the scenario once for this module; yield once all it caused has reached Slack."""
-    fake_slack = start_fake_slack()
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    database = tmp_path_factory.mktemp("lifecycle") / "watchkeeper.db"
-    running_bot = RunningBot(bot_environ(fake_slack, f"sqlite:///{database}"))
-    try:
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def walked(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Walked]:
+    """Play the scenario once per database; yield once all it caused has reached Slack."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('lifecycle') / 'watchkeeper.db'}"
+        else:
+            url = stack.enter_context(throwaway_postgres(request.getfixturevalue("postgres_admin")))
+        fake_slack = start_fake_slack()
+        stack.callback(fake_slack.stop)
+        fake_slack.create_channel(BROADCAST, with_bot=True)
+        running_bot = RunningBot(bot_environ(fake_slack, url))
+        stack.callback(running_bot.stop)
         slack = signed_slack(running_bot.url, fake_slack.team_id)
         yield play(slack, fake_slack, running_bot)
-    finally:
-        running_bot.stop()
-        fake_slack.stop()
 
 
 def play(slack: SignedSlack, fake_slack: FakeSlack, running_bot: RunningBot) -> Walked:

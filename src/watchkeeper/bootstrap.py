@@ -22,6 +22,7 @@ from watchkeeper.slack.app import build_app
 from watchkeeper.slack.courier import Courier
 from watchkeeper.slack.delivery import SlackDelivery
 from watchkeeper.slack.identity import BotIdentity
+from watchkeeper.slack.instrumented import InstrumentedWebClient, counting_reminders
 from watchkeeper.store.database import check_database, make_engine, make_session_factory
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.unit_of_work import SqlUnitOfWork
@@ -82,10 +83,11 @@ class Watchkeeper:
 
 def offline_context(settings: Settings, *, clock: Clock | None = None) -> Context:
     """The use cases' context over the configured database, without Slack (CLI reads)."""
-    return _context(settings, make_engine(settings.database_url), clock or SystemClock())
+    return use_case_context(settings, make_engine(settings.database_url), clock or SystemClock())
 
 
-def _context(settings: Settings, engine: Engine, clock: Clock) -> Context:
+def use_case_context(settings: Settings, engine: Engine, clock: Clock) -> Context:
+    """The context every use case is given, on `engine`, with the configured rules."""
     sessions = make_session_factory(engine)
     scale = settings.severity_scale()
     return Context(
@@ -112,11 +114,13 @@ def build(
     if migrate:
         upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    ctx = _context(settings, engine, clock or SystemClock())
+    ctx = use_case_context(settings, engine, clock or SystemClock())
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT)
-    identity = BotIdentity()
     metrics = Metrics()
+    client = InstrumentedWebClient(
+        metrics, token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT
+    )
+    identity = BotIdentity()
     deliver = SlackDelivery(
         ctx,
         client,
@@ -126,7 +130,7 @@ def build(
     )
     courier = Courier(
         ctx,
-        deliver,
+        counting_reminders(deliver, metrics),
         workers=courier_workers,
         on_settled=lambda kind, outcome: metrics.effects.labels(kind, outcome).inc(),
     )

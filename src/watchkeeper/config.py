@@ -198,18 +198,6 @@ class Settings(BaseSettings):
         )
         return SeverityScale(levels, default=self.default_severity or "")
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The environment wins over .env, which wins over the TOML file.
-        return init_settings, env_settings, dotenv_settings
-
 
 #: The variable each field is read from, for error messages that name what the operator sets.
 VARIABLES: Mapping[str, str] = {
@@ -238,6 +226,7 @@ def load_settings(
             dotenv_settings: PydanticBaseSettingsSource,
             file_secret_settings: PydanticBaseSettingsSource,
         ) -> tuple[PydanticBaseSettingsSource, ...]:
+            # The environment wins over .env, which wins over the TOML file.
             sources: list[PydanticBaseSettingsSource] = [
                 _MappingEnvSource(settings_cls, given),
             ]

@@ -15,18 +15,17 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from watchkeeper.bootstrap import use_case_context
 from watchkeeper.clock import FrozenClock
 from watchkeeper.config import Settings, load_settings
-from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.services.context import Actor, Context, Request
 from watchkeeper.services.declare import declare_incident
 from watchkeeper.services.delivery import record_channel
 from watchkeeper.services.lifecycle import post_update, resolve
 from watchkeeper.services.reminders import send_reminder, upcoming_reminders
-from watchkeeper.store.database import make_engine, make_session_factory
+from watchkeeper.store.database import make_engine
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.tables import outbox
-from watchkeeper.store.unit_of_work import SqlUnitOfWork
 
 DECLARED_AT = datetime(2025, 11, 24, 8, 0, tzinfo=UTC)
 ANA = Actor("UANA", "ana")
@@ -38,17 +37,7 @@ def at(hour: int, minute: int) -> datetime:
 
 def replica(settings: Settings, engine: Engine, clock: FrozenClock) -> Context:
     """The use cases' context of one bot process, wired as bootstrap wires it, on `engine`."""
-    sessions = make_session_factory(engine)
-    scale = settings.severity_scale()
-    return Context(
-        uow=lambda: SqlUnitOfWork(sessions),
-        clock=clock,
-        scale=scale,
-        reminders=ReminderPolicy(settings.reminder_interval, scale),
-        zone=settings.zone,
-        roles=tuple(settings.roles),
-        broadcast=settings.broadcast_channel is not None,
-    )
+    return use_case_context(settings, engine, clock)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +21,8 @@ from watchkeeper.metrics import Metrics
 
 #: Connections the kernel queues while every worker is busy: bursts must not be dropped.
 LISTEN_BACKLOG = 4096
+#: What Bolt answers a request whose signature does not check out.
+UNSIGNED = {"error": "invalid request"}
 
 HealthCheck = Callable[[], dict[str, str]]
 
@@ -41,7 +43,9 @@ def web_app(
         assert bolt is not None
         started = time.perf_counter()
         body = await request.body()
-        bolt_response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        if not _is_integer(request.headers.get("x-slack-request-timestamp", "0")):
+            return JSONResponse(UNSIGNED, status_code=401)  # Bolt's check would raise on it
+        bolt_response = await run_in_threadpool(bolt.dispatch, _bolt_request(request, body))
         metrics.ack_seconds.observe(time.perf_counter() - started)
         return to_starlette_response(bolt_response)
 
@@ -66,6 +70,29 @@ def web_app(
     if bolt is not None:
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+def _bolt_request(request: Request, body: bytes) -> BoltRequest:
+    """The request for Bolt; a body Bolt cannot read still meets its signature check.
+
+    Bolt parses the body before it checks the signature, so junk would fail (a 500) before
+    anyone asked who sent it. Such a body goes on with nothing parsed: unsigned, it gets 401
+    like any forgery (and Slack signs nothing it cannot read).
+    """
+    try:
+        return to_bolt_request(request, body)
+    except (ValueError, AttributeError, TypeError):  # not UTF-8, not JSON, not an object
+        unread = BoltRequest(body="", headers=dict(request.headers))
+        unread.raw_body = body.decode("utf-8", "replace")
+        return unread
+
+
+def _is_integer(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -38,7 +38,8 @@ def test_a_bystander_is_refused_with_who_may() -> None:
         STRICT.check(Permission.RESOLVE, "UBYSTANDER", incident())
 
     assert str(refused.value) == (
-        "Only the commander, people holding a role or the admins may resolve INC-7."
+        "Only the commander (@UCOMMANDER), people holding a role or the admins (@UADMIN) "
+        "may resolve INC-7."
     )
 
 

@@ -75,7 +75,19 @@ class Permissions:
         if self.allows(permission, user_id, incident):
             return
         who = self.rules.get(permission, (ANYONE,))
-        people = [_SHOWN.get(w, f"@{w}") for w in who]
+        people = [self._named(w, incident) for w in who]
         listed = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " or " + people[-1]
         verb = _VERBS[permission].format(ref=incident.reference if incident else "it")
         raise NotPermitted(f"Only {listed} may {verb}.")
+
+    def _named(self, word: str, incident: Incident | None) -> str:
+        """A rule's word as the refusal shows it, with the people it means where they are known."""
+        people: list[str] = []
+        if word == ADMINS:
+            people = sorted(self.admins)
+        elif word == COMMANDER and incident is not None and incident.commander:
+            people = [incident.commander]
+        elif word == DECLARER and incident is not None:
+            people = [incident.declared_by]
+        shown = _SHOWN.get(word, f"@{word}")
+        return f"{shown} ({', '.join('@' + p for p in people)})" if people else shown

@@ -63,16 +63,36 @@ def build_app(
     return app
 
 
-def only_the_installed_workspace(identity: BotIdentity) -> Callable[..., BoltResponse]:
-    """Refuse requests from any workspace but the one the bot token belongs to."""
+#: What someone in another workspace is told when they type `/incident`.
+NOT_INSTALLED = (
+    ":warning: Watchkeeper is not installed in this workspace, so nothing was done. "
+    "Ask your Slack admins about incident tooling here."
+)
 
-    def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+
+def only_the_installed_workspace(identity: BotIdentity) -> Callable[..., BoltResponse]:
+    """Refuse requests from any workspace but the one the bot token belongs to.
+
+    A slash command gets an ephemeral reply the person can read (a 403 would only show Slack's
+    generic failure); an event is acknowledged and dropped, since Slack retries refused events
+    and turns off delivery to an app that keeps refusing; anything else gets 403.
+    """
+
+    def middleware(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
         team = context.team_id
-        if identity.team_id and team and team != identity.team_id:
-            log.warning(
-                "refused a request from workspace %s; this bot serves %s", team, identity.team_id
+        if not (identity.team_id and team and team != identity.team_id):
+            return next()
+        log.warning(
+            "refused a request from workspace %s; this bot serves %s", team, identity.team_id
+        )
+        if body.get("command"):
+            return BoltResponse(
+                status=200, body={"response_type": "ephemeral", "text": NOT_INSTALLED}
             )
-            return BoltResponse(status=403, body="This app is not installed in that workspace.")
-        return next()
+        if body.get("type") == "event_callback":
+            return BoltResponse(status=200, body="")
+        return BoltResponse(status=403, body="This app is not installed in that workspace.")
 
     return middleware

@@ -6,6 +6,9 @@ import re
 
 _LINK = re.compile(r"<([^<>]*)>")
 _MAX_LABEL = 200
+# C0, DEL and C1: PostgreSQL refuses NUL and the rest garble what Slack shows; newline and tab
+# carry meaning. The parser drops them from commands; modals and events come through here.
+_CONTROLS = {c: None for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\n\t"}
 
 
 def escape(text: str) -> str:
@@ -22,8 +25,9 @@ def to_plain(text: str) -> str:
     """What a responder typed, as the words they saw: mentions become `@ana`, links their label.
 
     Slack sends typed text with its markup (`<@U1|ana>`, `<#C1|general>`, `<!here>`,
-    `<https://x|label>`) and `&`, `<`, `>` encoded. The store keeps the plain words; every
-    place that shows them escapes them again, so nothing typed can ping or link by accident.
+    `<https://x|label>`) and `&`, `<`, `>` encoded. The store keeps the plain words, without
+    control characters; every place that shows them escapes them again, so nothing typed can
+    ping or link by accident.
     """
 
     def plain(match: re.Match[str]) -> str:
@@ -41,7 +45,7 @@ def to_plain(text: str) -> str:
             return f"{label} ({target})"
         return target
 
-    return unescape(_LINK.sub(plain, text))
+    return unescape(_LINK.sub(plain, text)).translate(_CONTROLS)
 
 
 def mention(user_id: str | None) -> str:

@@ -12,20 +12,24 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from watchkeeper.domain.errors import IncidentError
+from watchkeeper.domain.errors import IncidentError, NotPermitted
 from watchkeeper.services.context import Actor, Context, DuplicateRequest, Request
 from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.slack import commands as cmd
 from watchkeeper.slack.answers import Reply, answer, ephemeral
-from watchkeeper.slack.markup import escape, to_plain
+from watchkeeper.slack.markup import clip, escape, mention, to_plain
 from watchkeeper.slack.modals import declare_modal
 from watchkeeper.slack.parser import CommandError, parse_command
 
 log = logging.getLogger(__name__)
 
 _NAMED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|([^<>|]+)>")
+# A person in a permission refusal, `@U012AB3CD`; mentioned, Slack shows their name.
+_PERSON = re.compile(r"@([UW][A-Z0-9]+)\b")
 #: Free-text fields, kept as the plain words the responder saw.
 _TEXT_FIELDS = ("title", "message", "text")
+#: Slack's limit on a message's text: a reply echoing 100 KB of typed text is cut to it.
+REPLY_LIMIT = 40_000
 
 
 @dataclass
@@ -53,7 +57,12 @@ def register(app: App, ctx: Context, count: Callable[[str, str], None]) -> None:
 
 def respond(ctx: Context, body: dict[str, Any], outcome: Outcome | None = None) -> Reply:
     """The reply to one `/incident` request; every refusal says what was wrong and the form."""
-    outcome = outcome or Outcome()
+    reply = _reply(ctx, body, outcome or Outcome())
+    reply["text"] = clip(reply["text"], REPLY_LIMIT)
+    return reply
+
+
+def _reply(ctx: Context, body: dict[str, Any], outcome: Outcome) -> Reply:
     raw = body.get("text") or ""
     request = Request(
         actor=Actor(body.get("user_id", ""), body.get("user_name", "")),
@@ -76,7 +85,10 @@ def respond(ctx: Context, body: dict[str, Any], outcome: Outcome | None = None) 
         return ephemeral(f":warning: {escape(error.problem)}\nUse: `{escape(error.usage)}`")
     except IncidentError as error:
         outcome.result = "refused"
-        return ephemeral(f":warning: {escape(str(error))}")
+        refusal = escape(str(error))
+        if isinstance(error, NotPermitted):  # names whom to ask, by user ID
+            refusal = _PERSON.sub(lambda m: mention(m.group(1)), refusal)
+        return ephemeral(f":warning: {refusal}")
     except StorageUnavailable:
         outcome.result = "unavailable"
         log.exception("the database did not answer /incident %s", raw[:40])

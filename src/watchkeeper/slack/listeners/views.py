@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -12,20 +13,33 @@ from watchkeeper.domain.status import Status
 from watchkeeper.services import facts, lifecycle
 from watchkeeper.services.context import Context, DuplicateRequest, Request
 from watchkeeper.services.declare import declare_incident
+from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.slack.ids import Block, Callback
 from watchkeeper.slack.listeners.actions import actor_of
 from watchkeeper.slack.markup import to_plain
 from watchkeeper.slack.modals import submitted
+from watchkeeper.slack.parser import TITLE_MAX
+
+log = logging.getLogger(__name__)
+
+#: Shown under the field when the database does not answer; the modal stays open to resubmit.
+UNAVAILABLE = (
+    "Watchkeeper cannot reach its database right now, so nothing was changed. "
+    "Submit again in a moment."
+)
 
 #: A submission's use case: given the request and the view, change the incident.
 Submission = Callable[[Context, Request, dict[str, Any]], object]
 
 
 def _declare(ctx: Context, request: Request, view: dict[str, Any]) -> object:
+    title = to_plain(submitted(view, Block.TITLE))
+    if len(title) > TITLE_MAX:  # the modal caps it too, but only in Slack's client
+        raise IncidentError(f"Keep the title to {TITLE_MAX} characters; put the detail below.")
     return declare_incident(
         ctx,
         request,
-        title=to_plain(submitted(view, Block.TITLE)),
+        title=title,
         severity=submitted(view, Block.SEVERITY) or None,
         description=to_plain(submitted(view, Block.DESCRIPTION)),
     )
@@ -79,6 +93,10 @@ def _listener(
             submission(ctx, request, view)
         except IncidentError as error:
             ack(response_action="errors", errors={field.value: str(error)})
+            return
+        except StorageUnavailable:
+            log.exception("the database did not answer a %s submission", view.get("callback_id"))
+            ack(response_action="errors", errors={field.value: UNAVAILABLE})
             return
         except DuplicateRequest:
             pass  # submitted twice: the first one did it

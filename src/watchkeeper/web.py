@@ -24,6 +24,9 @@ LISTEN_BACKLOG = 4096
 #: What Bolt answers a request whose signature does not check out.
 UNSIGNED = {"error": "invalid request"}
 
+#: Largest body read before its signature is checked: Slack's payloads are far smaller.
+MAX_BODY = 1024 * 1024
+
 HealthCheck = Callable[[], dict[str, str]]
 
 
@@ -42,7 +45,9 @@ def web_app(
     async def slack_events(request: Request) -> Response:
         assert bolt is not None
         started = time.perf_counter()
-        body = await request.body()
+        body = await _read_capped(request, MAX_BODY)
+        if body is None:
+            return PlainTextResponse("request body too large", status_code=413)
         if not _is_integer(request.headers.get("x-slack-request-timestamp", "0")):
             return JSONResponse(UNSIGNED, status_code=401)  # Bolt's check would raise on it
         bolt_response = await run_in_threadpool(bolt.dispatch, _bolt_request(request, body))
@@ -143,3 +148,15 @@ class BackgroundServer:
         self._server.should_exit = True
         self._thread.join(30)
         self._socket.close()
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The request body, or None once it passes `limit` bytes (never held whole in memory)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

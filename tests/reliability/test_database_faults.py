@@ -284,7 +284,7 @@ class WriteLock:
 def test_a_sqlite_lock_longer_than_the_busy_timeout_gets_try_again(
     fake_slack: FakeSlack, sqlite_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 30 s in production; shortened here so the lock outlasts it quickly.
+    # 2.5 s in production; shortened here so the lock outlasts it quickly.
     monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 300)
     fake_slack.create_channel(BROADCAST, with_bot=True)
     running = RunningBot(bot_environ(fake_slack, f"sqlite:///{sqlite_file}"))

@@ -11,8 +11,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 DEFAULT_URL = "sqlite:///watchkeeper.db"
 
-#: Seconds a SQLite writer waits for the lock before giving up.
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: How long a SQLite writer waits for the lock: under Slack's 3 s ack, so a command that cannot
+#: get it answers "try again" instead of timing out in Slack and committing after all.
+SQLITE_BUSY_TIMEOUT_MS = 2_500
 #: Connections per replica: Bolt's listener threads, the reminder scheduler and the outbox worker.
 POSTGRES_POOL_SIZE = 10
 POSTGRES_MAX_OVERFLOW = 10

@@ -22,9 +22,21 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=self.registry,
         )
+        self.slack_calls = Counter(
+            "watchkeeper_slack_api_calls",
+            "Slack Web API calls by method and result (ok, Slack's error code, or http_<status>)",
+            ["method", "result"],
+            registry=self.registry,
+        )
+        self.slack_retries = Counter(
+            "watchkeeper_slack_retries",
+            "Deliveries to Slack tried again after a failure, by side-effect kind",
+            ["kind"],
+            registry=self.registry,
+        )
         self.effects = Counter(
             "watchkeeper_side_effects",
-            "Side effects settled, by kind and outcome",
+            "Side effects settled, by kind and outcome (delivered, retried later, abandoned)",
             ["kind", "outcome"],
             registry=self.registry,
         )
@@ -40,7 +52,7 @@ class Metrics:
         )
         self.reminders = Counter(
             "watchkeeper_reminders_sent",
-            "Update reminders sent, by escalation level",
+            "Update reminders posted in incident channels, by escalation level (1 is the first)",
             ["level"],
             registry=self.registry,
         )

@@ -11,7 +11,7 @@ from watchkeeper.services import facts, lifecycle, queries, reminders
 from watchkeeper.services.context import Context, Request
 from watchkeeper.services.declare import declare_incident
 from watchkeeper.slack import commands as cmd
-from watchkeeper.slack.blocks import incident_card, incident_list, when
+from watchkeeper.slack.blocks import incident_card, incident_list, shorten, when
 from watchkeeper.slack.markup import escape, mention
 from watchkeeper.slack.parser import help_text
 
@@ -19,6 +19,8 @@ Reply = dict[str, Any]
 
 #: How many entries `/incident timeline` shows before pointing at the full export.
 TIMELINE_SHOWN = 40
+#: Longest line of `/incident timeline`: 40 of them stay well inside one message.
+ENTRY_SHOWN = 300
 
 
 def ephemeral(text: str, blocks: list[dict[str, Any]] | None = None) -> Reply:
@@ -119,7 +121,10 @@ def _timeline(ctx: Context, request: Request) -> str:
     entries = sorted(view.incident.timeline, key=lambda e: e.at)
     shown = entries[-TIMELINE_SHOWN:]
     lines = [
-        f"• {when(e.at, ctx.zone)}: {escape(describe(e, names=view.names, zone=ctx.zone))}"
+        shorten(
+            f"• {when(e.at, ctx.zone)}: {escape(describe(e, names=view.names, zone=ctx.zone))}",
+            ENTRY_SHOWN,
+        )
         for e in shown
     ]
     head = f"*{view.incident.reference} timeline* ({len(entries)} entries)"

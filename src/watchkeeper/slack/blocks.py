@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -17,9 +18,18 @@ from watchkeeper.slack.markup import clip, escape, label, mention
 
 Blocks = list[dict[str, Any]]
 
-#: Slack's limits: text in a section block, and a header's plain text.
+#: Slack's limits: text in a section block, a section field, and a header's plain text.
 SECTION_LIMIT = 3000
+FIELD_LIMIT = 2000
 HEADER_LIMIT = 150
+#: A message's text: Slack cuts at 40,000 characters and asks for under 4,000 to read well.
+MESSAGE_LIMIT = 4000
+#: Each of the card's facts, so that a very long one leaves room for the others.
+FACT_LIMIT = 900
+#: What a shortened text ends with: the stored timeline and the published files keep it all.
+CUT = " (… cut; the full text is on the timeline)"
+# A cut must not leave half an entity (`&am`) or half a mention or link (`<@U12`).
+_TORN = re.compile(r"(&[a-z]{0,4}|<[^<>]*)$")
 
 STATUS_EMOJI = {
     Status.INVESTIGATING: ":mag:",
@@ -35,12 +45,22 @@ def when(moment: datetime, zone: ZoneInfo) -> str:
     return f"{local:%b} {local.day}, {local:%H:%M} {local.tzname()}"
 
 
+def shorten(text: str, limit: int) -> str:
+    """Mrkdwn within `limit` characters; a cut is marked and never tears an entity or a mention."""
+    if len(text) <= limit:
+        return text
+    return _TORN.sub("", text[: limit - len(CUT)]) + CUT
+
+
 def section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": shorten(text, SECTION_LIMIT)}}
 
 
 def context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": shorten(text, SECTION_LIMIT)}],
+    }
 
 
 def button(text: str, action: Action, value: str, *, style: str | None = None) -> dict[str, Any]:
@@ -77,7 +97,10 @@ def incident_card(incident: Incident, zone: ZoneInfo) -> tuple[str, Blocks]:
                 "text": clip(f"{incident.reference}: {incident.title}", HEADER_LIMIT),
             },
         },
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": clip(f, 2000)} for f in fields]},
+        {
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": shorten(f, FIELD_LIMIT)} for f in fields],
+        },
     ]
     if incident.description:
         blocks.append(section(escape(incident.description)))
@@ -89,7 +112,7 @@ def incident_card(incident: Incident, zone: ZoneInfo) -> tuple[str, Blocks]:
         facts.append("*Roles:* " + ", ".join(other_roles))
     if incident.cause:
         facts.append(f"*Cause:* {escape(incident.cause)}")
-    blocks.append(section("\n".join(facts)))
+    blocks.append(section("\n".join(shorten(fact, FACT_LIMIT) for fact in facts)))
     if incident.last_update_at:
         blocks.append(context(f"Last formal update {when(incident.last_update_at, zone)}"))
     if incident.is_open:
@@ -119,7 +142,13 @@ def topic(incident: Incident) -> str:
 def entry_message(
     incident_ref: str, payload: dict[str, Any], zone: ZoneInfo, *, channel_id: str | None = None
 ) -> str:
-    """One timeline entry told in mrkdwn; user text always escaped."""
+    """One timeline entry told in mrkdwn; user text always escaped, a very long one shortened."""
+    return shorten(_entry_text(incident_ref, payload, zone, channel_id), MESSAGE_LIMIT)
+
+
+def _entry_text(
+    incident_ref: str, payload: dict[str, Any], zone: ZoneInfo, channel_id: str | None
+) -> str:
     kind = EntryKind(payload["kind"])
     by = mention(payload["author"])
     text = escape(payload["text"])
@@ -136,20 +165,18 @@ def entry_message(
         case EntryKind.STATUS_CHANGED:
             return (
                 f"{STATUS_EMOJI[status]} *{incident_ref} is now {status.label}* "
-                f"(was {Status(detail['from']).label}), by {by}{quoted}"
+                f"(was {Status(detail['from']).label}), by {by}{where}{quoted}"
             )
         case EntryKind.UPDATE:
-            return f":mega: *{incident_ref} update* ({status.label}) from {by}{quoted}"
+            return f":mega: *{incident_ref} update* ({status.label}) from {by}{where}{quoted}"
         case EntryKind.RESOLVED:
             return f":white_check_mark: *{incident_ref} is resolved*, by {by}{quoted}"
         case EntryKind.REOPENED:
-            return (
-                f":repeat: *{incident_ref} is reopened* and back to Investigating, by {by}{quoted}"
-            )
+            return f":repeat: *{incident_ref} is reopened* and back to Investigating, by {by}{where}{quoted}"
         case EntryKind.SEVERITY_CHANGED:
             return (
                 f":warning: {incident_ref} severity changed from {escape(detail['from'])} "
-                f"to *{escape(detail['to'])}* by {by}"
+                f"to *{escape(detail['to'])}* by {by}{where}"
             )
         case EntryKind.ROLE_ASSIGNED:
             return f":bust_in_silhouette: {mention(detail['user'])} is now *{escape(detail['role'])}*, assigned by {by}"
@@ -210,4 +237,4 @@ def resolution_summary(incident: Incident) -> str:
     )
     if incident.resolution:
         text += "\n>" + escape(incident.resolution).replace("\n", "\n>")
-    return text
+    return shorten(text, MESSAGE_LIMIT)

@@ -109,13 +109,15 @@ def register(app: App, ctx: Context) -> None:
     def add_to_timeline(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         channel_id = body.get("channel", {}).get("id", "")
         message = body.get("message", {})
-        permalink = client.chat_getPermalink(channel=channel_id, message_ts=message["ts"])
         request = Request(
             actor=actor_of(body),
             channel_id=channel_id,
             key=f"shortcut:{body.get('trigger_id', '')}",
         )
         try:
+            # Refuse outside an incident channel before asking Slack for anything.
+            incident_in_channel(ctx, channel_id)
+            permalink = client.chat_getPermalink(channel=channel_id, message_ts=message["ts"])
             incident = facts.add_pinned_message(
                 ctx,
                 request,

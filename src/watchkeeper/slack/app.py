@@ -51,7 +51,7 @@ def build_app(
     if signing_secret is None:
         options["request_verification_enabled"] = False  # Socket Mode: Slack signs nothing
     app = App(
-        name="watchkeeper",
+        name="watchkeeper.bolt",
         client=client,
         signing_secret=signing_secret or "",
         authorize=authorize,

@@ -22,7 +22,7 @@ from watchkeeper.slack.app import build_app
 from watchkeeper.slack.courier import Courier
 from watchkeeper.slack.delivery import SlackDelivery
 from watchkeeper.slack.identity import BotIdentity
-from watchkeeper.slack.instrumented import InstrumentedWebClient, counting_reminders
+from watchkeeper.slack.instrumented import InstrumentedWebClient, counting
 from watchkeeper.store.database import check_database, make_engine, make_session_factory
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.unit_of_work import SqlUnitOfWork
@@ -109,8 +109,11 @@ def build(
     clock: Clock | None = None,
     migrate: bool = True,
     courier_workers: int = 4,
+    slack_timeout: int = SLACK_TIMEOUT,
 ) -> Watchkeeper:
     """Wire a bot from its settings; `migrate` applies the database migrations first."""
+    # `slack_timeout`: seconds a Web API call may take before it counts as failed (tests
+    # shorten it to see slow calls fail fast).
     if migrate:
         upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -118,7 +121,13 @@ def build(
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     metrics = Metrics()
     client = InstrumentedWebClient(
-        metrics, token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT
+        metrics,
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=slack_timeout,
+        # The courier retries, after looking whether the call took effect; a client retry
+        # would repeat a post whose answer was lost, and hold a worker while it waits.
+        retry_handlers=[],
     )
     identity = BotIdentity()
     deliver = SlackDelivery(
@@ -130,7 +139,7 @@ def build(
     )
     courier = Courier(
         ctx,
-        counting_reminders(deliver, metrics),
+        counting(deliver, metrics),
         workers=courier_workers,
         on_settled=lambda kind, outcome: metrics.effects.labels(kind, outcome).inc(),
     )
@@ -141,7 +150,7 @@ def build(
     bolt = build_app(
         ctx,
         # Bolt's own client gets the token per request from `authorize`.
-        client=WebClient(base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT),
+        client=WebClient(base_url=settings.slack_api_url, timeout=slack_timeout),
         bot_token=token or "",
         identity=identity,
         metrics=metrics,

@@ -225,7 +225,9 @@ def test_check_reports_missing_scopes_and_the_fix(database: dict[str, str]) -> N
         )
 
     assert result.returncode == 1
-    assert "[FAIL] scopes: missing channels:join, channels:manage" in result.stdout
+    assert (
+        "[FAIL] scopes: missing channels:history, channels:join, channels:manage" in result.stdout
+    )
     assert "reinstall the app" in result.stdout
 
 

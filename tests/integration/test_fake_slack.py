@@ -564,3 +564,87 @@ def test_wait_for_returns_the_state_once_it_appears(
     channel = fake_slack.wait_for(lambda: fake_slack.channel_by_name("inc-9"), timeout=5)
 
     assert channel.name == "inc-9"
+
+
+# -- message metadata and conversations.history ----------------------------------------------
+
+MARKER = {"event_type": "watchkeeper_effect", "event_payload": {"effect": 7, "incident": 1}}
+
+
+def test_history_lists_top_level_messages_newest_first_with_their_metadata(
+    fake_slack_client: WebClient,
+) -> None:
+    channel = incident_channel(fake_slack_client)
+    parent = fake_slack_client.chat_postMessage(channel=channel, text="first", metadata=MARKER)
+    fake_slack_client.chat_postMessage(channel=channel, text="reply", thread_ts=parent["ts"])
+    fake_slack_client.chat_postMessage(channel=channel, text="second")
+
+    page = fake_slack_client.conversations_history(channel=channel, include_all_metadata=True)
+
+    assert [m["text"] for m in page["messages"]] == ["second", "first"]
+    assert page["messages"][1]["metadata"] == MARKER
+    assert "metadata" not in page["messages"][0]
+    assert page["has_more"] is False
+    assert page["messages"][1]["metadata"] == parent["message"]["metadata"]
+
+
+def test_history_leaves_metadata_out_unless_asked(fake_slack_client: WebClient) -> None:
+    channel = incident_channel(fake_slack_client)
+    fake_slack_client.chat_postMessage(channel=channel, text="marked", metadata=MARKER)
+
+    [message] = fake_slack_client.conversations_history(channel=channel)["messages"]
+
+    assert "metadata" not in message
+
+
+def test_history_pages_with_a_cursor(fake_slack_client: WebClient) -> None:
+    channel = incident_channel(fake_slack_client)
+    for number in range(5):
+        fake_slack_client.chat_postMessage(channel=channel, text=f"m{number}")
+
+    first = fake_slack_client.conversations_history(channel=channel, limit=3)
+    cursor = first["response_metadata"]["next_cursor"]
+    rest = fake_slack_client.conversations_history(channel=channel, limit=3, cursor=cursor)
+
+    assert [m["text"] for m in first["messages"]] == ["m4", "m3", "m2"]
+    assert first["has_more"] is True
+    assert [m["text"] for m in rest["messages"]] == ["m1", "m0"]
+    assert rest["has_more"] is False
+
+
+def test_history_of_a_channel_the_bot_is_not_in_is_not_in_channel(
+    fake_slack: FakeSlack, fake_slack_client: WebClient
+) -> None:
+    elsewhere = fake_slack.create_channel("random")
+
+    refused = slack_error(lambda: fake_slack_client.conversations_history(channel=elsewhere.id))
+
+    assert refused.response["error"] == "not_in_channel"
+
+
+@pytest.mark.parametrize(
+    ("metadata", "error"),
+    [
+        ("{not json", "invalid_metadata_format"),
+        ({"event_type": "has space", "event_payload": {}}, "invalid_metadata_schema"),
+        ({"event_type": "ok_type", "event_payload": "text"}, "invalid_metadata_schema"),
+    ],
+)
+def test_malformed_metadata_is_refused(
+    fake_slack_client: WebClient, metadata: Any, error: str
+) -> None:
+    channel = incident_channel(fake_slack_client)
+
+    refused = slack_error(
+        lambda: fake_slack_client.chat_postMessage(channel=channel, text="x", metadata=metadata)
+    )
+
+    assert refused.response["error"] == error
+
+
+def test_each_call_is_recorded_with_when_it_arrived(fake_slack: FakeSlack) -> None:
+    before = time.time()
+    bare_client(fake_slack).auth_test()
+
+    [call] = [call for call in fake_slack.calls if call.method == "auth.test"]
+    assert before <= call.at <= time.time()

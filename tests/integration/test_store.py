@@ -506,3 +506,47 @@ def test_next_ready_at_is_the_earliest_retry_or_lease_end(uow_factory: UowFactor
         assert uow.outbox.next_ready_at() == T0 + 10 * MINUTE
         uow.outbox.complete(first.id, T0)
         assert uow.outbox.next_ready_at() is None
+
+
+def test_an_effect_claimed_again_after_its_lease_ran_out_says_so(uow_factory: UowFactory) -> None:
+    enqueue(uow_factory, Effect("broadcast", None, {}))
+    with uow_factory() as uow:
+        [first] = uow.outbox.claim("w1", T0, LEASE, limit=10)
+        uow.commit()
+    with uow_factory() as uow:
+        [again] = uow.outbox.claim("w2", T0 + LEASE, LEASE, limit=10)
+        uow.outbox.retry_later(again.id, "timeout", T0 + LEASE)
+        uow.commit()
+    with uow_factory() as uow:
+        [retried] = uow.outbox.claim("w3", T0 + LEASE, LEASE, limit=10)
+
+    assert (first.reclaimed, again.reclaimed, retried.reclaimed) == (False, True, False)
+
+
+def test_only_the_holder_of_a_lease_renews_it(uow_factory: UowFactory) -> None:
+    enqueue(uow_factory, Effect("create_channel", 1, {}), Effect("create_channel", 2, {}))
+    with uow_factory() as uow:
+        first, second = uow.outbox.claim("w1", T0, LEASE, limit=10)
+        uow.outbox.complete(second.id, T0)
+        assert uow.outbox.renew("w2", [first.id], T0 + MINUTE, LEASE) == 0
+        assert uow.outbox.renew("w1", [first.id, second.id], T0 + MINUTE, LEASE) == 1
+        uow.commit()
+
+    assert claim(uow_factory, now=T0 + LEASE, worker="w2") == []
+    assert claim(uow_factory, now=T0 + MINUTE + LEASE, worker="w2") == ["create_channel"]
+
+
+def test_progress_remembered_by_a_delivery_is_in_the_payload_of_the_next_claim(
+    uow_factory: UowFactory,
+) -> None:
+    enqueue(uow_factory, Effect("publish_reports", 1, {"a": 1}))
+    with uow_factory() as uow:
+        [first] = uow.outbox.claim("w1", T0, LEASE, limit=10)
+        uow.outbox.remember(first.id, {**first.payload, "uploaded_files": ["F1", "F2"]})
+        uow.outbox.retry_later(first.id, "timeout", T0)
+        uow.commit()
+    with uow_factory() as uow:
+        [retried] = uow.outbox.claim("w1", T0, LEASE, limit=10)
+
+    assert retried.payload == {"a": 1, "uploaded_files": ["F1", "F2"]}
+    assert retried.attempts == 1

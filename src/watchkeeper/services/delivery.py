@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from watchkeeper.services.context import Context
+from watchkeeper.services.effects import Effect, EffectKind
 from watchkeeper.services.ports import ClaimedEffect
 
 
@@ -17,6 +19,23 @@ def claim_effects(
         claimed = uow.outbox.claim(worker_id, ctx.now(), lease, limit)
         uow.commit()
     return claimed
+
+
+def renew_claims(
+    ctx: Context, worker_id: str, effect_ids: Collection[int], lease: timedelta
+) -> int:
+    """Keep the effects still being delivered leased to `worker_id`; how many it still holds."""
+    with ctx.uow() as uow:
+        renewed = uow.outbox.renew(worker_id, effect_ids, ctx.now(), lease)
+        uow.commit()
+    return renewed
+
+
+def remember_progress(ctx: Context, effect_id: int, payload: Mapping[str, Any]) -> None:
+    """Store what a delivery has done so far, so a retry resumes instead of repeating it."""
+    with ctx.uow() as uow:
+        uow.outbox.remember(effect_id, payload)
+        uow.commit()
 
 
 def effect_delivered(ctx: Context, effect_id: int) -> None:
@@ -33,11 +52,26 @@ def effect_delayed(ctx: Context, effect_id: int, error: str, delay: timedelta) -
         uow.commit()
 
 
-def effect_abandoned(ctx: Context, effect_id: int, error: str) -> None:
-    """The effect can never succeed as it stands; stop trying so its incident's queue moves on."""
+def effect_abandoned(ctx: Context, effect: ClaimedEffect, error: str) -> None:
+    """The effect can never succeed as it stands: stop trying, and tell its incident's channel."""
+    # The incident's queue moves on; the notice of what failed and what to fix comes after it,
+    # unless what failed was such a notice: one telling is enough.
     with ctx.uow() as uow:
-        uow.outbox.give_up(effect_id, error, ctx.now())
+        uow.outbox.give_up(effect.id, error, ctx.now())
+        tell = effect.incident_number is not None and not is_problem_notice(effect)
+        if tell:
+            problem = {"problem": error, "failed": effect.kind}
+            if effect.payload.get("target"):
+                problem["target"] = effect.payload["target"]
+            uow.outbox.add(Effect(EffectKind.NOTICE, effect.incident_number, problem), ctx.now())
         uow.commit()
+    if tell:
+        ctx.on_effects()
+
+
+def is_problem_notice(effect: ClaimedEffect) -> bool:
+    """True for the notice that tells an incident's channel that a delivery failed for good."""
+    return effect.kind == EffectKind.NOTICE and "problem" in effect.payload
 
 
 def queue_state(ctx: Context) -> tuple[int, datetime | None]:
@@ -58,6 +92,13 @@ def record_card(ctx: Context, number: int, ts: str) -> None:
     with ctx.uow() as uow:
         uow.incidents.set_card_ts(number, ts)
         uow.commit()
+
+
+def channel_owner(ctx: Context, channel_id: str) -> int | None:
+    """The number of the incident whose channel this is, if any."""
+    with ctx.uow() as uow:
+        incident = uow.incidents.by_channel(channel_id, lock=False)
+    return incident.number if incident is not None else None
 
 
 def card_of(ctx: Context, number: int) -> str | None:

@@ -1,9 +1,13 @@
-"""Incident channel names: `<prefix>-<number>-<slug>`, as Slack allows them."""
+"""Incident channel names (`<prefix>-<number>-<slug>`, as Slack allows them) and finding them."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
 
 MAX_NAME = 80
 _NOT_ALLOWED = re.compile(r"[^a-z0-9_-]+")
@@ -22,3 +26,50 @@ def channel_name(prefix: str, number: int, title: str, *, attempt: int = 1) -> s
     room = MAX_NAME - len(head) - len(suffix) - 1
     words = slug(title)[:room].rstrip("-_") if room > 0 else ""
     return f"{head}-{words}{suffix}" if words else f"{head}{suffix}"
+
+
+#: Slack's clock and ours may differ; a channel this much older than its incident is still its own.
+CLOCK_SKEW = timedelta(minutes=10)
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+
+
+def is_channel_id(ref: str) -> bool:
+    """True for `C0123ABC`-style IDs, false for names (with or without `#`)."""
+    return _CHANNEL_ID.fullmatch(ref) is not None
+
+
+def find_by_name(client: WebClient, name: str) -> dict[str, Any] | None:
+    """The public channel called `name` (archived ones included), as conversations.list shows it."""
+    wanted = name.removeprefix("#")
+    cursor: str | None = None
+    while True:
+        page = client.conversations_list(
+            types="public_channel", exclude_archived=False, limit=1000, cursor=cursor
+        )
+        for channel in page.get("channels") or []:
+            if channel.get("name") == wanted:
+                return dict(channel)
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if cursor is None:
+            return None
+
+
+def is_incidents_own(
+    channel: dict[str, Any], *, bot_user_id: str, reference: str, declared_at: datetime
+) -> bool:
+    """True when a channel with the incident's intended name is the one the bot made for it."""
+    # A `conversations.create` whose answer was lost leaves such a channel behind: the bot made
+    # it, it is live, not older than the incident, and its topic is still empty or names the
+    # incident (the topic is set right after the channel is recorded).
+    created = datetime.fromtimestamp(int(channel.get("created") or 0), UTC)
+    topic = str((channel.get("topic") or {}).get("value") or "")
+    return (
+        channel.get("creator") == bot_user_id
+        and not channel.get("is_archived")
+        and created >= declared_at - CLOCK_SKEW
+        and (not topic or _names(topic, reference))
+    )
+
+
+def _names(text: str, reference: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(reference)}(?!\d)", text) is not None

@@ -4,14 +4,16 @@ A use case commits its state change and the effects it implies in one transactio
 wakes the courier. Worker threads claim ready effects (one per incident at a time, so an
 incident's channel exists before anything is posted in it), carry them out, and settle them:
 done, retried after `Retry-After` or a backoff, or abandoned with a reason when no retry can
-help. Claims are leases in the database, so a crash or a second replica never loses or doubles
-an effect: an expired lease makes it claimable again.
+help. Claims are leases in the database, renewed while the delivery runs, so a crash or a second
+replica never loses an effect: a lease left to run out (its holder died) makes it claimable again
+within seconds, and the handlers look for what the dead holder may have done before redoing it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +31,9 @@ Deliver = Callable[[ClaimedEffect], None]
 #: Longest sleep between looks at the outbox when nobody wakes the courier.
 IDLE_POLL = 1.0
 
+#: How long a claim holds without renewal: a dead courier's effects wait this long at most.
+LEASE = timedelta(seconds=10)
+
 
 class Courier:
     """Background delivery of the outbox with a few worker threads."""
@@ -39,7 +44,7 @@ class Courier:
         deliver: Deliver,
         *,
         workers: int = 4,
-        lease: timedelta = timedelta(minutes=2),
+        lease: timedelta = LEASE,
         poll: float = IDLE_POLL,
         on_settled: Callable[[str, str], None] = lambda kind, outcome: None,
     ) -> None:
@@ -52,7 +57,8 @@ class Courier:
         self._id = f"courier-{uuid.uuid4().hex[:8]}"
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._in_flight: set[Future[None]] = set()
+        self._in_flight: dict[Future[None], int] = {}
+        self._renewed_at = 0.0
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
@@ -83,30 +89,48 @@ class Courier:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                claimed = self._claim()
+                self._renew()
             except Exception:  # a database hiccup must not end delivery for good
+                log.exception("could not renew the leases of deliveries under way")
+            try:
+                claimed = self._claim()
+            except Exception:
                 log.exception("could not claim side effects; trying again shortly")
                 claimed = []
             if not claimed:
-                self._wake.wait(self._poll)
+                self._wake.wait(min(self._poll, self._lease.total_seconds() / 3))
+
+    def _renew(self) -> None:
+        """Extend the leases of deliveries under way, a third of a lease before they run out."""
+        now = time.monotonic()
+        if now - self._renewed_at < self._lease.total_seconds() / 3:
+            return
+        self._renewed_at = now
+        with self._lock:
+            ids = set(self._in_flight.values())
+        if ids and delivery.renew_claims(self._ctx, self._id, ids, self._lease) < len(ids):
+            log.warning("a delivery outlived its lease; another worker may have taken it over")
 
     def _claim(self) -> list[ClaimedEffect]:
         with self._lock:
             free = self._workers - len(self._in_flight)
+            busy = set(self._in_flight.values())
         if free <= 0:
             return []
         claimed = list(delivery.claim_effects(self._ctx, self._id, self._lease, free))
         assert self._pool is not None
         for effect in claimed:
+            if effect.id in busy:
+                continue  # our own lease ran out mid-delivery: the claim renewed it, no rerun
             future = self._pool.submit(self._settle, effect)
             with self._lock:
-                self._in_flight.add(future)
+                self._in_flight[future] = effect.id
             future.add_done_callback(self._done)
         return claimed
 
     def _done(self, future: Future[None]) -> None:
         with self._lock:
-            self._in_flight.discard(future)
+            self._in_flight.pop(future, None)
         self._wake.set()
 
     def _settle(self, effect: ClaimedEffect) -> None:
@@ -121,7 +145,7 @@ class Courier:
                     effect.incident_number,
                     verdict.reason,
                 )
-                delivery.effect_abandoned(self._ctx, effect.id, verdict.reason)
+                delivery.effect_abandoned(self._ctx, effect, verdict.reason)
                 self._on_settled(effect.kind, "abandoned")
             else:
                 log.warning(

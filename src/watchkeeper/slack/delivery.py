@@ -1,4 +1,9 @@
-"""Each kind of side effect carried out with Slack's Web API; every step safe to repeat."""
+"""Each kind of side effect carried out with Slack's Web API; every step safe to repeat.
+
+Steps that Slack cannot make idempotent are made so here: a message is posted with a marker and
+looked for before a retry posts it again (`receipts`), a channel whose creation answer was lost is
+found and adopted (`channels`), and the uploaded files' IDs are kept before they are shared.
+"""
 
 from __future__ import annotations
 
@@ -26,15 +31,25 @@ from watchkeeper.slack.blocks import (
     topic,
     when,
 )
-from watchkeeper.slack.channels import channel_name
-from watchkeeper.slack.failures import PermanentFailure, already_done
+from watchkeeper.slack.channels import channel_name, find_by_name, is_channel_id, is_incidents_own
+from watchkeeper.slack.failures import (
+    PermanentFailure,
+    already_done,
+    is_transient,
+    problem_notice,
+)
 from watchkeeper.slack.markup import escape, mention
+from watchkeeper.slack.receipts import find_posted, marker, may_have_reached_slack
 from watchkeeper.slack.reminder_message import escalation, reminder
+from watchkeeper.slack.uploads import Document, share_documents
 
 log = logging.getLogger(__name__)
 
 #: How many suffixed names to try before giving up on a channel name.
 NAME_ATTEMPTS = 50
+
+
+Handler = Callable[[ClaimedEffect], None]
 
 
 class ChannelMissing(PermanentFailure):
@@ -57,8 +72,11 @@ class SlackDelivery:
         self._client = client
         self._prefix = channel_prefix
         self._broadcast = broadcast_channel
+        self._broadcast_id = (
+            broadcast_channel if broadcast_channel and is_channel_id(broadcast_channel) else None
+        )
         self._bot_user_id = bot_user_id
-        self._handlers: dict[EffectKind, Callable[[int, dict[str, Any]], None]] = {
+        self._handlers: dict[EffectKind, Handler] = {
             EffectKind.OPEN_CHANNEL: self.open_channel,
             EffectKind.REFRESH_CARD: self.refresh_card,
             EffectKind.ANNOUNCE_ENTRY: self.announce_entry,
@@ -68,53 +86,54 @@ class SlackDelivery:
             EffectKind.NOTICE: self.notice,
         }
 
-    def register(self, kind: EffectKind, handler: Callable[[int, dict[str, Any]], None]) -> None:
-        """Add the handler of an effect kind delivered elsewhere (reminders)."""
+    def register(self, kind: EffectKind, handler: Handler) -> None:
+        """Add the handler of an effect kind delivered elsewhere."""
         self._handlers[kind] = handler
 
     def __call__(self, effect: ClaimedEffect) -> None:
         if effect.incident_number is None:
             raise ValueError(f"effect {effect.id} ({effect.kind}) names no incident")
-        self._handlers[EffectKind(effect.kind)](effect.incident_number, effect.payload)
+        self._handlers[EffectKind(effect.kind)](effect)
 
     # --- the incident channel -------------------------------------------------------------
 
-    def open_channel(self, number: int, payload: dict[str, Any]) -> None:
+    def open_channel(self, effect: ClaimedEffect) -> None:
         """Create the channel (once), invite, set the topic, post and pin the card."""
-        incident = self._incident(number)
+        incident = self._incident(effect)
         channel_id = incident.channel_id or self._create_channel(incident)
-        self._invite(channel_id, payload.get("invite", []))
+        self._invite(channel_id, effect.payload.get("invite", []))
         self._client.conversations_setTopic(channel=channel_id, topic=topic(incident))
-        card_ts = delivery.card_of(self._ctx, number)
+        card_ts = delivery.card_of(self._ctx, incident.number)
         if card_ts is None:
             fallback, blocks = incident_card(incident, self._ctx.zone)
-            posted = self._client.chat_postMessage(channel=channel_id, text=fallback, blocks=blocks)
-            card_ts = str(posted["ts"])
-            delivery.record_card(self._ctx, number, card_ts)
+            card_ts = self._post(effect, channel_id, text=fallback, blocks=blocks)
+            delivery.record_card(self._ctx, incident.number, card_ts)
         self._tolerate(lambda: self._client.pins_add(channel=channel_id, timestamp=card_ts))
 
-    def refresh_card(self, number: int, payload: dict[str, Any]) -> None:
+    def refresh_card(self, effect: ClaimedEffect) -> None:
         """Show the current state on the pinned card (and in the topic when it changed)."""
-        incident = self._incident(number)
+        payload = effect.payload
+        incident = self._incident(effect)
         channel_id = self._channel(incident)
-        card_ts = delivery.card_of(self._ctx, number)
+        card_ts = delivery.card_of(self._ctx, incident.number)
         if card_ts is not None:
             fallback, blocks = incident_card(incident, self._ctx.zone)
             self._client.chat_update(channel=channel_id, ts=card_ts, text=fallback, blocks=blocks)
         if payload.get("topic"):
             self._client.conversations_setTopic(channel=channel_id, topic=topic(incident))
 
-    def invite(self, number: int, payload: dict[str, Any]) -> None:
+    def invite(self, effect: ClaimedEffect) -> None:
         """Bring more responders into the channel."""
-        self._invite(self._channel(self._incident(number)), payload.get("users", []))
+        self._invite(self._channel(self._incident(effect)), effect.payload.get("users", []))
 
-    def announce_entry(self, number: int, payload: dict[str, Any]) -> None:
+    def announce_entry(self, effect: ClaimedEffect) -> None:
         """Tell the incident channel, or the broadcast channel, about a timeline entry."""
+        payload = effect.payload
         entry = payload["entry"]
-        incident = self._incident(number)
+        incident = self._incident(effect)
         if payload.get("target") != "broadcast":
             text = entry_message(incident.reference, entry, self._ctx.zone)
-            self._client.chat_postMessage(channel=self._channel(incident), text=text)
+            self._post(effect, self._channel(incident), text=text)
         elif self._broadcast:
             if entry["kind"] == EntryKind.RESOLVED.value:
                 text = resolution_summary(incident)
@@ -122,11 +141,12 @@ class SlackDelivery:
                 text = entry_message(
                     incident.reference, entry, self._ctx.zone, channel_id=incident.channel_id
                 )
-            self.post_to_broadcast(text)
+            self.post_to_broadcast(effect, text)
 
-    def remind(self, number: int, payload: dict[str, Any]) -> None:
+    def remind(self, effect: ClaimedEffect) -> None:
         """Post the update reminder in the channel, or its escalation in the broadcast channel."""
-        incident = self._incident(number)
+        payload = effect.payload
+        incident = self._incident(effect)
         if not incident.is_open:
             return  # resolved after the reminder was claimed: a reminder now would be noise
         level = int(payload["level"])
@@ -134,14 +154,18 @@ class SlackDelivery:
         now = self._ctx.now()
         if payload.get("target") == "broadcast":
             if self._broadcast:
-                self.post_to_broadcast(escalation(incident, level, quiet_since, now))
+                self.post_to_broadcast(effect, escalation(incident, level, quiet_since, now))
             return
         text, blocks = reminder(incident, level, quiet_since, now, broadcast=bool(self._broadcast))
-        self._client.chat_postMessage(channel=self._channel(incident), text=text, blocks=blocks)
+        self._post(effect, self._channel(incident), text=text, blocks=blocks)
 
-    def notice(self, number: int, payload: dict[str, Any]) -> None:
-        """Tell the channel about a change that leaves no timeline entry."""
-        incident = self._incident(number)
+    def notice(self, effect: ClaimedEffect) -> None:
+        """Tell the channel about a change that leaves no timeline entry, or a failed delivery."""
+        payload = effect.payload
+        incident = self._incident(effect)
+        if delivery.is_problem_notice(effect):
+            self._tell_problem(effect, incident)
+            return
         by = mention(payload.get("by"))
         if payload.get("next"):
             due = when(datetime.fromisoformat(payload["next"]), self._ctx.zone)
@@ -149,13 +173,24 @@ class SlackDelivery:
             text = f":bell: {by} set update reminders: every {every}, next at {due}."
         else:
             text = f":no_bell: {by} switched update reminders off (`/incident remind on` resumes them)."
-        self._client.chat_postMessage(channel=self._channel(incident), text=text)
+        self._post(effect, self._channel(incident), text=text)
+
+    def _tell_problem(self, effect: ClaimedEffect, incident: Incident) -> None:
+        """Say what failed for good, in the incident channel or (none yet) the broadcast one."""
+        payload = effect.payload
+        text = problem_notice(
+            payload["failed"], payload.get("target"), payload["problem"], incident.reference
+        )
+        if incident.channel_id is not None:
+            self._post(effect, incident.channel_id, text=text)
+        elif self._broadcast:
+            self.post_to_broadcast(effect, text)
 
     # --- resolution -------------------------------------------------------------------------
 
-    def publish_reports(self, number: int, payload: dict[str, Any]) -> None:
+    def publish_reports(self, effect: ClaimedEffect) -> None:
         """Upload the status-page report and the postmortem draft; summarise the outcome."""
-        documents = draft_documents(self._ctx, number)
+        documents = draft_documents(self._ctx, self._number(effect))
         incident = documents.incident
         channel_id = self._channel(incident)
         ref = incident.reference
@@ -165,35 +200,57 @@ class SlackDelivery:
             "report and the postmortem draft; edit the draft, then run `/incident postmortem` "
             "to publish it again after late changes."
         )
-        self._client.files_upload_v2(
-            channel=channel_id,
-            initial_comment=summary,
-            file_uploads=[
-                {
-                    "content": documents.statuspage,
-                    "filename": f"{ref}-status-page.txt",
-                    "title": f"{ref} status-page report",
-                },
-                {
-                    "content": documents.postmortem,
-                    "filename": f"{ref}-postmortem.md",
-                    "title": f"{ref} postmortem draft",
-                },
+        share_documents(
+            self._client,
+            effect,
+            channel_id,
+            summary,
+            [
+                Document(
+                    f"{ref}-status-page.txt", f"{ref} status-page report", documents.statuspage
+                ),
+                Document(f"{ref}-postmortem.md", f"{ref} postmortem draft", documents.postmortem),
             ],
+            remember=lambda payload: delivery.remember_progress(self._ctx, effect.id, payload),
         )
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def post_to_broadcast(self, text: str) -> None:
+    def post_to_broadcast(self, effect: ClaimedEffect, text: str) -> None:
         """Post in the broadcast channel, joining it first if the bot is not a member."""
         assert self._broadcast is not None
         try:
-            self._client.chat_postMessage(channel=self._broadcast, text=text)
+            self._post(effect, self._broadcast, text=text)
         except SlackApiError as error:
             if error.response.get("error") != "not_in_channel":
                 raise
             self._client.conversations_join(channel=self._broadcast)
-            self._client.chat_postMessage(channel=self._broadcast, text=text)
+            self._post(effect, self._broadcast, text=text)
+
+    def _post(self, effect: ClaimedEffect, channel: str, **content: Any) -> str:
+        """Post a message marked with its effect, unless an earlier try already posted it."""
+        if may_have_reached_slack(effect):
+            channel_id = channel if is_channel_id(channel) else self._broadcast_channel_id()
+            posted_ts = find_posted(self._client, channel_id, effect) if channel_id else None
+            if posted_ts is not None:
+                log.info("effect %s had reached Slack before; not posting it again", effect.id)
+                return posted_ts
+        posted = self._client.chat_postMessage(channel=channel, metadata=marker(effect), **content)
+        if channel == self._broadcast and posted.get("channel"):
+            self._broadcast_id = str(posted["channel"])
+        return str(posted["ts"])
+
+    def _broadcast_channel_id(self) -> str | None:
+        """The broadcast channel's ID, looked up once when the setting gives its name."""
+        if self._broadcast_id is None and self._broadcast:
+            try:
+                found = find_by_name(self._client, self._broadcast)
+            except SlackApiError as error:
+                if is_transient(error):
+                    raise
+                return None  # the post says what is wrong, if anything is
+            self._broadcast_id = str(found["id"]) if found else None
+        return self._broadcast_id
 
     def _create_channel(self, incident: Incident) -> str:
         for attempt in range(1, NAME_ATTEMPTS + 1):
@@ -201,14 +258,46 @@ class SlackDelivery:
             try:
                 created = self._client.conversations_create(name=name)
             except SlackApiError as error:
-                if error.response.get("error") == "name_taken":
+                if error.response.get("error") != "name_taken":
+                    raise
+                channel_id = self._adoptable(incident, name)
+                if channel_id is None:
                     continue
-                raise
-            channel_id = str(created["channel"]["id"])
+                log.info(
+                    "#%s was made for %s before its answer was lost; using it",
+                    name,
+                    incident.reference,
+                )
+            else:
+                channel_id = str(created["channel"]["id"])
             delivery.record_channel(self._ctx, incident.number, channel_id, name)
             log.info("opened #%s for %s", name, incident.reference)
             return channel_id
         raise RuntimeError(f"every channel name for {incident.reference} is taken")
+
+    def _adoptable(self, incident: Incident, name: str) -> str | None:
+        """The ID of the taken channel `name` if the bot made it for this incident, else None."""
+        try:
+            found = find_by_name(self._client, name)
+        except SlackApiError as error:
+            if is_transient(error):
+                raise
+            log.warning("cannot look #%s up (%s); taking another name", name, error)
+            return None
+        if found is None:
+            return None
+        owner = delivery.channel_owner(self._ctx, str(found["id"]))
+        ours = owner in (None, incident.number) and is_incidents_own(
+            found,
+            bot_user_id=self._whoami(),
+            reference=incident.reference,
+            declared_at=incident.declared_at,
+        )
+        return str(found["id"]) if ours else None
+
+    def _whoami(self) -> str:
+        """The bot's user ID, asked of Slack if it was not learned yet."""
+        return self._bot_user_id() or str(self._client.auth_test()["user_id"])
 
     def _invite(self, channel_id: str, users: list[str]) -> None:
         bot = self._bot_user_id()
@@ -220,8 +309,13 @@ class SlackDelivery:
                     )
                 )
 
-    def _incident(self, number: int) -> Incident:
-        return incident_by_number(self._ctx, number).incident
+    def _incident(self, effect: ClaimedEffect) -> Incident:
+        return incident_by_number(self._ctx, self._number(effect)).incident
+
+    @staticmethod
+    def _number(effect: ClaimedEffect) -> int:
+        assert effect.incident_number is not None  # __call__ refuses effects without one
+        return effect.incident_number
 
     def _channel(self, incident: Incident) -> str:
         if incident.channel_id is None:

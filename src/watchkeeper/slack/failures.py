@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import urllib.error
 from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
+
+#: Slack's error codes are snake_case words.
+_ERROR_CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 #: Slack errors that a later try may not get.
 TRANSIENT_ERRORS = frozenset(
@@ -33,6 +37,17 @@ ALREADY_DONE = frozenset(
     {"already_in_channel", "already_pinned", "cant_invite_self", "already_reacted"}
 )
 
+
+#: What each kind of effect was doing, for the notice that says it failed for good.
+_DOING = {
+    "open_channel": "open this incident's channel",
+    "refresh_card": "update the incident card or the channel topic",
+    "announce_entry": "post a timeline entry in this channel",
+    "invite": "invite responders to this channel",
+    "remind": "post an update reminder",
+    "publish_reports": "publish the status-page report and the postmortem draft",
+    "notice": "post a notice",
+}
 
 #: Tries of an effect that fails in a way nobody foresaw, before it is set aside.
 UNFORESEEN_ATTEMPTS = 20
@@ -62,6 +77,8 @@ def judge(error: Exception, attempts: int) -> Verdict:
     if isinstance(error, SlackApiError):
         status = error.response.status_code
         code = str(error.response.get("error", "")) if error.response.data else ""
+        if not _ERROR_CODE.fullmatch(code):
+            code = ""  # not one of Slack's codes: the SDK's note about an HTML error page
         if status == 429 or code == "ratelimited":
             wait = _retry_after(error)
             return Verdict(f"rate limited by Slack; retrying in {wait.total_seconds():.0f}s", wait)
@@ -87,6 +104,22 @@ def judge(error: Exception, attempts: int) -> Verdict:
         return Verdict(f"could not reach Slack: {error}", backoff(attempts))
     reason = f"unexpected {type(error).__name__}: {error}"
     return Verdict(reason, backoff(attempts) if attempts < UNFORESEEN_ATTEMPTS else None)
+
+
+def is_transient(error: SlackApiError) -> bool:
+    """True when a later try of the same call may succeed (rate limits, Slack's own trouble)."""
+    return judge(error, attempts=0).delay is not None
+
+
+def problem_notice(failed: str, target: str | None, reason: str, reference: str) -> str:
+    """What responders read when a delivery failed for good: what, why, and what to do."""
+    if target == "broadcast":
+        doing = "announce an entry in the broadcast channel"
+    else:
+        doing = _DOING.get(failed, failed.replace("_", " "))
+    # Reasons are our own words plus Slack's error codes; escaped all the same.
+    safe = reason.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f":warning: {reference}: Watchkeeper could not {doing}. {safe}"
 
 
 def already_done(error: SlackApiError) -> bool:

@@ -38,6 +38,7 @@ METHODS: Mapping[str, MethodSpec] = MappingProxyType(
             _spec("conversations.info", ("channels:read",), ("channel",)),
             _spec("conversations.join", ("channels:join",), ("channel",)),
             _spec("conversations.list", ("channels:read",), ()),
+            _spec("conversations.history", ("channels:history",), ("channel",)),
             _spec("chat.postMessage", ("chat:write",), ("channel",)),
             _spec("chat.update", ("chat:write",), ("ts", "channel")),
             _spec("chat.getPermalink", (), ("channel", "message_ts")),

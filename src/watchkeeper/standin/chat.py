@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from watchkeeper.standin.blocks import check_message_blocks
@@ -23,6 +25,29 @@ def _content(args: dict[str, Any]) -> tuple[str | None, list[Any] | None, list[A
     return text, blocks, attachments
 
 
+#: Slack's limit on a message's metadata, as JSON text.
+MAX_METADATA = 16_000
+_EVENT_TYPE = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _metadata(args: dict[str, Any]) -> JsonObject | None:
+    """A message's metadata: an object with an `event_type` word and an `event_payload` object."""
+    metadata = json_arg(args, "metadata", error="invalid_metadata_format")
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        raise SlackError("invalid_metadata_format")
+    event_type = metadata.get("event_type")
+    payload = metadata.get("event_payload")
+    if not isinstance(event_type, str) or not _EVENT_TYPE.fullmatch(event_type):
+        raise SlackError("invalid_metadata_schema")
+    if not isinstance(payload, dict):
+        raise SlackError("invalid_metadata_schema")
+    if len(json.dumps(metadata)) > MAX_METADATA:
+        raise SlackError("metadata_too_large")
+    return {"event_type": event_type, "event_payload": payload}
+
+
 def _writable(ws: Workspace, ref: str, *, by_name: bool) -> Channel:
     channel = ws.channel(ref, by_name=by_name)
     if channel.is_archived:
@@ -36,6 +61,7 @@ def post_message(ws: Workspace, args: dict[str, Any]) -> JsonObject:
     # chat.postMessage is the one method here that also takes a channel by name (`#general`).
     channel = _writable(ws, text_arg(args, "channel") or "", by_name=True)
     text, blocks, attachments = _content(args)
+    metadata = _metadata(args)
     thread_ts = text_arg(args, "thread_ts") or None
     message = Message(
         ts=ws.next_ts(),
@@ -45,6 +71,7 @@ def post_message(ws: Workspace, args: dict[str, Any]) -> JsonObject:
         attachments=attachments,
         thread_ts=thread_ts,
         bot_id=ws.identity.bot_id,
+        metadata=metadata,
     )
     channel.messages.append(message)
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from watchkeeper.standin import chat, conversations, files, views
+from watchkeeper.standin import chat, conversations, files, history, views
 from watchkeeper.standin.contract import Contract, MethodRule
 from watchkeeper.standin.errors import SlackError, invalid_arguments
 from watchkeeper.standin.state import JsonObject, Workspace
@@ -21,6 +21,7 @@ HANDLERS: Mapping[str, Handler] = {
     "conversations.info": conversations.info,
     "conversations.join": conversations.join,
     "conversations.list": conversations.list_channels,
+    "conversations.history": history.history,
     "chat.postMessage": chat.post_message,
     "chat.update": chat.update,
     "chat.getPermalink": chat.get_permalink,

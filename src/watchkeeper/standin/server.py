@@ -339,10 +339,10 @@ class FakeSlack:
 
     def _serve(self, key: str, request: Request, run: Callable[[Request], Reply]) -> Reply | None:
         is_api_call = key not in {UPLOAD_FAULT, RESPONSE_URL_FAULT}
-        call = Call(key, request.recorded_args()) if is_api_call else None
+        args = request.recorded_args() if is_api_call else None
         with self._lock:
-            if call is not None:
-                self._ws.calls.append(call)
+            if args is not None:
+                self._ws.calls.append(Call(key, args, self._ws.clock()))
             fault = self._faults.take(key)
             delay = self.latency
         if fault is not None and fault.kind is FaultKind.SLOW:

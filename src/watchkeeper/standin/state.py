@@ -13,10 +13,11 @@ JsonObject = dict[str, Any]
 
 
 class Call(NamedTuple):
-    """One Web API call as the stand-in received it, token left out."""
+    """One Web API call as the stand-in received it, token left out, and when (`clock` time)."""
 
     method: str
     args: JsonObject
+    at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +110,15 @@ class Message:
     files: list[StoredFile] = field(default_factory=list)
     edited: str | None = None
     bot_id: str | None = None
+    #: Message metadata (`event_type`, `event_payload`) as the app posted it.
+    metadata: JsonObject | None = None
 
-    def to_json(self, root_url: str) -> JsonObject:
+    def to_json(self, root_url: str, *, with_metadata: bool = True) -> JsonObject:
         body: JsonObject = {"type": "message", "user": self.user, "text": self.text, "ts": self.ts}
         if self.bot_id:
             body["bot_id"] = self.bot_id
+        if self.metadata is not None and with_metadata:
+            body["metadata"] = self.metadata
         if self.blocks is not None:
             body["blocks"] = self.blocks
         if self.attachments is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -36,6 +36,10 @@ class PendingEffect:
     incident_number: int | None
     payload: dict[str, Any]
     attempts: int
+    # An earlier claim's lease ran out unsettled: that worker died or hung, and may have
+    # reached Slack first.
+    reclaimed: bool = False
+    created_at: datetime | None = None
 
 
 class SqlOutbox:
@@ -77,8 +81,8 @@ class SqlOutbox:
             older.c.id < outbox.c.id,
         )
         unclaimed = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now)
-        ready = self._session.scalars(
-            select(outbox.c.id)
+        ready = self._session.execute(
+            select(outbox.c.id, outbox.c.claimed_until)
             .where(outbox.c.done_at.is_(None), outbox.c.next_attempt_at <= now, unclaimed)
             .where(~blocked)
             .order_by(outbox.c.id)
@@ -89,10 +93,14 @@ class SqlOutbox:
         ).all()
         if not ready:
             return []
+        # Settling clears the lease, so a lease still set means its holder never settled.
+        expired = {row.id for row in ready if row.claimed_until is not None}
         # The lease is conditional as well, so a claim is exclusive even without row locks.
         rows = self._session.execute(
             update(outbox)
-            .where(outbox.c.id.in_(ready), outbox.c.done_at.is_(None), unclaimed)
+            .where(
+                outbox.c.id.in_([row.id for row in ready]), outbox.c.done_at.is_(None), unclaimed
+            )
             .values(claimed_by=worker_id, claimed_until=now + lease)
             .returning(
                 outbox.c.id,
@@ -100,13 +108,44 @@ class SqlOutbox:
                 outbox.c.incident_number,
                 outbox.c.payload,
                 outbox.c.attempts,
+                outbox.c.created_at,
             )
         ).all()
         effects = [
-            PendingEffect(row.id, row.kind, row.incident_number, dict(row.payload), row.attempts)
+            PendingEffect(
+                row.id,
+                row.kind,
+                row.incident_number,
+                dict(row.payload),
+                row.attempts,
+                reclaimed=row.id in expired,
+                created_at=row.created_at,
+            )
             for row in rows
         ]
         return sorted(effects, key=lambda effect: effect.id)
+
+    def renew(
+        self, worker_id: str, effect_ids: Collection[int], now: datetime, lease: timedelta
+    ) -> int:
+        """Extend `worker_id`'s leases on effects still being delivered; how many it still held."""
+        if not effect_ids:
+            return 0
+        renewed = self._session.execute(
+            update(outbox)
+            .where(
+                outbox.c.id.in_(list(effect_ids)),
+                outbox.c.claimed_by == worker_id,
+                outbox.c.done_at.is_(None),
+            )
+            .values(claimed_until=now + lease)
+            .returning(outbox.c.id)
+        ).all()
+        return len(renewed)
+
+    def remember(self, effect_id: int, payload: Mapping[str, Any]) -> None:
+        """Keep what a partly done delivery learned (in its payload) for the next try."""
+        self._update(effect_id, payload=dict(payload))
 
     def complete(self, effect_id: int, now: datetime) -> None:
         """The effect was delivered."""

@@ -1,1 +1,1 @@
-"""Benchmarks a user can run: `python -m bench.<name> --help`."""
+"""Watchkeeper's benchmark suite: `python -m bench` (or `--quick`); see bench/README.md."""

@@ -1,0 +1,57 @@
+"""How big each benchmark is: the issue's full sizes, and a tiny `--quick` smoke version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Every size and time limit of one run of the suite."""
+
+    #: Seconds the Slack stand-in takes to answer each Web API call.
+    slack_latency_s: float = 0.05
+
+    #: Ack latency: requests sent at each level of concurrency, after a discarded warm-up.
+    latency_clients: tuple[int, ...] = (1, 20)
+    latency_requests: tuple[int, ...] = (200, 1000)
+    latency_warmup: int = 30
+    #: Open incidents the in-channel commands are spread over.
+    latency_incidents: int = 20
+
+    #: Burst: commands in incident channels, sent by this many concurrent clients.
+    burst_commands: int = 5000
+    burst_incidents: int = 200
+    burst_clients: int = 50
+    #: Longest wait, after the last ack, for every side effect of the burst to reach Slack.
+    burst_drain_timeout_s: float = 60.0
+
+    #: Reminders: open incidents whose reminders all fall due at one moment.
+    reminders: int = 10_000
+    #: Longest wait, from the due time, for every reminder to be posted.
+    reminders_timeout_s: float = 45.0
+    #: Time the server gets to start and plan every reminder before they fall due.
+    reminders_lead_s: float = 8.0
+
+    #: Reports: timeline entries of the incident whose documents are rendered.
+    report_entries: int = 10_000
+    report_repeats: int = 3
+
+
+FULL = Sizes()
+
+QUICK = Sizes(
+    latency_clients=(1, 4),
+    latency_requests=(10, 20),
+    latency_warmup=3,
+    latency_incidents=3,
+    burst_commands=60,
+    burst_incidents=4,
+    burst_clients=8,
+    burst_drain_timeout_s=30.0,
+    reminders=40,
+    reminders_timeout_s=30.0,
+    reminders_lead_s=3.0,
+    report_entries=200,
+    report_repeats=1,
+)

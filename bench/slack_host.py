@@ -1,0 +1,155 @@
+"""The Slack stand-in in a process of its own, so neither the server nor the client pays for it.
+
+`slack_host(latency)` starts `python -m bench.slack_host`, a process that runs a `FakeSlack` answering every Web API
+call after `latency` seconds; the proxy it yields asks that process the few questions the
+benchmarks need, with answers computed there (a count, a list of times) instead of copying
+thousands of channels across processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.managers import BaseManager
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from bench.harness import clean_environment, free_port
+from watchkeeper.standin import FakeSlack
+from watchkeeper.standin.state import Message
+
+#: What a reminder message carries: the button that snoozes reminders.
+REMINDER_MARK = "snooze_reminders"
+#: The variable that hands the manager's key to the host process (not its command line).
+AUTHKEY_VARIABLE = "BENCH_SLACK_HOST_KEY"
+#: The folder that holds the `bench` package, for the host process's import path.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SlackHost:
+    """Lives in the manager process: a running FakeSlack and queries over its state."""
+
+    def __init__(self, latency: float) -> None:
+        self._fake = FakeSlack(latency=latency)
+        self._fake.start()
+
+    def address(self) -> dict[str, str]:
+        """The Web API URL, the bot token and the workspace ID."""
+        return {"url": self._fake.url, "token": self._fake.token, "team_id": self._fake.team_id}
+
+    def create_channels(self, names: list[str]) -> list[str]:
+        """Channels the bot is in, as if it had created them; their IDs in order."""
+        return [self._fake.create_channel(name, with_bot=True).id for name in names]
+
+    def web_api_calls(self) -> int:
+        """How many Web API calls the stand-in has received."""
+        fake = cast(Any, self._fake)
+        with fake._lock:  # see messages_in: the public list is a deep copy
+            return len(fake._ws.calls)
+
+    def messages_in(self, channel_ids: list[str]) -> int:
+        """Messages posted so far in these channels, without copying them (cheap to poll)."""
+        # The stand-in's public inspection copies every message under its lock; with ten
+        # thousand channels that stalls the server it is measuring, so count in place.
+        fake = cast(Any, self._fake)
+        with fake._lock:
+            channels = fake._ws.channels
+            return sum(len(channels[c].messages) for c in channel_ids if c in channels)
+
+    def reminder_times(self, channel_ids: list[str]) -> list[list[float]]:
+        """Per channel, the Slack timestamps of the reminders posted in it, oldest first."""
+        return [
+            [float(m.ts) for m in self._fake.messages(c) if _is_reminder(m)] for c in channel_ids
+        ]
+
+    def marker_times(self, pattern: str) -> dict[str, list[float]]:
+        """Each match of `pattern` in any message's text, with the times it was posted."""
+        found: dict[str, list[float]] = {}
+        compiled = re.compile(pattern)
+        for channel in self._fake.channels:
+            for message in channel.messages:
+                for marker in set(compiled.findall(message.text or "")):
+                    found.setdefault(marker, []).append(float(message.ts))
+        return found
+
+    def stop(self) -> None:
+        self._fake.stop()
+
+
+def _is_reminder(message: Message) -> bool:
+    return REMINDER_MARK in str(message.blocks or "")
+
+
+class SlackProxy(Protocol):
+    """The proxy's methods, as the benchmarks call them."""
+
+    def address(self) -> dict[str, str]: ...
+    def create_channels(self, names: list[str]) -> list[str]: ...
+    def web_api_calls(self) -> int: ...
+    def messages_in(self, channel_ids: list[str]) -> int: ...
+    def reminder_times(self, channel_ids: list[str]) -> list[list[float]]: ...
+    def marker_times(self, pattern: str) -> dict[str, list[float]]: ...
+    def stop(self) -> None: ...
+
+
+class _Manager(BaseManager):
+    pass
+
+
+def serve(latency: float, port: int, authkey: bytes) -> None:
+    """Run the host until killed: a FakeSlack, and a manager on `port` that answers for it."""
+    host = SlackHost(latency)
+    _Manager.register("host", callable=lambda: host)
+    manager = _Manager(address=("127.0.0.1", port), authkey=authkey)
+    manager.get_server().serve_forever()
+
+
+@contextmanager
+def slack_host(latency: float) -> Iterator[SlackProxy]:
+    """A FakeSlack with `latency` seconds per call, served from its own process."""
+    port = free_port()
+    authkey = secrets.token_hex(16)
+    process = subprocess.Popen(  # noqa: S603 - this interpreter running this module
+        [sys.executable, "-m", "bench.slack_host", "--latency", str(latency), "--port", str(port)],
+        env=clean_environment({AUTHKEY_VARIABLE: authkey, "PYTHONPATH": str(ROOT)}),
+    )
+    try:
+        _Manager.register("host")
+        manager = _Manager(address=("127.0.0.1", port), authkey=authkey.encode())
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                manager.connect()
+                break
+            except ConnectionRefusedError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the Slack stand-in's process did not start") from None
+                time.sleep(0.05)
+        yield cast(SlackProxy, manager.host())  # type: ignore[attr-defined]  # registered above
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.slack_host")
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    serve(args.latency, args.port, os.environ[AUTHKEY_VARIABLE].encode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""The suite's figures as a plain-text table: floors and each database side by side."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+Pick = Callable[[dict[str, Any]], Any]
+
+#: (label, how to read the value from one database's results, format, target)
+Row = tuple[str, Pick | None, str, str]
+
+
+def _at(*path: str) -> Pick:
+    def pick(data: dict[str, Any]) -> Any:
+        for key in path:
+            if not isinstance(data, dict) or key not in data:
+                return None
+            data = data[key]
+        return data
+
+    return pick
+
+
+def _fmt(value: Any, spec: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if spec == "d":
+        return f"{int(value)}"
+    return format(value, spec)
+
+
+def render(report: dict[str, Any]) -> str:
+    """Every figure of the report, one row each, with the target where the issue sets one."""
+    sizes = report["sizes"]
+    databases = list(report["databases"])
+    floors = report["floors"]
+    levels = [str(c) for c in sizes["latency_clients"]]
+    header = ["", "raw floor", "bare Bolt", *databases, "target"]
+    lines: list[list[str]] = []
+
+    def section(title: str) -> None:
+        lines.append([title])
+
+    def row(label: str, pick: Pick, spec: str, target: str = "", floor: bool = False) -> None:
+        cells = [f"  {label}"]
+        for kind in ("raw", "bolt"):
+            cells.append(_cell(floors.get(kind), pick, spec) if floor else "")
+        for kind in databases:
+            cells.append(_cell(report["databases"][kind].get(_benchmark_of(pick)), pick, spec))
+        cells.append(target)
+        lines.append(cells)
+
+    section(
+        f"Ack latency, signed /incident over HTTP, new connection each ({sizes['slack_latency_s'] * 1000:.0f} ms Slack)"
+    )
+    for level in levels:
+        row(f"{level} client(s): p50 ms", _named("latency", level, "p50_ms"), ".1f", floor=True)
+        row(f"{level} client(s): p99 ms", _named("latency", level, "p99_ms"), ".1f", floor=True)
+        row(
+            f"{level} client(s): requests/s",
+            _named("latency", level, "requests_per_s"),
+            ".0f",
+            floor=True,
+        )
+        row(f"{level} client(s): failed", _named("latency", level, "failed"), "d", floor=True)
+        row(
+            f"{level} client(s): server CPU ms/request",
+            _named("latency", level, "server_cpu_ms_per_request"),
+            ".1f",
+            floor=True,
+        )
+    busiest = levels[-1]
+    raw_p99 = _at("raw", busiest, "p99_ms")(floors)
+    bolt_p50 = _at("bolt", busiest, "p50_ms")(floors)
+    row(
+        f"p99 at {busiest} / raw floor p99",
+        _named("latency", busiest, "p99_ms", scale=lambda v: v / raw_p99 if raw_p99 else None),
+        ".2f",
+        "<= 2.5",
+    )
+    row(
+        f"bare Bolt p50 / p50 at {busiest}",
+        _named(
+            "latency", busiest, "p50_ms", scale=lambda v: bolt_p50 / v if bolt_p50 and v else None
+        ),
+        ".2f",
+        ">= 4",
+    )
+
+    section(
+        f"Burst: {sizes['burst_commands']} commands across {sizes['burst_incidents']} incidents, {sizes['burst_clients']} clients"
+    )
+    row("acked ok", _named("burst", "acked_ok"), "d")
+    row("commands lost", _named("burst", "lost"), "d", "= 0")
+    row("duplicate timeline entries", _named("burst", "duplicate_entries"), "d", "= 0")
+    row("acks/s", _named("burst", "acks_per_s"), ".0f")
+    row("ack p50 ms", _named("burst", "ack", "p50_ms"), ".0f")
+    row("ack p99 ms", _named("burst", "ack", "p99_ms"), ".0f")
+    row("acks over Slack's 3 s", _named("burst", "acks_over_slack_deadline"), "d")
+    row(
+        "every side effect in Slack after s",
+        _named("burst", "all_in_slack_after_s", limit="wait_limit_s"),
+        ".1f",
+    )
+    row("all delivered (outbox empty)", _named("burst", "side_effects_drained"), "")
+    row("messages missing in Slack", _named("burst", "messages_missing_in_slack"), "d")
+    row("server CPU ms/command (with effects)", _named("burst", "server_cpu_ms_per_command"), ".1f")
+    row("server peak RSS MB", _named("burst", "peak_rss_mb"), ".0f", "< 300")
+    row("RSS growth start->end MB", _named("burst", "rss_growth_mb"), ".1f")
+
+    section(f"Reminders: {sizes['reminders']} open incidents due at once")
+    row("posted", _named("reminders", "posted"), "d")
+    row("missing", _named("reminders", "missing"), "d")
+    row("doubled", _named("reminders", "doubled"), "d")
+    row(
+        "all posted after s",
+        _named("reminders", "all_posted_after_s", limit="wait_limit_s"),
+        ".1f",
+    )
+    row("lateness p50 s", _named("reminders", "lateness_p50_s"), ".1f")
+    row(
+        "lateness p99 s",
+        _named("reminders", "lateness_p99_s", limit="wait_limit_s"),
+        ".1f",
+        "< 10",
+    )
+    row("claimed by scheduler, p99 s", _named("reminders", "claim_lateness_p99_s"), ".1f")
+    row("reminders/s", _named("reminders", "reminders_per_s"), ".0f")
+    row("server CPU ms/reminder", _named("reminders", "server_cpu_ms_per_reminder"), ".1f")
+    row(
+        "scheduler KB per open incident",
+        _named("reminders", "scheduler_kb_per_open_incident"),
+        ".1f",
+    )
+
+    section(f"Reports: an incident with {sizes['report_entries']} timeline entries")
+    row(
+        "load + postmortem + status page s",
+        _named("reports", "postmortem_and_statuspage_s"),
+        ".3f",
+        "< 1",
+    )
+    row("  load from the database s", _named("reports", "load_s"), ".3f")
+    row("  render postmortem s", _named("reports", "postmortem_render_s"), ".3f")
+    row("  render status page s", _named("reports", "statuspage_render_s"), ".3f")
+    row("every document (as resolve publishes) s", _named("reports", "all_documents_s"), ".3f")
+    row("watchkeeper export --format json s", _named("reports", "export_json_s"), ".2f")
+
+    section("Start-up")
+    row("serve -> healthy, empty database s", _named("startup", "first_start_s"), ".2f")
+    row("serve -> healthy, restart s", _named("startup", "restart_s"), ".2f")
+    row("idle RSS MB", _named("startup", "idle_rss_mb"), ".0f")
+
+    errors = [
+        f"  {kind} {name}: {results[name]['error']}"
+        for kind, results in report["databases"].items()
+        for name in results
+        if isinstance(results[name], dict) and "error" in results[name]
+    ]
+    errors += [f"  floor {k}: {v['error']}" for k, v in floors.items() if "error" in v]
+    text = _align([header, *lines])
+    notes = [f"  {kind} skipped: {why}" for kind, why in report["skipped"].items()]
+    if notes or errors:
+        text += "\n\nNot measured:\n" + "\n".join(notes + errors)
+    return text + "\n\n" + _targets(report)
+
+
+def _targets(report: dict[str, Any]) -> str:
+    rows = [["Target", "database", "value", "limit", ""]]
+    for target in report["targets"]:
+        value = target["value"]
+        shown = (
+            "-" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
+        )
+        rows.append(
+            [
+                target["name"],
+                target["database"],
+                shown,
+                target["limit"],
+                "met" if target["met"] else "MISSED",
+            ]
+        )
+    return _align(rows)
+
+
+class _Named:
+    """A picker that knows which benchmark's results it reads (the first key of its path)."""
+
+    def __init__(
+        self,
+        benchmark: str,
+        path: tuple[str, ...],
+        scale: Callable[[Any], Any] | None,
+        limit: str | None,
+    ) -> None:
+        self.benchmark = benchmark
+        self._pick = _at(*path)
+        self._scale = scale
+        self._limit = limit
+
+    def __call__(self, data: dict[str, Any]) -> Any:
+        value = self._pick(data)
+        if value is None and self._limit and isinstance(data.get(self._limit), (int, float)):
+            return f"> {data[self._limit]:.0f}"  # not reached within the wait limit
+        if value is not None and self._scale is not None:
+            return self._scale(value)
+        return value
+
+
+def _named(
+    benchmark: str,
+    *path: str,
+    scale: Callable[[Any], Any] | None = None,
+    limit: str | None = None,
+) -> _Named:
+    """Read `path` from a benchmark's figures; a None with a wait `limit` shows as `> limit`."""
+    return _Named(benchmark, path, scale, limit)
+
+
+def _benchmark_of(pick: Pick) -> str:
+    return pick.benchmark if isinstance(pick, _Named) else ""
+
+
+def _cell(results: dict[str, Any] | None, pick: Pick, spec: str) -> str:
+    if results is None:
+        return ""
+    if "error" in results:
+        return "error"
+    return _fmt(pick(results), spec)
+
+
+def _align(rows: list[list[str]]) -> str:
+    """Columns padded to their widest cell; a one-cell row is a section title, as it is."""
+    full = [r for r in rows if len(r) > 1]
+    widths = [max(len(r[i]) for r in full) for i in range(len(full[0]))]
+    out = []
+    for r in rows:
+        if len(r) == 1:
+            out.append(f"\n{r[0]}")
+            continue
+        first = r[0].ljust(widths[0])
+        rest = "  ".join(cell.rjust(width) for cell, width in zip(r[1:], widths[1:], strict=True))
+        out.append(f"{first}  {rest}".rstrip())
+    return "\n".join(out)

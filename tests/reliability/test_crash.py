@@ -37,7 +37,8 @@ from watchkeeper.store.tables import outbox
 
 SERVE = ["-m", "watchkeeper.cli", "serve", "--mode", "http", "--host", "127.0.0.1", "--port", "0"]
 INCIDENTS = 6
-NOTES_PER_INCIDENT = 9  # 6 declarations + 54 notes: a burst of 60 commands
+#: More notes than can be acked before the kill even on a busy machine: the kill lands mid-burst.
+NOTES_PER_INCIDENT = 40
 KILL_AFTER_ACKS = 24
 #: How long each chat.postMessage takes while the first process runs: deliveries are in flight.
 SLOW_POST = 1.0
@@ -125,7 +126,7 @@ def burst(
 
     def notes_into(incident: int, channel_id: str) -> None:
         for k in range(1, NOTES_PER_INCIDENT + 1):
-            text = f"burst note {incident}.{k}"
+            text = f"burst note {incident}.{k:02d}"  # fixed width: no note's text holds another's
             try:
                 reply = slack.command(f"note {text}", channel=channel_id)
             except OSError:

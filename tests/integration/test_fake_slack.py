@@ -307,6 +307,8 @@ def test_added_users_are_known_to_users_info(
     fake_slack: FakeSlack, fake_slack_client: WebClient
 ) -> None:
     fake_slack.add_user("UEVE", "eve", real_name="Eve Moreau")
+    # The bot itself never asks (it learns names from requests); an app that does needs this.
+    fake_slack.scopes = fake_slack.scopes | {"users:read"}
 
     assert fake_slack_client.users_info(user="UEVE")["user"]["real_name"] == "Eve Moreau"
 

@@ -44,9 +44,7 @@ METHODS: Mapping[str, MethodSpec] = MappingProxyType(
             _spec("chat.getPermalink", (), ("channel", "message_ts")),
             _spec("pins.add", ("pins:write",), ("channel",)),
             _spec("views.open", (), ("view",)),
-            _spec("views.update", (), ("view",)),
             _spec("views.publish", (), ("user_id", "view")),
-            _spec("users.info", ("users:read",), ("user",)),
             _spec("files.getUploadURLExternal", ("files:write",), ("length", "filename")),
             _spec("files.completeUploadExternal", ("files:write",), ("files",)),
         ]

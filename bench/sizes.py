@@ -24,12 +24,12 @@ class Sizes:
     burst_incidents: int = 200
     burst_clients: int = 50
     #: Longest wait, after the last ack, for every side effect of the burst to reach Slack.
-    burst_drain_timeout_s: float = 60.0
+    burst_drain_timeout_s: float = 40.0
 
     #: Reminders: open incidents whose reminders all fall due at one moment.
     reminders: int = 10_000
     #: Longest wait, from the due time, for every reminder to be posted.
-    reminders_timeout_s: float = 45.0
+    reminders_timeout_s: float = 40.0
     #: Time the server gets to start and plan every reminder before they fall due.
     reminders_lead_s: float = 8.0
 

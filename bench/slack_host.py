@@ -14,6 +14,7 @@ import re
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,9 +117,14 @@ def slack_host(latency: float) -> Iterator[SlackProxy]:
     """A FakeSlack with `latency` seconds per call, served from its own process."""
     port = free_port()
     authkey = secrets.token_hex(16)
+    # The stand-in's own complaints (a client that hung up mid-answer when a server under test
+    # was stopped) are noise in the table's output; they are shown only if it fails to start.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the process
     process = subprocess.Popen(  # noqa: S603 - this interpreter running this module
         [sys.executable, "-m", "bench.slack_host", "--latency", str(latency), "--port", str(port)],
         env=clean_environment({AUTHKEY_VARIABLE: authkey, "PYTHONPATH": str(ROOT)}),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         _Manager.register("host")
@@ -130,7 +136,9 @@ def slack_host(latency: float) -> Iterator[SlackProxy]:
                 break
             except ConnectionRefusedError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the Slack stand-in's process did not start") from None
+                    log.seek(0)
+                    said = log.read().decode("utf-8", "replace")[-2000:]
+                    raise RuntimeError(f"the Slack stand-in did not start:\n{said}") from None
                 time.sleep(0.05)
         yield cast(SlackProxy, manager.host())  # type: ignore[attr-defined]  # registered above
     finally:
@@ -140,6 +148,7 @@ def slack_host(latency: float) -> Iterator[SlackProxy]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 import tempfile
 import time
 import traceback
@@ -69,6 +70,7 @@ def run_suite(
             # Other work on the machine skews every figure: the load before and after says.
             "load_average_at_start": os.getloadavg(),
         },
+        "code": _code_state(),
         "sizes": asdict(sizes),
         "floors": {},
         "databases": {},
@@ -97,6 +99,28 @@ def run_suite(
     report["took_s"] = time.perf_counter() - started
     report["machine"]["load_average_at_end"] = os.getloadavg()
     return report
+
+
+def _code_state() -> dict[str, Any]:
+    """The commit measured, and the files changed on top of it (figures follow the work tree)."""
+    root = Path(__file__).resolve().parent.parent
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed git arguments
+                ["git", *args],  # noqa: S607 - git from PATH, as a developer runs it
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=10,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.rstrip()
+
+    changed = [line[3:] for line in git("status", "--porcelain").splitlines() if line[3:]]
+    return {"commit": git("rev-parse", "--short", "HEAD"), "changed": changed}
 
 
 def _one(runner: Runner, sizes: Sizes, kind: str, scratch: Path) -> dict[str, Any]:

@@ -164,7 +164,14 @@ def render(report: dict[str, Any]) -> str:
         if isinstance(results[name], dict) and "error" in results[name]
     ]
     errors += [f"  floor {k}: {v['error']}" for k, v in floors.items() if "error" in v]
-    text = _align([header, *lines])
+    code = report.get("code") or {}
+    changed = [c for c in code.get("changed", []) if not c.startswith(("bench/", "tests/"))]
+    text = (
+        f"Measured at commit {code.get('commit') or '?'}"
+        + (f" with {len(changed)} changed source files" if changed else "")
+        + f"; load average at start {report['machine']['load_average_at_start'][0]:.1f}\n"
+    )
+    text += _align([header, *lines])
     notes = [f"  {kind} skipped: {why}" for kind, why in report["skipped"].items()]
     if notes or errors:
         text += "\n\nNot measured:\n" + "\n".join(notes + errors)

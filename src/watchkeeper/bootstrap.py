@@ -91,7 +91,7 @@ def use_case_context(settings: Settings, engine: Engine, clock: Clock) -> Contex
     sessions = make_session_factory(engine)
     scale = settings.severity_scale()
     return Context(
-        uow=lambda: SqlUnitOfWork(sessions),
+        uow=lambda read_only=False: SqlUnitOfWork(sessions, read_only=read_only),
         clock=clock,
         scale=scale,
         reminders=ReminderPolicy(settings.reminder_interval, scale),
@@ -108,7 +108,7 @@ def build(
     *,
     clock: Clock | None = None,
     migrate: bool = True,
-    courier_workers: int = 4,
+    courier_workers: int = 8,
     slack_timeout: int = SLACK_TIMEOUT,
 ) -> Watchkeeper:
     """Wire a bot from its settings; `migrate` applies the database migrations first."""

@@ -76,7 +76,7 @@ def is_problem_notice(effect: ClaimedEffect) -> bool:
 
 def queue_state(ctx: Context) -> tuple[int, datetime | None]:
     """How many effects wait, and when the next one is ready."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         return uow.outbox.pending_count(), uow.outbox.next_ready_at()
 
 
@@ -103,5 +103,5 @@ def channel_owner(ctx: Context, channel_id: str) -> int | None:
 
 def card_of(ctx: Context, number: int) -> str | None:
     """The timestamp of the incident's card message, if posted."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         return uow.incidents.card_ts(number)

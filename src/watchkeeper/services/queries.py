@@ -19,26 +19,26 @@ class IncidentView:
 
 def open_incidents(ctx: Context) -> list[Incident]:
     """Every incident not yet resolved, oldest first."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         return uow.incidents.open_incidents()
 
 
 def all_incidents(ctx: Context) -> list[Incident]:
     """Every incident ever declared, oldest first."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         return uow.incidents.all_incidents()
 
 
 def incident_in_channel(ctx: Context, channel_id: str) -> IncidentView:
     """The incident of an incident channel, for the timeline and summary views."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         incident = incident_for(uow, channel_id, lock=False)
         return IncidentView(incident, uow.incidents.names(people_in(incident)))
 
 
 def incident_by_number(ctx: Context, number: int) -> IncidentView:
     """An incident by its number, for exports."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         incident = uow.incidents.get(number, lock=False)
         return IncidentView(incident, uow.incidents.names(people_in(incident)))
 

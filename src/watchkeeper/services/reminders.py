@@ -88,5 +88,5 @@ def send_reminder(ctx: Context, number: int, due_at: datetime) -> tuple[bool, da
 
 def upcoming_reminders(ctx: Context, until: datetime) -> list[tuple[int, datetime]]:
     """(number, due time) of every reminder due by `until`, for the scheduler to plan."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         return uow.incidents.due_reminders(until)

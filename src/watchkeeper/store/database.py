@@ -89,11 +89,18 @@ def _configure_sqlite_connection(
         cursor.close()
 
 
+#: Execution option of a connection whose transaction only reads.
+READ_ONLY = "watchkeeper_read_only"
+
+
 def _begin_immediate(connection: Connection) -> None:
-    """Take the write lock when the transaction starts.
+    """Take the write lock when a writing transaction starts; readers take none.
 
     A deferred transaction that reads and then writes fails at once with "database is locked"
     when another writer got there first (the busy timeout does not apply to a lock upgrade);
-    taking the lock up front makes concurrent writers queue for it instead.
+    taking the lock up front makes concurrent writers queue for it instead. A transaction that
+    only reads (marked with `READ_ONLY`) begins deferred: in WAL mode it reads a snapshot while
+    writers carry on, instead of queueing behind them.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

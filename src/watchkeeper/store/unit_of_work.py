@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchkeeper.services.ports import StorageUnavailable
+from watchkeeper.store.database import READ_ONLY
 from watchkeeper.store.outbox import SqlOutbox
 from watchkeeper.store.repository import SqlIncidentRepository
 
@@ -19,14 +20,18 @@ class SqlUnitOfWork:
     incidents: SqlIncidentRepository
     outbox: SqlOutbox
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
+        self._read_only = read_only
         self._session: Session | None = None
 
     def __enter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("this unit of work is already open; nest a new one instead")
         self._session = self._session_factory()
+        if self._read_only:
+            # Begins the transaction on a connection marked as reading only (see database.py).
+            self._session.connection(execution_options={READ_ONLY: True})
         self.incidents = SqlIncidentRepository(self._session)
         self.outbox = SqlOutbox(self._session)
         return self

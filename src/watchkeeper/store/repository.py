@@ -141,6 +141,13 @@ class SqlIncidentRepository:
 
     def remember_person(self, user_id: str, name: str) -> None:
         """Remember a user's display name for reports."""
+        known = self._session.execute(
+            select(people.c.name).where(people.c.user_id == user_id)
+        ).scalar_one_or_none()
+        if known == name:
+            # Even an upsert that changes nothing locks the row on PostgreSQL, making every
+            # command by the same person wait for the previous one; a read takes no lock.
+            return
         statement = upsert_insert(self._session, people).values(user_id=user_id, name=name)
         self._session.execute(
             statement.on_conflict_do_update(

@@ -187,3 +187,12 @@ Index(
     sqlite_where=outbox.c.done_at.is_(None),
     postgresql_where=outbox.c.done_at.is_(None),
 )
+
+# The courier's claim asks, per effect, whether an older effect of its incident is undelivered.
+Index(
+    "ix_outbox_pending_by_incident",
+    outbox.c.incident_number,
+    outbox.c.id,
+    sqlite_where=outbox.c.done_at.is_(None),
+    postgresql_where=outbox.c.done_at.is_(None),
+)

@@ -6,8 +6,10 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -21,7 +23,9 @@ from watchkeeper.domain.status import Status
 from watchkeeper.services import facts, lifecycle
 from watchkeeper.services.context import Actor, Request
 from watchkeeper.services.declare import declare_incident
+from watchkeeper.services.queries import all_incidents
 from watchkeeper.standin import FakeSlack
+from watchkeeper.standin.requests import SignedRequests
 from watchkeeper.store.migrate import upgrade
 
 
@@ -279,3 +283,44 @@ def test_demo_plays_an_incident_and_says_where_the_postmortem_is(tmp_path: Path)
     assert postmortem.startswith("# INC-1: Checkout errors for EU customers\nDuration: ")
     assert ":bell:" in result.stdout  # the reminder fired during the quiet time
     assert "INC-1 resolved" in result.stdout
+
+
+@pytest.mark.slow
+def test_sigterm_lets_a_command_in_flight_finish_and_keeps_it(
+    served: tuple[subprocess.Popen[str], str], database: dict[str, str], fake_slack: FakeSlack
+) -> None:
+    process, url = served
+    slack = SignedRequests(url, "cli-secret", fake_slack.team_id)
+    wait_until_healthy(url)
+    sqlite_file = database["DATABASE_URL"].removeprefix("sqlite:///")
+    answers: list[str] = []
+
+    # Hold SQLite's write lock so the command is still being handled when SIGTERM arrives.
+    holder = sqlite3.connect(sqlite_file, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    sender = threading.Thread(
+        target=lambda: answers.append(slack.command("declare sev2 Checkout errors").text)
+    )
+    sender.start()
+    time.sleep(0.5)  # the command is now waiting for the lock inside the server
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    holder.execute("ROLLBACK")
+    holder.close()
+    sender.join(30)
+
+    assert process.wait(30) == 0
+    assert answers and "INC-1" in answers[0]
+    ctx = offline_context(load_settings(database, env_file=None))
+    assert [incident.title for incident in all_incidents(ctx)] == ["Checkout errors"]
+
+
+def wait_until_healthy(url: str) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=5):  # noqa: S310 - loopback
+                return
+        except OSError:
+            assert time.monotonic() < deadline, "healthz never answered"
+            time.sleep(0.1)

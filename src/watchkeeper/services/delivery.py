@@ -96,7 +96,7 @@ def record_card(ctx: Context, number: int, ts: str) -> None:
 
 def channel_owner(ctx: Context, channel_id: str) -> int | None:
     """The number of the incident whose channel this is, if any."""
-    with ctx.uow() as uow:
+    with ctx.uow(read_only=True) as uow:
         incident = uow.incidents.by_channel(channel_id, lock=False)
     return incident.number if incident is not None else None
 

@@ -86,10 +86,6 @@ class SlackDelivery:
             EffectKind.NOTICE: self.notice,
         }
 
-    def register(self, kind: EffectKind, handler: Handler) -> None:
-        """Add the handler of an effect kind delivered elsewhere."""
-        self._handlers[kind] = handler
-
     def __call__(self, effect: ClaimedEffect) -> None:
         if effect.incident_number is None:
             raise ValueError(f"effect {effect.id} ({effect.kind}) names no incident")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -67,8 +70,14 @@ def _postgres_engine(url: URL) -> Engine:
 def _sqlite_engine(url: URL) -> Engine:
     # Bolt listeners, the scheduler and the outbox worker share connections across threads.
     engine = create_engine(url, connect_args={"check_same_thread": False})
+    turns = _WriterTurns(SQLITE_BUSY_TIMEOUT_MS / 1000)
     event.listen(engine, "connect", _configure_sqlite_connection)
-    event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "begin", turns.begin)
+    event.listen(engine, "commit", turns.end)
+    event.listen(engine, "rollback", turns.end)
+    # However a connection leaves its transaction (closed, invalidated), its turn ends with it.
+    event.listen(engine.pool, "checkin", turns.returned)
+    event.listen(engine.pool, "invalidate", turns.invalidated)
     return engine
 
 
@@ -93,14 +102,50 @@ def _configure_sqlite_connection(
 READ_ONLY = "watchkeeper_read_only"
 
 
-def _begin_immediate(connection: Connection) -> None:
-    """Take the write lock when a writing transaction starts; readers take none.
+_TURN = "watchkeeper_writer_turn"
+
+
+class _WriterTurns:
+    """Writers of this process take SQLite's write lock in turn; readers take no turn.
 
     A deferred transaction that reads and then writes fails at once with "database is locked"
-    when another writer got there first (the busy timeout does not apply to a lock upgrade);
-    taking the lock up front makes concurrent writers queue for it instead. A transaction that
-    only reads (marked with `READ_ONLY`) begins deferred: in WAL mode it reads a snapshot while
-    writers carry on, instead of queueing behind them.
+    when another writer got there first (the busy timeout does not apply to a lock upgrade), so
+    writers begin IMMEDIATE. Left to SQLite, queued writers poll with growing sleeps and the
+    unlucky ones time out under a burst while others go first; taking a turn on a lock of this
+    process first makes them wait their turn instead. A transaction that only reads (marked
+    with `READ_ONLY`) begins deferred: in WAL mode it reads a snapshot while writers carry on.
     """
-    read_only = connection.get_execution_options().get(READ_ONLY, False)
-    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    def __init__(self, timeout_s: float) -> None:
+        self._lock = threading.Lock()
+        self._timeout_s = timeout_s
+
+    def begin(self, connection: Connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not self._lock.acquire(timeout=self._timeout_s):
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        connection.info[_TURN] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release(connection.info)
+            raise
+
+    def end(self, connection: Connection) -> None:
+        self._release(connection.info)
+
+    def returned(self, _dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+        self._release(record.info)
+
+    def invalidated(
+        self, _dbapi_connection: object, record: ConnectionPoolEntry, _error: object
+    ) -> None:
+        self._release(record.info)
+
+    def _release(self, info: dict[Any, Any]) -> None:
+        if info.pop(_TURN, False):
+            self._lock.release()

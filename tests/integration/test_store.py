@@ -493,6 +493,19 @@ def test_a_delivered_effect_frees_its_dedupe_key(uow_factory: UowFactory) -> Non
         assert uow.outbox.pending_count() == 1
 
 
+def test_a_claimed_effect_no_longer_absorbs_a_later_one(uow_factory: UowFactory) -> None:
+    # The claimed card refresh may have read the incident already: a later change needs its own.
+    card = Effect("update_card", 1, {}, dedupe_key="card:1")
+    enqueue(uow_factory, card)
+    with uow_factory() as uow:
+        uow.outbox.claim("w1", T0, LEASE, limit=10)
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.outbox.add(card, T0 + MINUTE) is True
+        assert uow.outbox.pending_count() == 2
+
+
 def test_next_ready_at_is_the_earliest_retry_or_lease_end(uow_factory: UowFactory) -> None:
     enqueue(uow_factory, Effect("create_channel", 1, {}), Effect("broadcast", None, {}))
     with uow_factory() as uow:

@@ -101,7 +101,9 @@ class SqlOutbox:
             .where(
                 outbox.c.id.in_([row.id for row in ready]), outbox.c.done_at.is_(None), unclaimed
             )
-            .values(claimed_by=worker_id, claimed_until=now + lease)
+            # A claimed effect may already have read the state it reports: it frees its dedupe
+            # key, so a change made from now on queues an effect of its own behind it.
+            .values(claimed_by=worker_id, claimed_until=now + lease, dedupe_key=None)
             .returning(
                 outbox.c.id,
                 outbox.c.kind,

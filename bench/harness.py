@@ -230,11 +230,23 @@ class ServerProcess:
 
 
 def _profile(pid: int, output: Path) -> subprocess.Popen[bytes]:
-    """py-spy sampling every thread of `pid` (idle ones too: waits are the finding) until it exits."""
+    """py-spy sampling every thread of `pid` until it exits.
+
+    Idle threads are sampled too (waits are often the finding) unless `BENCH_PROFILE_IDLE=0`,
+    which keeps only threads on the CPU: where the processor time goes.
+    """
     spy = Path(sys.executable).parent / "py-spy"
     if not spy.is_file():
         raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
-    command = [str(spy), "record", "--pid", str(pid), "--idle", "--rate", "100"]
+    command = [
+        str(spy),
+        "record",
+        "--pid",
+        str(pid),
+        *(["--idle"] if os.environ.get("BENCH_PROFILE_IDLE", "1") == "1" else []),
+        "--rate",
+        "250",
+    ]
     command += ["--format", "raw", "--output", str(output), "--nonblocking"]
     return subprocess.Popen(  # noqa: S603 - py-spy of this environment
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

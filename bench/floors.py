@@ -1,22 +1,33 @@
-"""The two floors Watchkeeper's acks are measured against, each served in its own process.
+"""The floors Watchkeeper is measured against, each run in a process of its own.
 
     python -m bench.floors raw --port 4001
     python -m bench.floors bolt --port 4002 --slack-url URL --token TOKEN
+    python -m bench.floors poster --slack-url URL --token TOKEN --threads 64 --at T < channels
 
-Both run on Watchkeeper's own HTTP stack (uvicorn + Starlette, `watchkeeper.web`: the same
-listen backlog, the same server settings), so the differences measured are what each app does
-per request, not the HTTP server:
+The two servers run on Watchkeeper's own HTTP stack (uvicorn + Starlette, `watchkeeper.web`:
+the same listen backlog, the same server settings), so the differences measured are what each
+app does per request, not the HTTP server:
 
 - `raw`: verifies the Slack signature and answers 200 with an empty body: the limit.
 - `bolt`: a bare Bolt app in its default configuration (no `process_before_response`, default
   listener thread pool, `auth.test` at start) whose `/incident` listener acks, then posts one
   message through the stand-in: what most Bolt bots are.
+
+The third is the reminders' floor, not a server:
+
+- `poster`: at the moment T (seconds since the epoch) posts one message with
+  `chat.postMessage` to each channel ID read from stdin, from a pool of threads, then prints
+  what failed and its CPU time as JSON: how fast a bot can post that many messages through the
+  stand-in.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -67,13 +78,47 @@ def bare_bolt(secret: str, slack_url: str, token: str) -> App:
     return app
 
 
+def bare_poster(
+    slack_url: str, token: str, channels: list[str], *, threads: int, at: float
+) -> dict[str, Any]:
+    """One `chat.postMessage` per channel, all handed to `threads` threads at the moment `at`."""
+    client = WebClient(token=token, base_url=slack_url)
+
+    def post(channel: str) -> None:
+        client.chat_postMessage(channel=channel, text="Reminder: time for an update")
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        started_late = time.time() > at
+        time.sleep(max(0.0, at - time.time()))
+        cpu_before = time.process_time()
+        posts = [pool.submit(post, channel) for channel in channels]
+        failures = [repr(error) for error in (p.exception() for p in posts) if error is not None]
+    return {
+        "started_late": started_late,
+        "failed": len(failures),
+        "first_failure": failures[0] if failures else "",
+        "cpu_s": time.process_time() - cpu_before,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.floors", description=__doc__)
-    parser.add_argument("kind", choices=["raw", "bolt"])
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--slack-url", help="the stand-in's Web API URL (bolt)")
-    parser.add_argument("--token", help="the stand-in's bot token (bolt)")
+    parser.add_argument("kind", choices=["raw", "bolt", "poster"])
+    parser.add_argument("--port", type=int, help="where to listen (raw, bolt)")
+    parser.add_argument("--slack-url", help="the stand-in's Web API URL (bolt, poster)")
+    parser.add_argument("--token", help="the stand-in's bot token (bolt, poster)")
+    parser.add_argument("--threads", type=int, default=64, help="posting threads (poster)")
+    parser.add_argument("--at", type=float, help="when to post, seconds since the epoch (poster)")
     args = parser.parse_args(argv)
+    if args.kind == "poster":
+        if not args.slack_url or not args.token or args.at is None:
+            parser.error("poster needs --slack-url, --token and --at")
+        channels = sys.stdin.read().split()
+        done = bare_poster(args.slack_url, args.token, channels, threads=args.threads, at=args.at)
+        print(json.dumps(done))
+        return 0
+    if args.port is None:
+        parser.error(f"{args.kind} needs --port")
     if args.kind == "raw":
         app = raw_app(SIGNING_SECRET)
     else:

@@ -10,10 +10,17 @@ lateness into scheduling and delivery.
 Scheduler memory per open incident is the server's resident memory once every reminder is
 planned (just before T) minus the same server's idle memory on an empty database, divided by
 the number of open incidents.
+
+The floor is a bare poster in a process of its own (`bench.floors poster`) with a fresh
+stand-in: as many `chat.postMessage` calls, one per channel, handed to a pool of threads at
+its own moment T, timed the same way. The stand-in's pacing bounds how fast anything posts.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +29,7 @@ from typing import Any
 from sqlalchemy import create_engine, select
 
 from bench import seed
-from bench.harness import Database, percentile, watchkeeper_server
+from bench.harness import Database, clean_environment, percentile, watchkeeper_server
 from bench.sizes import Sizes
 from bench.slack_host import SlackProxy
 from watchkeeper.store.database import normalize_url
@@ -30,6 +37,8 @@ from watchkeeper.store.tables import outbox
 
 #: Extra time, per incident, for the server to plan every reminder before they fall due.
 LEAD_PER_INCIDENT = timedelta(milliseconds=0.6)
+#: Time the bare poster gets to start (an interpreter, slack_sdk) before its moment T.
+POSTER_LEAD_S = 3.0
 
 
 def run(sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path) -> dict[str, Any]:
@@ -65,33 +74,98 @@ def run(sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path) -> dict[st
         end_memory = server.memory()
         cpu_s = server.cpu_seconds() - cpu_before
 
-    posted = slack.reminder_times(channels)
-    firsts = [times[0] for times in posted if times]
-    lateness = [t - due.timestamp() for t in firsts]
     claims = [(c - due).total_seconds() for c in _claim_times(db.url)]
-    missing = sum(1 for times in posted if not times)
-    complete = missing == 0
+    figures = _posting(slack.reminder_times(channels), due.timestamp(), sizes.reminders_timeout_s)
+    posted = figures["posted"]
     return {
         "incidents": count,
-        "posted": len(firsts),
-        "missing": missing,
-        "doubled": sum(1 for times in posted if len(times) > 1),
-        "timed_out": not complete,
-        "wait_limit_s": sizes.reminders_timeout_s,
-        "all_posted_after_s": max(lateness) if complete and lateness else None,
-        "lateness_p50_s": percentile(lateness, 0.5) if lateness else None,
-        # With reminders missing the true p99 is at least the wait limit: no figure is given.
-        "lateness_p99_s": percentile(lateness, 0.99) if missing <= count * 0.01 else None,
+        **figures,
         "claim_lateness_p50_s": percentile(claims, 0.5) if claims else None,
         "claim_lateness_p99_s": percentile(claims, 0.99) if claims else None,
-        "reminders_per_s": len(firsts) / max(lateness) if lateness and max(lateness) > 0 else 0.0,
         "server_started_late": started_late,
         "idle_rss_mb": idle_mb,
         "planned_rss_mb": planned_mb,
         "scheduler_kb_per_open_incident": (planned_mb - idle_mb) * 1024 / count,
-        "server_cpu_ms_per_reminder": cpu_s * 1000 / len(firsts) if firsts else None,
+        "server_cpu_ms_per_reminder": cpu_s * 1000 / posted if posted else None,
         "peak_rss_mb": end_memory["peak_rss_mb"],
         "seed_s": seed_s,
+    }
+
+
+def floor(sizes: Sizes, slack: SlackProxy, scratch: Path) -> dict[str, Any]:
+    """The bare poster (`bench.floors poster`): as many messages as reminders, all due at T."""
+    address = slack.address()
+    count = sizes.reminders
+    channels = slack.create_channels([f"floor-poster-{n}-{time.time_ns()}" for n in range(count)])
+    due = time.time() + POSTER_LEAD_S
+    command = [
+        sys.executable,
+        "-m",
+        "bench.floors",
+        "poster",
+        "--slack-url",
+        address["url"],
+        "--token",
+        address["token"],
+        "--threads",
+        str(sizes.reminders_floor_threads),
+        "--at",
+        repr(due),
+    ]
+    env = clean_environment({"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    poster: dict[str, Any] = {"started_late": None, "failed": None, "first_failure": ""}
+    try:
+        done = subprocess.run(  # noqa: S603 - this interpreter running the bench package
+            command,
+            input="\n".join(channels),
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=scratch,
+            # Killed at the wait limit, as the reminders benchmark stops waiting there.
+            timeout=due + sizes.reminders_timeout_s - time.time(),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pass
+    else:
+        if done.returncode != 0:
+            raise RuntimeError(f"the bare poster exited with {done.returncode}:\n{done.stderr}")
+        poster = json.loads(done.stdout)
+    figures = _posting(slack.message_times(channels), due, sizes.reminders_timeout_s)
+    return {
+        "messages": count,
+        "threads": sizes.reminders_floor_threads,
+        **figures,
+        "poster_started_late": poster["started_late"],
+        "failed": poster["failed"],
+        "first_failure": poster["first_failure"],
+        "poster_cpu_ms_per_post": (
+            poster["cpu_s"] * 1000 / figures["posted"]
+            if "cpu_s" in poster and figures["posted"]
+            else None
+        ),
+    }
+
+
+def _posting(posted: list[list[float]], due_s: float, wait_limit_s: float) -> dict[str, Any]:
+    """From each channel's message times: what arrived, and how late after `due_s` (epoch s)."""
+    count = len(posted)
+    firsts = [times[0] for times in posted if times]
+    lateness = [t - due_s for t in firsts]
+    missing = count - len(firsts)
+    complete = missing == 0
+    return {
+        "posted": len(firsts),
+        "missing": missing,
+        "doubled": sum(1 for times in posted if len(times) > 1),
+        "timed_out": not complete,
+        "wait_limit_s": wait_limit_s,
+        "all_posted_after_s": max(lateness) if complete and lateness else None,
+        "lateness_p50_s": percentile(lateness, 0.5) if lateness else None,
+        # With messages missing the true p99 is at least the wait limit: no figure is given.
+        "lateness_p99_s": percentile(lateness, 0.99) if missing <= count * 0.01 else None,
+        "reminders_per_s": len(firsts) / max(lateness) if lateness and max(lateness) > 0 else 0.0,
     }
 
 

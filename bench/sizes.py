@@ -32,6 +32,8 @@ class Sizes:
     reminders_timeout_s: float = 40.0
     #: Time the server gets to start and plan every reminder before they fall due.
     reminders_lead_s: float = 8.0
+    #: The reminder floor: threads of the bare poster that posts as many messages at once.
+    reminders_floor_threads: int = 64
 
     #: Reports: timeline entries of the incident whose documents are rendered.
     report_entries: int = 10_000
@@ -52,6 +54,7 @@ QUICK = Sizes(
     reminders=40,
     reminders_timeout_s=30.0,
     reminders_lead_s=3.0,
+    reminders_floor_threads=4,
     report_entries=200,
     report_repeats=1,
 )

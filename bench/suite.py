@@ -85,6 +85,12 @@ def run_suite(
                     report["floors"][kind] = _guarded(
                         lambda s=slack, k=kind: latency.floor(k, sizes, s, scratch)  # type: ignore[misc]
                     )
+        if "reminders" in chosen:
+            log("floor: poster ...")
+            with slack_host(sizes.slack_latency_s) as slack:
+                report["floors"]["poster"] = _guarded(
+                    lambda: reminders.floor(sizes, slack, scratch)
+                )
         for kind in databases:
             if kind == "postgresql" and (why := postgres_reachable()):
                 report["skipped"][kind] = why
@@ -95,10 +101,24 @@ def run_suite(
                 log(f"{kind}: {name} ...")
                 results[name] = _one(RUNNERS[name], sizes, kind, scratch)
             report["databases"][kind] = results
+    _against_poster(report)
     report["targets"] = [asdict(t) for t in judge(report)]
     report["took_s"] = time.perf_counter() - started
     report["machine"]["load_average_at_end"] = os.getloadavg()
     return report
+
+
+def _against_poster(report: dict[str, Any]) -> None:
+    """Each database's reminder lateness p99 as a multiple of the bare poster's, in its figures."""
+    floor_p99 = _get(report["floors"], "poster", "lateness_p99_s")
+    for results in report["databases"].values():
+        figures = results.get("reminders")
+        if not isinstance(figures, dict) or "error" in figures:
+            continue
+        p99 = figures.get("lateness_p99_s")
+        figures["lateness_p99_over_poster_p99"] = (
+            p99 / floor_p99 if p99 is not None and floor_p99 else None
+        )
 
 
 def _code_state() -> dict[str, Any]:

@@ -104,3 +104,20 @@ def test_the_suite_writes_json_and_prints_a_table(tmp_path: Path) -> None:
     assert {"machine", "sizes", "floors", "databases", "targets", "took_s"} <= written.keys()
     assert "error" not in written["databases"]["sqlite"]["reports"]
     assert "reports: postmortem + status page" in render(report)
+
+
+def test_the_suite_measures_the_poster_floor_beside_the_reminders(tmp_path: Path) -> None:
+    report = run_suite(QUICK, databases=["sqlite"], benchmarks=["reminders"], log=lambda _: None)
+
+    written = json.loads(write(report, tmp_path).read_text())
+    poster = written["floors"]["poster"]
+    assert "error" not in poster
+    assert {
+        "posted",
+        "all_posted_after_s",
+        "lateness_p50_s",
+        "lateness_p99_s",
+        "reminders_per_s",
+    } <= poster.keys()
+    assert "lateness_p99_over_poster_p99" in written["databases"]["sqlite"]["reminders"]
+    assert "lateness p99 / poster floor p99" in render(report)

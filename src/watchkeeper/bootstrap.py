@@ -25,6 +25,7 @@ from watchkeeper.slack.identity import BotIdentity
 from watchkeeper.slack.instrumented import InstrumentedWebClient, counting
 from watchkeeper.store.database import check_database, make_engine, make_session_factory
 from watchkeeper.store.migrate import upgrade
+from watchkeeper.store.repository import KnownPeople
 from watchkeeper.store.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,11 @@ def use_case_context(settings: Settings, engine: Engine, clock: Clock) -> Contex
     """The context every use case is given, on `engine`, with the configured rules."""
     sessions = make_session_factory(engine)
     scale = settings.severity_scale()
+    people = KnownPeople()
     return Context(
-        uow=lambda read_only=False: SqlUnitOfWork(sessions, read_only=read_only),
+        uow=lambda read_only=False: SqlUnitOfWork(
+            sessions, read_only=read_only, known_people=people
+        ),
         clock=clock,
         scale=scale,
         reminders=ReminderPolicy(settings.reminder_interval, scale),

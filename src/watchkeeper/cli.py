@@ -194,7 +194,7 @@ def _list(args: argparse.Namespace) -> int:
     from watchkeeper.services.queries import all_incidents, open_incidents
 
     ctx = _offline_context(load_settings())
-    incidents = all_incidents(ctx) if args.all else open_incidents(ctx)
+    incidents = all_incidents(ctx, history=False) if args.all else open_incidents(ctx)
     if not incidents:
         print("No incidents." if args.all else "No open incidents.")
         return 0

@@ -21,8 +21,10 @@ from watchkeeper.config import Settings, load_settings
 from watchkeeper.services.context import Actor, Context, Request
 from watchkeeper.services.declare import declare_incident
 from watchkeeper.services.delivery import record_channel
+from watchkeeper.services.facts import add_note, add_pinned_message
 from watchkeeper.services.lifecycle import post_update, resolve
-from watchkeeper.services.reminders import send_reminder, upcoming_reminders
+from watchkeeper.services.queries import incident_by_number
+from watchkeeper.services.reminders import send_due_reminders, send_reminder, upcoming_reminders
 from watchkeeper.store.database import make_engine
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.tables import outbox
@@ -239,3 +241,75 @@ def test_a_reminder_missed_while_down_fires_once_and_the_next_follows_it(
     assert send_reminder(ctx, number, at(8, 30)) == (True, at(11, 37))
     assert upcoming_reminders(ctx, clock.now()) == []
     assert levels(engine) == [(1, "channel")]
+
+
+# --- sweeps: every reminder due, claimed in batches ---------------------------------------
+
+
+def test_a_sweep_sends_every_due_reminder_once_in_batches(
+    ctx: Context, engine: Engine, clock: FrozenClock
+) -> None:
+    numbers = [declare(ctx, f"Checkout errors {n}") for n in range(7)]
+    clock.set(at(8, 10))
+    post_update(ctx, channel_of(numbers[0]), "Rolling back")  # due at 08:40, not yet
+    resolve(ctx, channel_of(numbers[1]), "Rolled back")  # no reminder at all
+    clock.set(at(8, 31))
+
+    sent = send_due_reminders(ctx, limit=2)
+
+    waiting = numbers[2:]
+    assert sorted(r.number for r in sent) == waiting
+    assert {(r.due_at, r.next_due) for r in sent} == {(at(8, 30), at(9, 1))}
+    for number in waiting:
+        assert [p["target"] for p in reminders_queued(engine, number)] == ["channel"]
+    assert reminders_queued(engine, numbers[0]) == []
+    assert send_due_reminders(ctx, limit=2) == []  # nothing due twice
+
+
+def test_replicas_sweeping_at_once_send_each_due_reminder_once(
+    ctx: Context, second_replica: Context, engine: Engine, clock: FrozenClock
+) -> None:
+    numbers = [declare(ctx, f"Checkout errors {n}") for n in range(30)]
+    clock.set(at(8, 30))
+    start = threading.Barrier(2)
+    swept: dict[int, list[int]] = {}
+
+    def sweep(index: int, replica: Context) -> None:
+        start.wait()
+        swept[index] = [r.number for r in send_due_reminders(replica, limit=4)]
+
+    threads = [
+        threading.Thread(target=sweep, args=item) for item in enumerate([ctx, second_replica])
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(swept[0] + swept[1]) == numbers
+    for number in numbers:
+        assert len(reminders_queued(engine, number)) == 1, f"INC-{number}"
+
+
+def test_a_sweep_leaves_the_timeline_and_pinned_messages_as_they_were(
+    ctx: Context, clock: FrozenClock
+) -> None:
+    number = declare(ctx)
+    pin = Request(ANA, channel_id=f"C{number:04d}")
+    add_pinned_message(
+        ctx,
+        pin,
+        message_ts="1763971800.000100",
+        text="Queue at 48k",
+        author="UBEN",
+        permalink="https://acme.slack.com/archives/C1/p1763971800000100",
+    )
+    add_note(ctx, channel_of(number), "Queue depth falling")
+    before = [(e.kind, e.text) for e in incident_by_number(ctx, number).incident.timeline]
+    clock.set(at(8, 30))
+
+    send_due_reminders(ctx)
+
+    after = [(e.kind, e.text) for e in incident_by_number(ctx, number).incident.timeline]
+    assert after == before
+    assert incident_by_number(ctx, number).incident.unanswered_reminders == 1

@@ -419,7 +419,7 @@ def test_an_incidents_effects_go_out_one_at_a_time_in_order(uow_factory: UowFact
         first = uow.outbox.claim("w1", T0, LEASE, limit=10)
         held_back = uow.outbox.claim("w2", T0, LEASE, limit=10)
         for effect in first:
-            uow.outbox.complete(effect.id, T0)
+            uow.outbox.complete([effect.id], T0)
         uow.commit()
 
     assert [effect.kind for effect in first] == ["create_channel", "create_channel", "broadcast"]
@@ -486,7 +486,7 @@ def test_an_effect_whose_dedupe_key_is_pending_is_skipped(uow_factory: UowFactor
 def test_a_delivered_effect_frees_its_dedupe_key(uow_factory: UowFactory) -> None:
     card = Effect("update_card", 1, {}, dedupe_key="card:1")
     enqueue(uow_factory, card)
-    settle(uow_factory, lambda uow, id_: uow.outbox.complete(id_, T0))
+    settle(uow_factory, lambda uow, id_: uow.outbox.complete([id_], T0))
 
     with uow_factory() as uow:
         assert uow.outbox.add(card, T0 + MINUTE) is True
@@ -515,9 +515,9 @@ def test_next_ready_at_is_the_earliest_retry_or_lease_end(uow_factory: UowFactor
 
     with uow_factory() as uow:
         assert uow.outbox.next_ready_at() == T0 + LEASE
-        uow.outbox.complete(second.id, T0)
+        uow.outbox.complete([second.id], T0)
         assert uow.outbox.next_ready_at() == T0 + 10 * MINUTE
-        uow.outbox.complete(first.id, T0)
+        uow.outbox.complete([first.id], T0)
         assert uow.outbox.next_ready_at() is None
 
 
@@ -540,7 +540,7 @@ def test_only_the_holder_of_a_lease_renews_it(uow_factory: UowFactory) -> None:
     enqueue(uow_factory, Effect("create_channel", 1, {}), Effect("create_channel", 2, {}))
     with uow_factory() as uow:
         first, second = uow.outbox.claim("w1", T0, LEASE, limit=10)
-        uow.outbox.complete(second.id, T0)
+        uow.outbox.complete([second.id], T0)
         assert uow.outbox.renew("w2", [first.id], T0 + MINUTE, LEASE) == 0
         assert uow.outbox.renew("w1", [first.id, second.id], T0 + MINUTE, LEASE) == 1
         uow.commit()
@@ -563,3 +563,49 @@ def test_progress_remembered_by_a_delivery_is_in_the_payload_of_the_next_claim(
 
     assert retried.payload == {"a": 1, "uploaded_files": ["F1", "F2"]}
     assert retried.attempts == 1
+
+
+# --- saving what changed --------------------------------------------------------------------
+
+
+def test_an_incident_changed_without_its_history_keeps_its_earlier_timeline_and_pins(
+    uow_factory: UowFactory,
+) -> None:
+    number = declare(uow_factory)
+    with uow_factory() as uow:
+        incident = uow.incidents.get(number)
+        incident.add_pinned_message(
+            message_ts="1763971800.000100",
+            text="Queue at 48k",
+            author="UBEN",
+            posted_at=T0,
+            permalink="https://acme.slack.com/archives/C1/p1763971800000100",
+        )
+        incident.add_action("Alert on queue depth", owner_id="UBEN", by="UANA", at=T0)
+        uow.incidents.save(incident)
+        uow.commit()
+    with uow_factory() as uow:
+        partial = uow.incidents.get(incident.number, history=False)
+        assert partial.timeline == []
+        partial.add_note("Queue depth falling", by="UANA", at=T0 + MINUTE)
+        partial.add_action("Canary config pushes", owner_id=None, by="UANA", at=T0 + MINUTE)
+        partial.assign_role("commander", "UBEN", by="UANA", at=T0 + MINUTE)
+        uow.incidents.save(partial)
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.incidents.get(incident.number)
+    kinds = [entry.kind for entry in stored.timeline]
+    assert kinds.count(EntryKind.PINNED) == 1
+    assert kinds[-3:] == [EntryKind.NOTE, EntryKind.ACTION, EntryKind.ROLE_ASSIGNED]
+    assert len(stored.timeline) == len(incident.timeline) + 3
+    assert [a.text for a in stored.actions] == ["Alert on queue depth", "Canary config pushes"]
+    assert stored.roles["commander"] == "UBEN"
+
+
+def test_a_user_who_changes_name_is_stored_under_the_new_one(uow_factory: UowFactory) -> None:
+    for name in ("ana", "ana", "ana.b"):
+        with uow_factory() as uow:
+            uow.incidents.remember_person("UANA", name)
+            uow.commit()
+    with uow_factory() as uow:
+        assert uow.incidents.names(["UANA"]) == {"UANA": "ana.b"}

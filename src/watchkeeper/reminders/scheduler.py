@@ -4,14 +4,17 @@ The database is the truth: every incident row holds when its next reminder is du
 replica keeps its own in-memory APScheduler (job stores are never shared between schedulers)
 with one date job per incident, planned when this replica changes an incident and re-read from
 the database by a periodic sync, so changes made by other replicas and reminders that fell due
-while the bot was down are found. A job that fires claims the reminder in the database first;
-only the winner sends it, so several replicas send each due reminder exactly once.
+while the bot was down are found. A job that fires sweeps: it claims in the database every
+reminder due by then, in batches (so a thousand falling due at once cost a few transactions,
+not a thousand), and only the claimer sends each, so several replicas send each due reminder
+exactly once. The jobs of incidents a sweep already served return at once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -19,7 +22,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from watchkeeper.services.context import Context
-from watchkeeper.services.reminders import send_reminder, upcoming_reminders
+from watchkeeper.services.reminders import send_due_reminders, upcoming_reminders
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,8 @@ HORIZON = timedelta(minutes=10)
 #: Longest wait between syncs with the database.
 MAX_SYNC_EVERY = timedelta(seconds=30)
 SYNC_JOB = "sync-reminders"
+#: Incidents whose reminders one transaction claims and queues.
+SWEEP_BATCH = 500
 
 
 def _job_id(number: int) -> str:
@@ -42,6 +47,9 @@ class ReminderScheduler:
     ) -> None:
         self._ctx = ctx
         self._sync_every = min(sync_every, MAX_SYNC_EVERY)
+        # Incidents a sweep served, with the due time it served, whose own job may still come.
+        self._swept: dict[int, datetime] = {}
+        self._lock = threading.Lock()
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(workers)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -98,10 +106,17 @@ class ReminderScheduler:
                 self.plan(number, due_at)
 
     def _fire(self, number: int, due_at: datetime) -> None:
+        with self._lock:
+            if self._swept.pop(number, None) == due_at:
+                return  # a sweep started by another incident's job sent this one already
         try:
-            sent, next_due = send_reminder(self._ctx, number, due_at)
+            sent = send_due_reminders(self._ctx, SWEEP_BATCH)
         except Exception:  # keep the scheduler alive; the sync plans it again
-            log.exception("could not send the reminder for INC-%s", number)
+            log.exception("could not send the reminders due (woken for INC-%s)", number)
             return
-        if sent:
-            self.plan(number, next_due)
+        with self._lock:
+            for reminder in sent:
+                if reminder.number != number:
+                    self._swept[reminder.number] = reminder.due_at
+        for reminder in sent:
+            self.plan(reminder.number, reminder.next_due)

@@ -26,9 +26,13 @@ _MAJOR_KINDS = frozenset({EntryKind.STATUS_CHANGED, EntryKind.UPDATE, EntryKind.
 _ALWAYS_BROADCAST = frozenset({EntryKind.RESOLVED, EntryKind.REOPENED})
 
 
-def incident_for(uow: UnitOfWork, channel_id: str, *, lock: bool = True) -> Incident:
+def incident_for(
+    uow: UnitOfWork, channel_id: str, *, lock: bool = True, history: bool = True
+) -> Incident:
     """The incident whose channel this is; refuse elsewhere, pointing at `/incident list`."""
-    incident = uow.incidents.by_channel(channel_id, lock=lock) if channel_id else None
+    incident = (
+        uow.incidents.by_channel(channel_id, lock=lock, history=history) if channel_id else None
+    )
     if incident is None:
         raise NotAnIncidentChannel(
             "This command works in an incident channel. "
@@ -43,16 +47,19 @@ def apply_change(
     change: Change,
     *,
     notice: Callable[[Incident], dict[str, str]] | None = None,
+    history: bool = False,
 ) -> Incident:
     """Change the incident of the request's channel and queue what the change must tell.
 
     `notice` describes a change that leaves no timeline entry (reminder settings) for the
-    channel to hear about.
+    channel to hear about. The incident's earlier timeline is read only with `history`: no
+    rule but the pinned messages' looks at it, and a long incident must not slow each command.
+    The incident returned holds only the entries this change added unless `history` is set.
     """
     now = ctx.now()
     with ctx.uow() as uow:
         admit(uow, request, now)
-        incident = incident_for(uow, request.channel_id)
+        incident = incident_for(uow, request.channel_id, history=history)
         already = len(incident.timeline)
         change(incident, now)
         ctx.save(uow, incident)
@@ -65,8 +72,7 @@ def apply_change(
                     {**notice(incident), "by": request.actor.user_id},
                 )
             )
-        for effect in effects:
-            uow.outbox.add(effect, now)
+        uow.outbox.add_all(effects, now)
         uow.commit()
     if effects:
         ctx.on_effects()

@@ -38,10 +38,10 @@ def remember_progress(ctx: Context, effect_id: int, payload: Mapping[str, Any]) 
         uow.commit()
 
 
-def effect_delivered(ctx: Context, effect_id: int) -> None:
-    """The effect reached Slack; it never runs again."""
+def effects_delivered(ctx: Context, effect_ids: Collection[int]) -> None:
+    """These effects reached Slack; none runs again."""
     with ctx.uow() as uow:
-        uow.outbox.complete(effect_id, ctx.now())
+        uow.outbox.complete(effect_ids, ctx.now())
         uow.commit()
 
 

@@ -101,7 +101,7 @@ def add_pinned_message(
             permalink=permalink,
         )
 
-    return apply_change(ctx, request, change)
+    return apply_change(ctx, request, change, history=True)  # it is there once
 
 
 def remove_pinned_message(ctx: Context, request: Request, message_ts: str) -> Incident:
@@ -110,4 +110,4 @@ def remove_pinned_message(ctx: Context, request: Request, message_ts: str) -> In
     def change(incident: Incident, now: datetime) -> None:
         incident.remove_pinned_message(message_ts)
 
-    return apply_change(ctx, request, change)
+    return apply_change(ctx, request, change, history=True)

@@ -18,29 +18,38 @@ class IncidentView:
 
 
 def open_incidents(ctx: Context) -> list[Incident]:
-    """Every incident not yet resolved, oldest first."""
+    """Every incident not yet resolved, oldest first, without their timelines (for lists)."""
     with ctx.uow(read_only=True) as uow:
-        return uow.incidents.open_incidents()
+        return uow.incidents.open_incidents(history=False)
 
 
-def all_incidents(ctx: Context) -> list[Incident]:
-    """Every incident ever declared, oldest first."""
+def all_incidents(ctx: Context, *, history: bool = True) -> list[Incident]:
+    """Every incident ever declared, oldest first; a list leaves the timelines out (`history`)."""
     with ctx.uow(read_only=True) as uow:
-        return uow.incidents.all_incidents()
+        return uow.incidents.all_incidents(history=history)
 
 
-def incident_in_channel(ctx: Context, channel_id: str) -> IncidentView:
-    """The incident of an incident channel, for the timeline and summary views."""
+def incident_in_channel(ctx: Context, channel_id: str, *, history: bool = True) -> IncidentView:
+    """The incident of an incident channel, for the timeline and summary views.
+
+    `history=False` leaves the timeline (and the names only it mentions) unread.
+    """
     with ctx.uow(read_only=True) as uow:
-        incident = incident_for(uow, channel_id, lock=False)
+        incident = incident_for(uow, channel_id, lock=False, history=history)
         return IncidentView(incident, uow.incidents.names(people_in(incident)))
 
 
-def incident_by_number(ctx: Context, number: int) -> IncidentView:
-    """An incident by its number, for exports."""
+def incident_by_number(ctx: Context, number: int, *, history: bool = True) -> IncidentView:
+    """An incident by its number, for exports (`history` as for `incident_in_channel`)."""
     with ctx.uow(read_only=True) as uow:
-        incident = uow.incidents.get(number, lock=False)
+        incident = uow.incidents.get(number, lock=False, history=history)
         return IncidentView(incident, uow.incidents.names(people_in(incident)))
+
+
+def incident_state(ctx: Context, number: int) -> Incident:
+    """An incident's current state without its timeline: what a message about it shows."""
+    with ctx.uow(read_only=True) as uow:
+        return uow.incidents.get(number, lock=False, history=False)
 
 
 def people_in(incident: Incident) -> set[str]:

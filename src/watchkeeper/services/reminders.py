@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from watchkeeper.domain.errors import IncidentError
@@ -10,6 +11,7 @@ from watchkeeper.domain.reminders import ESCALATE_TO_BROADCAST
 from watchkeeper.services.changes import apply_change
 from watchkeeper.services.context import Context, Request
 from watchkeeper.services.effects import Effect, EffectKind
+from watchkeeper.services.ports import UnitOfWork
 
 
 def set_reminders(
@@ -66,24 +68,65 @@ def send_reminder(ctx: Context, number: int, due_at: datetime) -> tuple[bool, da
         if not uow.incidents.claim_reminder(number, due_at, now):
             # Another replica sent it, or a change moved it: whoever changed it planned it.
             return False, None
-        incident = uow.incidents.get(number)
-        quiet_since = incident.last_update_at or incident.declared_at
-        incident.record_reminder(now)
-        payload = {
-            "level": incident.unanswered_reminders,
-            "quiet_since": quiet_since.isoformat(),
-            "due_at": due_at.isoformat(),
-        }
-        uow.outbox.add(Effect(EffectKind.REMIND, number, {**payload, "target": "channel"}), now)
-        if ctx.broadcast and incident.unanswered_reminders >= ESCALATE_TO_BROADCAST:
-            uow.outbox.add(
-                Effect(EffectKind.REMIND, number, {**payload, "target": "broadcast"}), now
-            )
-        next_due = ctx.reminders.due_at(incident)
-        uow.incidents.save(incident, next_reminder_at=next_due)
+        incident = uow.incidents.get(number, history=False)
+        next_due = _remind(ctx, uow, incident, due_at, now)
         uow.commit()
     ctx.on_effects()
     return True, next_due
+
+
+@dataclass(frozen=True, slots=True)
+class SentReminder:
+    """A reminder a sweep sent: which incident, the due time it had, when the next is due."""
+
+    number: int
+    due_at: datetime
+    next_due: datetime | None
+
+
+def send_due_reminders(ctx: Context, limit: int = 500) -> list[SentReminder]:
+    """Send every reminder due now, `limit` incidents per transaction, each exactly once.
+
+    When many fall due at one moment, one transaction claims a batch of them (rows another
+    replica holds are passed over, and whatever it sent is no longer due once it commits) and
+    queues their reminders together, instead of a transaction per incident.
+    """
+    sent: list[SentReminder] = []
+    while True:
+        now = ctx.now()
+        with ctx.uow() as uow:
+            batch = [
+                SentReminder(incident.number, due_at, _remind(ctx, uow, incident, due_at, now))
+                for incident, due_at in uow.incidents.claim_due_reminders(now, limit)
+            ]
+            uow.commit()
+        if batch:
+            ctx.on_effects()
+        sent.extend(batch)
+        if len(batch) < limit:
+            return sent
+
+
+def _remind(
+    ctx: Context, uow: UnitOfWork, incident: Incident, due_at: datetime, now: datetime
+) -> datetime | None:
+    """Queue the claimed reminder of `incident`, escalated as far as it went unanswered."""
+    quiet_since = incident.last_update_at or incident.declared_at
+    incident.record_reminder(now)
+    payload = {
+        "level": incident.unanswered_reminders,
+        "quiet_since": quiet_since.isoformat(),
+        "due_at": due_at.isoformat(),
+    }
+    effects = [Effect(EffectKind.REMIND, incident.number, {**payload, "target": "channel"})]
+    if ctx.broadcast and incident.unanswered_reminders >= ESCALATE_TO_BROADCAST:
+        effects.append(
+            Effect(EffectKind.REMIND, incident.number, {**payload, "target": "broadcast"})
+        )
+    uow.outbox.add_all(effects, now)
+    next_due = ctx.reminders.due_at(incident)
+    uow.incidents.save(incident, next_reminder_at=next_due)
+    return next_due
 
 
 def upcoming_reminders(ctx: Context, until: datetime) -> list[tuple[int, datetime]]:

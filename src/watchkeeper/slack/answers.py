@@ -47,7 +47,7 @@ def answer(ctx: Context, command: cmd.Command, request: Request) -> Reply:
         case cmd.ShowTimeline():
             return ephemeral(_timeline(ctx, request))
         case cmd.ShowSummary():
-            view = queries.incident_in_channel(ctx, request.channel_id)
+            view = queries.incident_in_channel(ctx, request.channel_id, history=False)
             fallback, blocks = incident_card(view.incident, ctx.zone)
             return ephemeral(fallback, [b for b in blocks if b["type"] != "actions"])
         case _:

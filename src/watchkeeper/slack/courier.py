@@ -58,6 +58,8 @@ class Courier:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._in_flight: dict[Future[None], int] = {}
+        # Delivered effects waiting to be marked done, together, by the next turn of the loop.
+        self._delivered: list[int] = []
         self._renewed_at = 0.0
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -80,6 +82,10 @@ class Courier:
             self._thread.join(timeout)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            self._settle_delivered()
+        except Exception:  # their leases run out and the next start finds them posted
+            log.exception("could not mark the last deliveries done")
 
     @property
     def running(self) -> bool:
@@ -88,6 +94,10 @@ class Courier:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
+            try:
+                self._settle_delivered()
+            except Exception:  # kept for the next turn; the leases cover the wait
+                log.exception("could not mark deliveries done; trying again shortly")
             try:
                 self._renew()
             except Exception:  # a database hiccup must not end delivery for good
@@ -99,6 +109,19 @@ class Courier:
                 claimed = []
             if not claimed:
                 self._wake.wait(min(self._poll, self._lease.total_seconds() / 3))
+
+    def _settle_delivered(self) -> None:
+        """Mark every effect delivered since the last turn done, in one transaction."""
+        with self._lock:
+            delivered, self._delivered = self._delivered, []
+        if not delivered:
+            return
+        try:
+            delivery.effects_delivered(self._ctx, delivered)
+        except Exception:
+            with self._lock:
+                self._delivered[:0] = delivered
+            raise
 
     def _renew(self) -> None:
         """Extend the leases of deliveries under way, a third of a lease before they run out."""
@@ -158,5 +181,6 @@ class Courier:
                 delivery.effect_delayed(self._ctx, effect.id, verdict.reason, verdict.delay)
                 self._on_settled(effect.kind, "retried")
             return
-        delivery.effect_delivered(self._ctx, effect.id)
+        with self._lock:
+            self._delivered.append(effect.id)
         self._on_settled(effect.kind, "delivered")

@@ -22,7 +22,7 @@ from watchkeeper.services import delivery
 from watchkeeper.services.context import Context
 from watchkeeper.services.effects import EffectKind
 from watchkeeper.services.ports import ClaimedEffect
-from watchkeeper.services.queries import incident_by_number
+from watchkeeper.services.queries import incident_state
 from watchkeeper.services.reports import draft_documents, duration_of
 from watchkeeper.slack.blocks import (
     entry_message,
@@ -306,7 +306,8 @@ class SlackDelivery:
                 )
 
     def _incident(self, effect: ClaimedEffect) -> Incident:
-        return incident_by_number(self._ctx, self._number(effect)).incident
+        # No message here shows the timeline; the reports read it whole themselves.
+        return incident_state(self._ctx, self._number(effect))
 
     @staticmethod
     def _number(effect: ClaimedEffect) -> int:

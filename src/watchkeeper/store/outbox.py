@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import case, exists, func, or_, select, update
+from sqlalchemy import case, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from watchkeeper.store.dialect import upsert_insert
@@ -50,21 +50,23 @@ class SqlOutbox:
 
     def add(self, effect: EffectToDeliver, now: datetime) -> bool:
         """Queue an effect; False (and nothing queued) if its dedupe key is already pending."""
-        statement = upsert_insert(self._session, outbox).values(
-            kind=str(effect.kind),  # a StrEnum is stored as its plain value
-            incident_number=effect.incident_number,
-            payload=dict(effect.payload),
-            created_at=now,
-            attempts=0,
-            next_attempt_at=now,
-            dedupe_key=effect.dedupe_key,
-        )
+        statement = upsert_insert(self._session, outbox).values(_row(effect, now))
         queued = self._session.execute(
             statement.on_conflict_do_nothing(
                 index_elements=[outbox.c.dedupe_key], index_where=outbox.c.done_at.is_(None)
             ).returning(outbox.c.id)
         ).first()
         return queued is not None
+
+    def add_all(self, effects: Sequence[EffectToDeliver], now: datetime) -> None:
+        """Queue effects: those without a dedupe key in one statement, in order, then the rest."""
+        plain = [_row(effect, now) for effect in effects if effect.dedupe_key is None]
+        if plain:
+            # Ids follow the list's order, which is the order the courier delivers them in.
+            self._session.execute(insert(outbox), plain)
+        for effect in effects:
+            if effect.dedupe_key is not None:
+                self.add(effect, now)
 
     def claim(
         self, worker_id: str, now: datetime, lease: timedelta, limit: int
@@ -149,9 +151,13 @@ class SqlOutbox:
         """Keep what a partly done delivery learned (in its payload) for the next try."""
         self._update(effect_id, payload=dict(payload))
 
-    def complete(self, effect_id: int, now: datetime) -> None:
-        """The effect was delivered."""
-        self._update(effect_id, done_at=now, claimed_until=None)
+    def complete(self, effect_ids: Collection[int], now: datetime) -> None:
+        """The effects were delivered."""
+        self._session.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(effect_ids)))
+            .values(done_at=now, claimed_until=None)
+        )
 
     def retry_later(self, effect_id: int, error: str, at: datetime) -> None:
         """Delivery failed; try again at `at` (the effect still holds its incident's queue)."""
@@ -201,3 +207,15 @@ class SqlOutbox:
         ).first()
         if updated is None:
             raise LookupError(f"no outbox effect {effect_id}")
+
+
+def _row(effect: EffectToDeliver, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": str(effect.kind),  # a StrEnum is stored as its plain value
+        "incident_number": effect.incident_number,
+        "payload": dict(effect.payload),
+        "created_at": now,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "dedupe_key": effect.dedupe_key,
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -40,11 +40,44 @@ class _Keep(Enum):
 KEEP = _Keep.KEEP
 
 
+class KnownPeople:
+    """Display names this process has seen stored, shared by its sessions.
+
+    Every command remembers who typed it; once the stored name is known to match, the
+    command skips the lookup. Only names read back from the database enter, so a rolled-back
+    transaction leaves nothing wrong behind; a full cache starts over.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._names: dict[str, str] = {}
+        self._limit = limit
+
+    def matches(self, user_id: str, name: str) -> bool:
+        return self._names.get(user_id) == name
+
+    def stored(self, user_id: str, name: str) -> None:
+        if len(self._names) >= self._limit:
+            self._names.clear()
+        self._names[user_id] = name
+
+
+@dataclass(slots=True)
+class _Loaded:
+    """What an incident held when this session loaded it, so a save writes only what changed."""
+
+    roles: dict[str, str]
+    actions: int
+    #: False when its timeline was left unread: a save then adds entries and prunes nothing.
+    history: bool
+
+
 class SqlIncidentRepository:
     """Incidents stored in the tables of `watchkeeper.store.tables`, within one session."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, known_people: KnownPeople | None = None) -> None:
         self._session = session
+        self._known_people = known_people or KnownPeople()
+        self._loaded: dict[int, _Loaded] = {}
 
     # --- numbers ------------------------------------------------------------------------
 
@@ -78,25 +111,31 @@ class SqlIncidentRepository:
         ).scalar_one()
         self._write_children(incident_id, incident)
 
-    def get(self, number: int, *, lock: bool = True) -> Incident:
-        """The incident `number`, locked for this transaction unless `lock=False`."""
-        found = self._load(incidents.c.number == number, lock=lock)
+    def get(self, number: int, *, lock: bool = True, history: bool = True) -> Incident:
+        """The incident `number`, locked for this transaction unless `lock=False`.
+
+        `history=False` leaves its timeline unread (empty): changes append to it and a save
+        stores only the new entries, so a command costs the same on a long incident.
+        """
+        found = self._load(incidents.c.number == number, lock=lock, history=history)
         if not found:
             raise IncidentNotFound(f"No incident {reference(number)}.")
         return found[0]
 
-    def by_channel(self, channel_id: str, *, lock: bool = True) -> Incident | None:
-        """The incident whose channel is `channel_id`, if any."""
-        found = self._load(incidents.c.channel_id == channel_id, lock=lock)
+    def by_channel(
+        self, channel_id: str, *, lock: bool = True, history: bool = True
+    ) -> Incident | None:
+        """The incident whose channel is `channel_id`, if any (`history` as for `get`)."""
+        found = self._load(incidents.c.channel_id == channel_id, lock=lock, history=history)
         return found[0] if found else None
 
-    def open_incidents(self) -> list[Incident]:
-        """Incidents not resolved, by number."""
-        return self._load(incidents.c.status != Status.RESOLVED.value)
+    def open_incidents(self, *, history: bool = True) -> list[Incident]:
+        """Incidents not resolved, by number (`history` as for `get`)."""
+        return self._load(incidents.c.status != Status.RESOLVED.value, history=history)
 
-    def all_incidents(self) -> list[Incident]:
-        """Every incident, by number."""
-        return self._load(true())
+    def all_incidents(self, *, history: bool = True) -> list[Incident]:
+        """Every incident, by number (`history` as for `get`)."""
+        return self._load(true(), history=history)
 
     def save(self, incident: Incident, *, next_reminder_at: datetime | _Keep | None = KEEP) -> None:
         """Write the incident back; new timeline entries get their ids in `incident.timeline`.
@@ -141,12 +180,15 @@ class SqlIncidentRepository:
 
     def remember_person(self, user_id: str, name: str) -> None:
         """Remember a user's display name for reports."""
+        if self._known_people.matches(user_id, name):
+            return
         known = self._session.execute(
             select(people.c.name).where(people.c.user_id == user_id)
         ).scalar_one_or_none()
         if known == name:
             # Even an upsert that changes nothing locks the row on PostgreSQL, making every
             # command by the same person wait for the previous one; a read takes no lock.
+            self._known_people.stored(user_id, name)
             return
         statement = upsert_insert(self._session, people).values(user_id=user_id, name=name)
         self._session.execute(
@@ -211,6 +253,30 @@ class SqlIncidentRepository:
         ).first()
         return claimed is not None
 
+    def claim_due_reminders(self, now: datetime, limit: int) -> list[tuple[Incident, datetime]]:
+        """Lock up to `limit` open incidents whose reminder is due, oldest due first.
+
+        Each comes with the due time it had, without its timeline; the caller saves it with its
+        next due time in this transaction. Rows another transaction holds are passed over
+        (PostgreSQL), and once that one commits they are no longer due.
+        """
+        due = (
+            select(incidents.c.id, incidents.c.number, incidents.c.next_reminder_at)
+            .where(
+                incidents.c.next_reminder_at <= now,
+                incidents.c.status != Status.RESOLVED.value,
+            )
+            .order_by(incidents.c.next_reminder_at, incidents.c.number)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = self._session.execute(due).all()
+        if not rows:
+            return []
+        due_at = {row.number: row.next_reminder_at for row in rows}
+        claimed = self._load(incidents.c.id.in_([row.id for row in rows]), history=False)
+        return [(incident, due_at[incident.number]) for incident in claimed]
+
     # --- helpers ------------------------------------------------------------------------
 
     def _update_one(self, number: int, **values: Any) -> None:
@@ -223,7 +289,9 @@ class SqlIncidentRepository:
         if updated is None:
             raise IncidentNotFound(f"No incident {reference(number)}.")
 
-    def _load(self, where: ColumnElement[bool], *, lock: bool = False) -> list[Incident]:
+    def _load(
+        self, where: ColumnElement[bool], *, lock: bool = False, history: bool = True
+    ) -> list[Incident]:
         """Incidents matching `where` with their children: four queries, however many match."""
         query = select(incidents).where(where).order_by(incidents.c.number)
         if lock:
@@ -235,19 +303,26 @@ class SqlIncidentRepository:
             return []
         # A subquery instead of a list of ids keeps `all_incidents` under bind-parameter limits.
         matching = select(incidents.c.id).where(where)
-        entries = self._children(
-            select(timeline_entries)
-            .where(timeline_entries.c.incident_id.in_(matching))
-            # Recorded order: a pin joins the timeline late, at its own (earlier) time.
-            .order_by(timeline_entries.c.incident_id, timeline_entries.c.id)
-        )
+        entries: defaultdict[int, list[Row[Any]]] = defaultdict(list)
+        if history:
+            entries = self._children(
+                select(timeline_entries)
+                .where(timeline_entries.c.incident_id.in_(matching))
+                # Recorded order: a pin joins the timeline late, at its own (earlier) time.
+                .order_by(timeline_entries.c.incident_id, timeline_entries.c.id)
+            )
         held = self._children(select(roles).where(roles.c.incident_id.in_(matching)))
         agreed = self._children(
             select(actions)
             .where(actions.c.incident_id.in_(matching))
             .order_by(actions.c.incident_id, actions.c.number)
         )
-        return [to_incident(row, entries[row.id], held[row.id], agreed[row.id]) for row in rows]
+        found = [to_incident(row, entries[row.id], held[row.id], agreed[row.id]) for row in rows]
+        for incident in found:
+            self._loaded[incident.number] = _Loaded(
+                dict(incident.roles), len(incident.actions), history
+            )
+        return found
 
     def _children(self, query: Any) -> defaultdict[int, list[Row[Any]]]:
         by_incident: defaultdict[int, list[Row[Any]]] = defaultdict(list)
@@ -256,12 +331,31 @@ class SqlIncidentRepository:
         return by_incident
 
     def _write_children(self, incident_id: int, incident: Incident) -> None:
-        self._write_timeline(incident_id, incident)
-        self._write_roles(incident_id, incident)
-        self._write_actions(incident_id, incident)
+        loaded = self._loaded.get(incident.number)
+        self._write_timeline(incident_id, incident, prune=loaded is None or loaded.history)
+        if loaded is None or loaded.roles != incident.roles:
+            self._write_roles(incident_id, incident)
+        self._write_actions(incident_id, incident, stored=loaded.actions if loaded else 0)
+        self._loaded[incident.number] = _Loaded(
+            dict(incident.roles), len(incident.actions), loaded is None or loaded.history
+        )
 
-    def _write_timeline(self, incident_id: int, incident: Incident) -> None:
-        # Entries never change once recorded; only an unpinned message leaves the timeline.
+    def _write_timeline(self, incident_id: int, incident: Incident, *, prune: bool) -> None:
+        # Entries never change once recorded; only an unpinned message leaves the timeline,
+        # which only an incident loaded with its history can tell.
+        if prune:
+            self._prune_pins(incident_id, incident)
+        new = [(i, entry) for i, entry in enumerate(incident.timeline) if entry.entry_id is None]
+        if not new:
+            return
+        ids = self._session.scalars(
+            insert(timeline_entries).returning(timeline_entries.c.id, sort_by_parameter_order=True),
+            [entry_values(incident_id, entry) for _, entry in new],
+        ).all()
+        for (position, entry), entry_id in zip(new, ids, strict=True):
+            incident.timeline[position] = replace(entry, entry_id=entry_id)
+
+    def _prune_pins(self, incident_id: int, incident: Incident) -> None:
         kept_pins = [
             entry.entry_id
             for entry in incident.timeline
@@ -274,15 +368,6 @@ class SqlIncidentRepository:
                 timeline_entries.c.id.not_in(kept_pins),
             )
         )
-        new = [(i, entry) for i, entry in enumerate(incident.timeline) if entry.entry_id is None]
-        if not new:
-            return
-        ids = self._session.scalars(
-            insert(timeline_entries).returning(timeline_entries.c.id, sort_by_parameter_order=True),
-            [entry_values(incident_id, entry) for _, entry in new],
-        ).all()
-        for (position, entry), entry_id in zip(new, ids, strict=True):
-            incident.timeline[position] = replace(entry, entry_id=entry_id)
 
     def _write_roles(self, incident_id: int, incident: Incident) -> None:
         self._session.execute(
@@ -304,13 +389,14 @@ class SqlIncidentRepository:
             ],
         )
 
-    def _write_actions(self, incident_id: int, incident: Incident) -> None:
-        # Actions are agreed, never edited: only those not stored yet are inserted.
-        if not incident.actions:
+    def _write_actions(self, incident_id: int, incident: Incident, *, stored: int) -> None:
+        # Actions are agreed, never edited, only added: those past the `stored` first are new.
+        new = incident.actions[stored:]
+        if not new:
             return
         self._session.execute(
             upsert_insert(self._session, actions).on_conflict_do_nothing(
                 index_elements=[actions.c.incident_id, actions.c.number]
             ),
-            [action_values(incident_id, action) for action in incident.actions],
+            [action_values(incident_id, action) for action in new],
         )

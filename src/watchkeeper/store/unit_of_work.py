@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.store.database import READ_ONLY
 from watchkeeper.store.outbox import SqlOutbox
-from watchkeeper.store.repository import SqlIncidentRepository
+from watchkeeper.store.repository import KnownPeople, SqlIncidentRepository
 
 
 class SqlUnitOfWork:
@@ -20,9 +20,16 @@ class SqlUnitOfWork:
     incidents: SqlIncidentRepository
     outbox: SqlOutbox
 
-    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        read_only: bool = False,
+        known_people: KnownPeople | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._read_only = read_only
+        self._known_people = known_people
         self._session: Session | None = None
 
     def __enter__(self) -> Self:
@@ -32,7 +39,7 @@ class SqlUnitOfWork:
         if self._read_only:
             # Begins the transaction on a connection marked as reading only (see database.py).
             self._session.connection(execution_options={READ_ONLY: True})
-        self.incidents = SqlIncidentRepository(self._session)
+        self.incidents = SqlIncidentRepository(self._session, self._known_people)
         self.outbox = SqlOutbox(self._session)
         return self
 

@@ -33,22 +33,22 @@ ModalFor = Callable[[Context, str], View]
 
 
 def _update(ctx: Context, channel_id: str) -> View:
-    incident = incident_in_channel(ctx, channel_id).incident
+    incident = incident_in_channel(ctx, channel_id, history=False).incident
     return update_modal(channel_id, incident.reference)
 
 
 def _status(ctx: Context, channel_id: str) -> View:
-    incident = incident_in_channel(ctx, channel_id).incident
+    incident = incident_in_channel(ctx, channel_id, history=False).incident
     return status_modal(channel_id, incident.reference, incident.status)
 
 
 def _severity(ctx: Context, channel_id: str) -> View:
-    incident = incident_in_channel(ctx, channel_id).incident
+    incident = incident_in_channel(ctx, channel_id, history=False).incident
     return severity_modal(channel_id, incident.reference, ctx.scale, incident.severity)
 
 
 def _commander(ctx: Context, channel_id: str) -> View:
-    incident = incident_in_channel(ctx, channel_id).incident
+    incident = incident_in_channel(ctx, channel_id, history=False).incident
     return commander_modal(channel_id, incident.reference, incident.commander)
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,21 +39,32 @@ class Outcome:
 
     subcommand: str = "unknown"
     result: str = "ok"
+    #: `declare` without a title: the form opens once the ack is on its way.
+    opens_form: bool = False
 
 
 def register(app: App, ctx: Context, count: Callable[[str, str], None]) -> None:
     """Serve `/incident`: the answer goes in the ack; a modal opens after it."""
+    # Not Bolt's lazy listeners: they copy every request and start a thread for it, a cost
+    # each command's ack paid although only `declare` without a title opens anything.
+    forms = ThreadPoolExecutor(2, thread_name_prefix="forms")
 
-    def incident_command(ack: Ack, body: dict[str, Any]) -> None:
+    def incident_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         outcome = Outcome()
         ack(**respond(ctx, body, outcome))
         count(outcome.subcommand, outcome.result)
+        if outcome.opens_form:
+            forms.submit(_open_declare_form, ctx, client, body["trigger_id"])
 
-    def open_modal_after_ack(body: dict[str, Any], client: WebClient) -> None:
-        if _wants_modal(ctx, body):
-            client.views_open(trigger_id=body["trigger_id"], view=declare_modal(ctx.scale))
+    app.command("/incident")(incident_command)
 
-    app.command("/incident")(ack=incident_command, lazy=[open_modal_after_ack])
+
+def _open_declare_form(ctx: Context, client: WebClient, trigger_id: str) -> None:
+    """Open the declaration modal (after the ack: Slack's trigger stays valid 3 seconds)."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=declare_modal(ctx.scale))
+    except Exception:  # nobody waits on this thread: say what happened
+        log.exception("could not open the form to declare an incident")
 
 
 def respond(ctx: Context, body: dict[str, Any], outcome: Outcome | None = None) -> Reply:
@@ -78,6 +90,7 @@ def _reply(ctx: Context, body: dict[str, Any], outcome: Outcome) -> Reply:
         )
         outcome.subcommand = command.name
         if isinstance(command, cmd.Declare) and not command.title:
+            outcome.opens_form = bool(body.get("trigger_id"))
             return ephemeral("Opening the form to declare an incident…")
         return answer(ctx, command, request)
     except CommandError as error:
@@ -100,20 +113,6 @@ def _reply(ctx: Context, body: dict[str, Any], outcome: Outcome) -> Reply:
         outcome.result = "duplicate"
         log.info("request %s was already handled; answering it again without acting", request.key)
         return ephemeral("Already done: Slack sent this command twice.")
-
-
-def _wants_modal(ctx: Context, body: dict[str, Any]) -> bool:
-    try:
-        command = parse_command(
-            body.get("text") or "",
-            severities=ctx.scale.names,
-            roles=ctx.roles,
-            now=ctx.now(),
-            zone=ctx.zone,
-        )
-    except CommandError:
-        return False
-    return isinstance(command, cmd.Declare) and not command.title
 
 
 def _plain(command: cmd.Command) -> cmd.Command:

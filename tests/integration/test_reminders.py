@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from watchkeeper.bootstrap import use_case_context
 from watchkeeper.clock import FrozenClock
 from watchkeeper.config import Settings, load_settings
+from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.services.context import Actor, Context, Request
 from watchkeeper.services.declare import declare_incident
 from watchkeeper.services.delivery import record_channel
@@ -306,6 +307,10 @@ def test_a_sweep_leaves_the_timeline_and_pinned_messages_as_they_were(
     )
     add_note(ctx, channel_of(number), "Queue depth falling")
     before = [(e.kind, e.text) for e in incident_by_number(ctx, number).incident.timeline]
+    assert before[1:] == [
+        (EntryKind.PINNED, "Queue at 48k"),
+        (EntryKind.NOTE, "Queue depth falling"),
+    ]
     clock.set(at(8, 30))
 
     send_due_reminders(ctx)

@@ -233,7 +233,7 @@ def _profile(pid: int, output: Path) -> subprocess.Popen[bytes]:
     """py-spy sampling every thread of `pid` until it exits.
 
     Idle threads are sampled too (waits are often the finding) unless `BENCH_PROFILE_IDLE=0`,
-    which keeps only threads on the CPU: where the processor time goes.
+    which keeps only the thread holding the interpreter lock: where the processor time goes.
     """
     spy = Path(sys.executable).parent / "py-spy"
     if not spy.is_file():
@@ -243,7 +243,8 @@ def _profile(pid: int, output: Path) -> subprocess.Popen[bytes]:
         "record",
         "--pid",
         str(pid),
-        *(["--idle"] if os.environ.get("BENCH_PROFILE_IDLE", "1") == "1" else []),
+        # With BENCH_PROFILE_IDLE=0 only the thread holding the interpreter lock is sampled.
+        "--idle" if os.environ.get("BENCH_PROFILE_IDLE", "1") == "1" else "--gil",
         "--rate",
         "250",
     ]

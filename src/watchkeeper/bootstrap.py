@@ -112,7 +112,6 @@ def build(
     *,
     clock: Clock | None = None,
     migrate: bool = True,
-    courier_workers: int = 8,
     slack_timeout: int = SLACK_TIMEOUT,
 ) -> Watchkeeper:
     """Wire a bot from its settings; `migrate` applies the database migrations first."""
@@ -144,7 +143,7 @@ def build(
     courier = Courier(
         ctx,
         counting(deliver, metrics),
-        workers=courier_workers,
+        workers=settings.courier_workers,
         on_settled=lambda kind, outcome: metrics.effects.labels(kind, outcome).inc(),
     )
     ctx.on_effects = courier.wake

@@ -118,6 +118,12 @@ class Settings(BaseSettings):
     postmortem_template: Path | None = Field(
         None, validation_alias=_env("WATCHKEEPER_POSTMORTEM_TEMPLATE", "postmortem_template")
     )
+    courier_workers: int = Field(
+        32,
+        ge=1,
+        le=256,
+        validation_alias=_env("WATCHKEEPER_COURIER_WORKERS", "courier_workers"),
+    )
     severities: list[SeveritySettings] = Field(default_factory=list, validation_alias="severity")
     default_severity: str | None = None
     roles: list[str] = Field(default_factory=lambda: [COMMANDER, "communications", "scribe"])

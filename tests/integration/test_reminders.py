@@ -265,6 +265,10 @@ def test_a_sweep_sends_every_due_reminder_once_in_batches(
         assert [p["target"] for p in reminders_queued(engine, number)] == ["channel"]
     assert reminders_queued(engine, numbers[0]) == []
     assert send_due_reminders(ctx, limit=2) == []  # nothing due twice
+    # Stored: the next ones are due an interval after this reminder, 08:40's as it was.
+    assert sorted(upcoming_reminders(ctx, at(9, 1))) == sorted(
+        [(numbers[0], at(8, 40)), *((n, at(9, 1)) for n in waiting)]
+    )
 
 
 def test_replicas_sweeping_at_once_send_each_due_reminder_once(

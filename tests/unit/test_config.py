@@ -21,6 +21,7 @@ def test_defaults_follow_the_spec() -> None:
     assert settings.broadcast_channel is None
     assert settings.channel_prefix == "inc"
     assert settings.timezone == "UTC"
+    assert settings.courier_workers == 32
     assert settings.severity_scale().names == ["SEV1", "SEV2", "SEV3", "SEV4"]
 
 
@@ -36,6 +37,7 @@ def test_every_variable_is_read_from_the_environment() -> None:
             "WATCHKEEPER_BROADCAST_CHANNEL": "#incidents",
             "WATCHKEEPER_CHANNEL_PREFIX": "sev",
             "WATCHKEEPER_TIMEZONE": "Europe/Berlin",
+            "WATCHKEEPER_COURIER_WORKERS": "64",
         },
         env_file=None,
     )
@@ -49,6 +51,7 @@ def test_every_variable_is_read_from_the_environment() -> None:
     assert settings.broadcast_channel == "#incidents"
     assert settings.channel_prefix == "sev"
     assert settings.zone.key == "Europe/Berlin"
+    assert settings.courier_workers == 64
 
 
 def test_a_malformed_interval_names_the_variable_and_the_accepted_forms() -> None:
@@ -73,6 +76,8 @@ def test_a_wrong_token_is_named_without_showing_it() -> None:
         ("WATCHKEEPER_TIMEZONE", "Mars/Olympus"),
         ("WATCHKEEPER_CHANNEL_PREFIX", "Inc!"),
         ("SLACK_API_URL", "slack.com/api"),
+        ("WATCHKEEPER_COURIER_WORKERS", "0"),
+        ("WATCHKEEPER_COURIER_WORKERS", "many"),
     ],
 )
 def test_each_malformed_setting_is_named(variable: str, value: str) -> None:

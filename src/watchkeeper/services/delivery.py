@@ -14,11 +14,18 @@ from watchkeeper.services.ports import ClaimedEffect
 def claim_effects(
     ctx: Context, worker_id: str, lease: timedelta, limit: int
 ) -> Sequence[ClaimedEffect]:
-    """Take up to `limit` ready effects, one per incident, oldest first."""
+    """Take up to `limit` ready effects, one per incident, oldest first, with their incidents.
+
+    Each comes with its incident's state read in the claiming transaction (without the
+    timeline), so a batch of deliveries costs one read, not one each. A change committed after
+    the claim queues effects of its own, which will read it.
+    """
     with ctx.uow() as uow:
         claimed = uow.outbox.claim(worker_id, ctx.now(), lease, limit)
+        numbers = {e.incident_number for e in claimed if e.incident_number is not None}
+        states = {i.number: i for i in uow.incidents.some(numbers)} if numbers else {}
         uow.commit()
-    return claimed
+    return [effect.with_incident(states.get(effect.incident_number or 0)) for effect in claimed]
 
 
 def renew_claims(

@@ -11,7 +11,6 @@ from watchkeeper.domain.reminders import ESCALATE_TO_BROADCAST
 from watchkeeper.services.changes import apply_change
 from watchkeeper.services.context import Context, Request
 from watchkeeper.services.effects import Effect, EffectKind
-from watchkeeper.services.ports import UnitOfWork
 
 
 def set_reminders(
@@ -69,7 +68,9 @@ def send_reminder(ctx: Context, number: int, due_at: datetime) -> tuple[bool, da
             # Another replica sent it, or a change moved it: whoever changed it planned it.
             return False, None
         incident = uow.incidents.get(number, history=False)
-        next_due = _remind(ctx, uow, incident, due_at, now)
+        uow.outbox.add_all(_remind(ctx, incident, due_at, now), now)
+        next_due = ctx.reminders.due_at(incident)
+        uow.incidents.save(incident, next_reminder_at=next_due)
         uow.commit()
     ctx.on_effects()
     return True, next_due
@@ -95,11 +96,16 @@ def send_due_reminders(ctx: Context, limit: int = 500) -> list[SentReminder]:
     while True:
         now = ctx.now()
         with ctx.uow() as uow:
-            batch = [
-                SentReminder(incident.number, due_at, _remind(ctx, uow, incident, due_at, now))
-                for incident, due_at in uow.incidents.claim_due_reminders(now, limit)
-            ]
+            claimed = uow.incidents.claim_due_reminders(now, limit)
+            effects = [e for incident, due in claimed for e in _remind(ctx, incident, due, now)]
+            uow.outbox.add_all(effects, now)
+            next_due = [(incident, ctx.reminders.due_at(incident)) for incident, _ in claimed]
+            uow.incidents.record_reminders(next_due)
             uow.commit()
+        batch = [
+            SentReminder(incident.number, due, after)
+            for (incident, due), (_, after) in zip(claimed, next_due, strict=True)
+        ]
         if batch:
             ctx.on_effects()
         sent.extend(batch)
@@ -107,10 +113,8 @@ def send_due_reminders(ctx: Context, limit: int = 500) -> list[SentReminder]:
             return sent
 
 
-def _remind(
-    ctx: Context, uow: UnitOfWork, incident: Incident, due_at: datetime, now: datetime
-) -> datetime | None:
-    """Queue the claimed reminder of `incident`, escalated as far as it went unanswered."""
+def _remind(ctx: Context, incident: Incident, due_at: datetime, now: datetime) -> list[Effect]:
+    """Record the claimed reminder on `incident`; the effects that post it, as escalated."""
     quiet_since = incident.last_update_at or incident.declared_at
     incident.record_reminder(now)
     payload = {
@@ -123,10 +127,7 @@ def _remind(
         effects.append(
             Effect(EffectKind.REMIND, incident.number, {**payload, "target": "broadcast"})
         )
-    uow.outbox.add_all(effects, now)
-    next_due = ctx.reminders.due_at(incident)
-    uow.incidents.save(incident, next_reminder_at=next_due)
-    return next_due
+    return effects
 
 
 def upcoming_reminders(ctx: Context, until: datetime) -> list[tuple[int, datetime]]:

@@ -307,7 +307,7 @@ class SlackDelivery:
 
     def _incident(self, effect: ClaimedEffect) -> Incident:
         # No message here shows the timeline; the reports read it whole themselves.
-        return incident_state(self._ctx, self._number(effect))
+        return effect.incident or incident_state(self._ctx, self._number(effect))
 
     @staticmethod
     def _number(effect: ClaimedEffect) -> int:

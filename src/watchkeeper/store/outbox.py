@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import case, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from watchkeeper.domain.incident import Incident
 from watchkeeper.store.dialect import upsert_insert
 from watchkeeper.store.tables import outbox
 
@@ -40,6 +41,10 @@ class PendingEffect:
     # reached Slack first.
     reclaimed: bool = False
     created_at: datetime | None = None
+    incident: Incident | None = None
+
+    def with_incident(self, incident: Incident | None) -> PendingEffect:
+        return replace(self, incident=incident)
 
 
 class SqlOutbox:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, insert, select, true, update
+from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from watchkeeper.domain.errors import IncidentNotFound
@@ -128,6 +128,10 @@ class SqlIncidentRepository:
         """The incident whose channel is `channel_id`, if any (`history` as for `get`)."""
         found = self._load(incidents.c.channel_id == channel_id, lock=lock, history=history)
         return found[0] if found else None
+
+    def some(self, numbers: Iterable[int]) -> list[Incident]:
+        """The incidents numbered `numbers` that exist, without their timelines, unlocked."""
+        return self._load(incidents.c.number.in_(list(numbers)), history=False)
 
     def open_incidents(self, *, history: bool = True) -> list[Incident]:
         """Incidents not resolved, by number (`history` as for `get`)."""
@@ -276,6 +280,36 @@ class SqlIncidentRepository:
         due_at = {row.number: row.next_reminder_at for row in rows}
         claimed = self._load(incidents.c.id.in_([row.id for row in rows]), history=False)
         return [(incident, due_at[incident.number]) for incident in claimed]
+
+    def record_reminders(self, reminded: Sequence[tuple[Incident, datetime | None]]) -> None:
+        """Store, in one statement, that these claimed incidents were reminded, and their next due.
+
+        Only the reminder columns change: a sweep loads no timeline and changes nothing else.
+        """
+        if not reminded:
+            return
+        statement = (
+            update(incidents)
+            .where(incidents.c.number == bindparam("b_number"))
+            .values(
+                unanswered_reminders=bindparam("b_unanswered"),
+                last_reminded_at=bindparam("b_reminded_at"),
+                next_reminder_at=bindparam("b_next"),
+                updated_at=func.now(),
+            )
+        )
+        self._session.execute(
+            statement,
+            [
+                {
+                    "b_number": incident.number,
+                    "b_unanswered": incident.unanswered_reminders,
+                    "b_reminded_at": incident.last_reminded_at,
+                    "b_next": next_due,
+                }
+                for incident, next_due in reminded
+            ],
+        )
 
     # --- helpers ------------------------------------------------------------------------
 

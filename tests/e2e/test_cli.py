@@ -72,7 +72,7 @@ def test_db_upgrade_downgrade_and_current(database: dict[str, str]) -> None:
 
     upgraded = watchkeeper("db", "upgrade", env=database)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "0002" in watchkeeper("db", "current", env=database).stdout
+    assert "0003" in watchkeeper("db", "current", env=database).stdout
 
     downgraded = watchkeeper("db", "downgrade", "base", env=database)
     assert downgraded.returncode == 0, downgraded.stderr

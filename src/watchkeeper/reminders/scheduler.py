@@ -22,6 +22,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from watchkeeper.services.context import Context
+from watchkeeper.services.housekeeping import forget_old_records
 from watchkeeper.services.reminders import send_due_reminders, upcoming_reminders
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ MAX_SYNC_EVERY = timedelta(seconds=30)
 SYNC_JOB = "sync-reminders"
 #: Incidents whose reminders one transaction claims and queues.
 SWEEP_BATCH = 500
+HOUSEKEEPING_JOB = "housekeeping"
+#: How often old request keys and settled effects are forgotten (see services.housekeeping).
+HOUSEKEEPING_EVERY = timedelta(hours=1)
 
 
 def _job_id(number: int) -> str:
@@ -70,6 +74,13 @@ class ReminderScheduler:
             seconds=self._sync_every.total_seconds(),
             next_run_time=datetime.now(UTC),
         )
+        self._scheduler.add_job(
+            self.housekeeping,
+            "interval",
+            id=HOUSEKEEPING_JOB,
+            seconds=HOUSEKEEPING_EVERY.total_seconds(),
+            next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+        )
 
     def stop(self) -> None:
         """Stop planning; a reminder being sent finishes first."""
@@ -104,6 +115,20 @@ class ReminderScheduler:
             job = self._scheduler.get_job(_job_id(number))
             if job is None or job.args != (number, due_at):
                 self.plan(number, due_at)
+
+    def housekeeping(self) -> None:
+        """Forget request keys and settled effects past their use (the scheduler's other job)."""
+        try:
+            forgotten = forget_old_records(self._ctx)
+        except Exception:  # the database may be restarting; the next round tries again
+            log.exception("could not forget old records")
+            return
+        if forgotten.request_keys or forgotten.settled_effects:
+            log.info(
+                "forgot %s handled request keys and %s settled effects",
+                forgotten.request_keys,
+                forgotten.settled_effects,
+            )
 
     def _fire(self, number: int, due_at: datetime) -> None:
         with self._lock:

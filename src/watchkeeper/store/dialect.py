@@ -1,9 +1,12 @@
-"""The `INSERT … ON CONFLICT` statement of the database a session is bound to."""
+"""What differs between the databases: `INSERT … ON CONFLICT`, and counting touched rows."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 
 
@@ -16,3 +19,9 @@ def upsert_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.
     if name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {name}")
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows a DELETE or UPDATE touched (a DML statement's result is a cursor result)."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)

@@ -7,11 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import case, exists, func, insert, or_, select, update
+from sqlalchemy import case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from watchkeeper.domain.incident import Incident
-from watchkeeper.store.dialect import upsert_insert
+from watchkeeper.store.dialect import rowcount, upsert_insert
 from watchkeeper.store.tables import outbox
 
 
@@ -184,6 +184,11 @@ class SqlOutbox:
             done_at=now,
             claimed_until=None,
         )
+
+    def forget_settled(self, settled_before: datetime) -> int:
+        """Drop effects delivered or given up before `settled_before`; how many went."""
+        gone = self._session.execute(delete(outbox).where(outbox.c.done_at < settled_before))
+        return rowcount(gone)
 
     def pending_count(self) -> int:
         """Effects not delivered (nor given up) yet."""

@@ -16,7 +16,7 @@ from watchkeeper.domain.errors import IncidentNotFound
 from watchkeeper.domain.incident import Incident, reference
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind
-from watchkeeper.store.dialect import upsert_insert
+from watchkeeper.store.dialect import rowcount, upsert_insert
 from watchkeeper.store.mapping import action_values, entry_values, incident_values, to_incident
 from watchkeeper.store.tables import (
     actions,
@@ -225,6 +225,14 @@ class SqlIncidentRepository:
             )
         ).first()
         return inserted is not None
+
+    def forget_requests(self, handled_before: datetime) -> int:
+        """Drop the keys of requests handled before `handled_before`; how many went."""
+        # Slack redelivers within minutes and a trigger lives seconds: an old key guards nothing.
+        gone = self._session.execute(
+            delete(handled_requests).where(handled_requests.c.handled_at < handled_before)
+        )
+        return rowcount(gone)
 
     # --- reminders ----------------------------------------------------------------------
 

@@ -158,6 +158,7 @@ handled_requests = Table(
     metadata,
     Column("key", Text, primary_key=True),
     Column("handled_at", UTCDateTime, nullable=False),
+    Index(None, "handled_at"),
 )
 
 outbox = Table(
@@ -177,6 +178,7 @@ outbox = Table(
     Column("dedupe_key", Text, nullable=True),
     Index(None, "incident_number"),
     Index(None, "next_attempt_at"),
+    Index(None, "done_at"),
 )
 
 # A dedupe key is unique among effects still to deliver; delivered ones free it for reuse.

@@ -61,7 +61,7 @@ def publish_postmortem(ctx: Context, request: Request) -> Incident:
     now = ctx.now()
     with ctx.uow() as uow:
         admit(uow, request, now)
-        incident = incident_for(uow, request.channel_id, lock=False)
+        incident = incident_for(uow, request.channel_id, lock=False, history=False)
         uow.outbox.add(Effect(EffectKind.PUBLISH_REPORTS, incident.number, {}), now)
         uow.commit()
     ctx.on_effects()

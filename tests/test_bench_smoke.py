@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bench import burst, latency, reminders, reports, startup
+from bench import ack_path, burst, latency, reminders, reports, startup
 from bench.harness import Database
 from bench.sizes import QUICK
 from bench.slack_host import SlackProxy, slack_host
@@ -121,3 +121,11 @@ def test_the_suite_measures_the_poster_floor_beside_the_reminders(tmp_path: Path
     } <= poster.keys()
     assert "lateness_p99_over_poster_p99" in written["databases"]["sqlite"]["reminders"]
     assert "lateness p99 / poster floor p99" in render(report)
+
+
+def test_the_ack_path_alone_reports_its_cost_per_command(sqlite: Database) -> None:
+    figures = ack_path.measure(sqlite.url, 12)
+
+    assert figures["commands"] == 12
+    assert figures["cpu_ms_per_command"] > 0
+    assert figures["wall_ms_per_command"] > 0

@@ -23,7 +23,7 @@ def claim_effects(
     with ctx.uow() as uow:
         claimed = uow.outbox.claim(worker_id, ctx.now(), lease, limit)
         numbers = {e.incident_number for e in claimed if e.incident_number is not None}
-        states = {i.number: i for i in uow.incidents.some(numbers)} if numbers else {}
+        states = {i.number: i for i in uow.incidents.states_of(numbers)} if numbers else {}
         uow.commit()
     return [effect.with_incident(states.get(effect.incident_number or 0)) for effect in claimed]
 

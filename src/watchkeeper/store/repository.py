@@ -129,7 +129,7 @@ class SqlIncidentRepository:
         found = self._load(incidents.c.channel_id == channel_id, lock=lock, history=history)
         return found[0] if found else None
 
-    def some(self, numbers: Iterable[int]) -> list[Incident]:
+    def states_of(self, numbers: Iterable[int]) -> list[Incident]:
         """The incidents numbered `numbers` that exist, without their timelines, unlocked."""
         return self._load(incidents.c.number.in_(list(numbers)), history=False)
 

@@ -55,13 +55,15 @@ def test_request_keys_are_forgotten_after_a_day(
 ) -> None:
     number = declare_incident(ctx, Request(ANA, key="command:old"), title="Checkout errors").number
     record_channel(ctx, number, "C0INC1", "inc-1-checkout-errors")
+    for n in range(4):
+        add_note(ctx, Request(ANA, channel_id="C0INC1", key=f"command:old-{n}"), f"Note {n}")
     clock.set(MONDAY + timedelta(hours=23))
     add_note(ctx, Request(ANA, channel_id="C0INC1", key="command:recent"), "Rolled back")
     clock.set(MONDAY + timedelta(days=1, minutes=1))
 
-    forgotten = forget_old_records(ctx)
+    forgotten = forget_old_records(ctx, batch=2)  # three transactions' worth
 
-    assert forgotten.request_keys == 1
+    assert forgotten.request_keys == 5
     assert keys(engine) == {"command:recent"}
     with pytest.raises(DuplicateRequest):  # a key still kept still guards its request
         add_note(ctx, Request(ANA, channel_id="C0INC1", key="command:recent"), "Rolled back")
@@ -72,15 +74,17 @@ def test_settled_effects_go_after_a_week_and_undelivered_ones_stay(
 ) -> None:
     number = declare_incident(ctx, Request(ANA), title="Checkout errors").number
     record_channel(ctx, number, "C0INC1", "inc-1-checkout-errors")
+    for n in range(3):
+        add_note(ctx, Request(ANA, channel_id="C0INC1"), f"Note {n}")
     deliver_everything(ctx)
     delivered_monday = effects(engine)
-    assert delivered_monday > 0
+    assert delivered_monday > 3  # more than one transaction's worth below
     clock.set(MONDAY + timedelta(days=6))
     add_note(ctx, Request(ANA, channel_id="C0INC1"), "Still quiet")  # stays undelivered
     waiting = effects(engine) - delivered_monday
     clock.set(MONDAY + timedelta(days=7, minutes=1))
 
-    forgotten = forget_old_records(ctx)
+    forgotten = forget_old_records(ctx, batch=2)
 
     assert forgotten.settled_effects == delivered_monday
     assert effects(engine) == waiting

@@ -7,15 +7,19 @@ error) is kept a week for whoever investigates a delivery, then dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from watchkeeper.services.context import Context
+from watchkeeper.services.ports import UnitOfWork
 
 #: How long a handled request's key is kept: far beyond any redelivery or double click.
 REQUEST_KEYS_KEPT = timedelta(days=1)
 #: How long a delivered (or abandoned) effect stays in the outbox, for investigations.
 SETTLED_EFFECTS_KEPT = timedelta(days=7)
+#: Rows forgotten per transaction.
+BATCH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +30,28 @@ class Forgotten:
     settled_effects: int
 
 
-def forget_old_records(ctx: Context) -> Forgotten:
-    """Drop request keys older than a day and effects settled more than a week ago."""
+def forget_old_records(ctx: Context, batch: int = BATCH) -> Forgotten:
+    """Drop request keys older than a day and effects settled more than a week ago.
+
+    A few thousand rows per transaction: the first round after an upgrade may find a year of
+    them, and commands must not wait behind one long delete for the write lock.
+    """
     now = ctx.now()
-    with ctx.uow() as uow:
-        forgotten = Forgotten(
-            uow.incidents.forget_requests(now - REQUEST_KEYS_KEPT),
-            uow.outbox.forget_settled(now - SETTLED_EFFECTS_KEPT),
-        )
-        uow.commit()
-    return forgotten
+    request_keys = _in_batches(
+        ctx, lambda uow: uow.incidents.forget_requests(now - REQUEST_KEYS_KEPT, batch), batch
+    )
+    settled_effects = _in_batches(
+        ctx, lambda uow: uow.outbox.forget_settled(now - SETTLED_EFFECTS_KEPT, batch), batch
+    )
+    return Forgotten(request_keys, settled_effects)
+
+
+def _in_batches(ctx: Context, forget: Callable[[UnitOfWork], int], batch: int) -> int:
+    total = 0
+    while True:
+        with ctx.uow() as uow:
+            gone = forget(uow)
+            uow.commit()
+        total += gone
+        if gone < batch:
+            return total

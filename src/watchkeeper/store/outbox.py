@@ -185,9 +185,10 @@ class SqlOutbox:
             claimed_until=None,
         )
 
-    def forget_settled(self, settled_before: datetime) -> int:
-        """Drop effects delivered or given up before `settled_before`; how many went."""
-        gone = self._session.execute(delete(outbox).where(outbox.c.done_at < settled_before))
+    def forget_settled(self, settled_before: datetime, limit: int) -> int:
+        """Drop up to `limit` effects settled before `settled_before`; how many went."""
+        oldest = select(outbox.c.id).where(outbox.c.done_at < settled_before).limit(limit)
+        gone = self._session.execute(delete(outbox).where(outbox.c.id.in_(oldest)))
         return rowcount(gone)
 
     def pending_count(self) -> int:

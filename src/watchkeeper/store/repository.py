@@ -226,11 +226,16 @@ class SqlIncidentRepository:
         ).first()
         return inserted is not None
 
-    def forget_requests(self, handled_before: datetime) -> int:
-        """Drop the keys of requests handled before `handled_before`; how many went."""
+    def forget_requests(self, handled_before: datetime, limit: int) -> int:
+        """Drop up to `limit` keys of requests handled before `handled_before`; how many went."""
         # Slack redelivers within minutes and a trigger lives seconds: an old key guards nothing.
+        oldest = (
+            select(handled_requests.c.key)
+            .where(handled_requests.c.handled_at < handled_before)
+            .limit(limit)
+        )
         gone = self._session.execute(
-            delete(handled_requests).where(handled_requests.c.handled_at < handled_before)
+            delete(handled_requests).where(handled_requests.c.key.in_(oldest))
         )
         return rowcount(gone)
 

@@ -1,19 +1,20 @@
 """Sending update reminders on real databases: once per due time, across replicas and restarts.
 
-The scheduler is left out: each test calls `send_reminder` and `upcoming_reminders` as the
-scheduler would, with a FrozenClock moved by hand, and reads the outbox the reminders go into.
+The scheduler is left out: each test sweeps (`send_due_reminders`) and reads
+`upcoming_reminders` as the scheduler would, with a FrozenClock moved by hand, and reads the
+outbox the reminders go into.
 Declared at 08:00 with the default 30-minute interval, the first reminder is due at 08:30.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
+from tests.fixtures.concurrency import run_at_once
 
 from watchkeeper.bootstrap import use_case_context
 from watchkeeper.clock import FrozenClock
@@ -25,7 +26,7 @@ from watchkeeper.services.delivery import record_channel
 from watchkeeper.services.facts import add_note, add_pinned_message
 from watchkeeper.services.lifecycle import post_update, resolve
 from watchkeeper.services.queries import incident_by_number
-from watchkeeper.services.reminders import send_due_reminders, send_reminder, upcoming_reminders
+from watchkeeper.services.reminders import send_due_reminders, upcoming_reminders
 from watchkeeper.store.database import make_engine
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.tables import outbox
@@ -96,36 +97,20 @@ def levels(engine: Engine) -> list[tuple[int, str]]:
     return [(int(p["level"]), p["target"]) for p in reminders_queued(engine)]
 
 
-def race(
-    replicas: list[Context], number: int, due_at: datetime
-) -> list[tuple[bool, datetime | None]]:
-    """Every replica calls `send_reminder` from its own thread, released at the same moment."""
-    start = threading.Barrier(len(replicas))
-    answers: dict[int, tuple[bool, datetime | None]] = {}
-    errors: list[BaseException] = []
-
-    def fire(index: int, replica: Context) -> None:
-        start.wait()
-        try:
-            answers[index] = send_reminder(replica, number, due_at)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=fire, args=item) for item in enumerate(replicas)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return [answers[index] for index in range(len(replicas))]
+def remind(ctx: Context, number: int, due_at: datetime) -> tuple[bool, datetime | None]:
+    """Sweep as the scheduler does when `number`'s reminder falls due at `due_at`: whether
+    this sweep sent that reminder and, if so, when the next one is due."""
+    for sent in send_due_reminders(ctx):
+        if sent.number == number and sent.due_at == due_at:
+            return True, sent.next_due
+    return False, None
 
 
 def test_a_due_reminder_is_queued_once(ctx: Context, engine: Engine, clock: FrozenClock) -> None:
     number = declare(ctx)
     clock.set(at(8, 30))
 
-    assert send_reminder(ctx, number, at(8, 30)) == (True, at(9, 0))
+    assert remind(ctx, number, at(8, 30)) == (True, at(9, 0))
     assert levels(engine) == [(1, "channel")]
 
 
@@ -134,11 +119,11 @@ def test_the_same_due_time_sends_nothing_the_second_time(
 ) -> None:
     number = declare(ctx)
     clock.set(at(8, 30))
-    send_reminder(ctx, number, at(8, 30))
+    remind(ctx, number, at(8, 30))
 
     clock.set(at(8, 31))
     # The loser plans nothing: the winner planned the next one.
-    assert send_reminder(ctx, number, at(8, 30)) == (False, None)
+    assert remind(ctx, number, at(8, 30)) == (False, None)
     assert levels(engine) == [(1, "channel")]
 
 
@@ -150,25 +135,10 @@ def test_the_reminder_says_since_when_it_has_been_quiet(
     post_update(ctx, channel_of(number), "Rolling back to 4.1")
     clock.set(at(8, 42))
 
-    send_reminder(ctx, number, at(8, 42))
+    remind(ctx, number, at(8, 42))
 
     [payload] = reminders_queued(engine)
     assert datetime.fromisoformat(payload["quiet_since"]) == at(8, 12)
-
-
-def test_replicas_racing_for_a_due_reminder_queue_it_once(
-    ctx: Context, second_replica: Context, engine: Engine, clock: FrozenClock
-) -> None:
-    numbers = [declare(ctx, f"Checkout errors {n}") for n in range(8)]
-    clock.set(at(8, 30))
-
-    for number in numbers:
-        answers = race([ctx, second_replica], number, at(8, 30))
-        # Exactly one replica sent it, and it plans the next one.
-        assert sorted(answers, key=lambda answer: answer[0]) == [(False, None), (True, at(9, 0))]
-
-    for number in numbers:
-        assert len(reminders_queued(engine, number)) == 1, f"INC-{number}"
 
 
 def test_after_a_formal_update_the_old_due_time_claims_nothing(
@@ -180,7 +150,7 @@ def test_after_a_formal_update_the_old_due_time_claims_nothing(
     clock.set(at(8, 30))
 
     # A scheduler that planned 08:30 before the update fires anyway: it sends nothing.
-    assert send_reminder(ctx, number, at(8, 30)) == (False, None)
+    assert remind(ctx, number, at(8, 30)) == (False, None)
     assert reminders_queued(engine) == []
     assert upcoming_reminders(ctx, at(8, 49)) == []
     assert upcoming_reminders(ctx, at(8, 50)) == [(number, at(8, 50))]
@@ -194,7 +164,7 @@ def test_a_resolved_incident_claims_no_reminder(
     resolve(ctx, channel_of(number), "Rolled back")
     clock.set(at(8, 30))
 
-    assert send_reminder(ctx, number, at(8, 30)) == (False, None)
+    assert remind(ctx, number, at(8, 30)) == (False, None)
     assert reminders_queued(engine) == []
     assert upcoming_reminders(ctx, at(12, 0)) == []
 
@@ -206,7 +176,7 @@ def test_the_third_unanswered_reminder_also_goes_to_the_broadcast_channel(
     due = at(8, 30)
     for _ in range(3):
         clock.set(due)
-        sent, next_due = send_reminder(ctx, number, due)
+        sent, next_due = remind(ctx, number, due)
         assert (sent, next_due) == (True, due + timedelta(minutes=30))
         assert next_due is not None
         due = next_due
@@ -219,14 +189,14 @@ def test_a_formal_update_starts_the_escalation_again(
 ) -> None:
     number = declare(ctx)
     clock.set(at(8, 30))
-    send_reminder(ctx, number, at(8, 30))
+    remind(ctx, number, at(8, 30))
     clock.set(at(9, 0))
-    send_reminder(ctx, number, at(9, 0))
+    remind(ctx, number, at(9, 0))
     clock.set(at(9, 5))
     post_update(ctx, channel_of(number), "Rollback finished")
     clock.set(at(9, 35))
 
-    send_reminder(ctx, number, at(9, 35))
+    remind(ctx, number, at(9, 35))
 
     assert levels(engine) == [(1, "channel"), (2, "channel"), (1, "channel")]
 
@@ -239,7 +209,7 @@ def test_a_reminder_missed_while_down_fires_once_and_the_next_follows_it(
     clock.set(at(11, 7))
 
     assert upcoming_reminders(ctx, clock.now()) == [(number, at(8, 30))]
-    assert send_reminder(ctx, number, at(8, 30)) == (True, at(11, 37))
+    assert remind(ctx, number, at(8, 30)) == (True, at(11, 37))
     assert upcoming_reminders(ctx, clock.now()) == []
     assert levels(engine) == [(1, "channel")]
 
@@ -276,22 +246,17 @@ def test_replicas_sweeping_at_once_send_each_due_reminder_once(
 ) -> None:
     numbers = [declare(ctx, f"Checkout errors {n}") for n in range(30)]
     clock.set(at(8, 30))
-    start = threading.Barrier(2)
-    swept: dict[int, list[int]] = {}
 
-    def sweep(index: int, replica: Context) -> None:
-        start.wait()
-        swept[index] = [r.number for r in send_due_reminders(replica, limit=4)]
+    first, second = run_at_once(
+        [
+            lambda replica=replica: send_due_reminders(replica, limit=4)
+            for replica in (ctx, second_replica)
+        ]
+    )
 
-    threads = [
-        threading.Thread(target=sweep, args=item) for item in enumerate([ctx, second_replica])
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(swept[0] + swept[1]) == numbers
+    # Exactly one replica sent each, and it plans the next one.
+    assert sorted(r.number for r in first + second) == numbers
+    assert {r.next_due for r in first + second} == {at(9, 0)}
     for number in numbers:
         assert len(reminders_queued(engine, number)) == 1, f"INC-{number}"
 

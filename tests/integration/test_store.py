@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
+from tests.fixtures.concurrency import run_at_once
 
 from watchkeeper.domain.errors import IncidentNotFound
 from watchkeeper.domain.incident import Incident
@@ -20,34 +20,10 @@ from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.store.unit_of_work import SqlUnitOfWork
 
 UowFactory = Callable[[], SqlUnitOfWork]
-T = TypeVar("T")
 
 T0 = datetime(2025, 11, 24, 8, 8, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 LEASE = timedelta(minutes=5)
-
-
-def run_at_once(jobs: list[Callable[[], T]]) -> list[T]:
-    """Run each job in its own thread, all released at once; their results, or the first error."""
-    start = threading.Barrier(len(jobs))
-    results: dict[int, T] = {}
-    errors: list[BaseException] = []
-
-    def run(index: int, job: Callable[[], T]) -> None:
-        start.wait()
-        try:
-            results[index] = job()
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return [results[index] for index in range(len(jobs))]
 
 
 @dataclass(frozen=True)
@@ -360,9 +336,10 @@ def test_a_due_reminder_is_claimed_by_exactly_one_of_racing_callers(
 
     def claim() -> bool:
         with uow_factory() as uow:
-            won = uow.incidents.claim_reminder(number, T0, T0 + MINUTE)
+            claimed = uow.incidents.claim_due_reminders(T0 + MINUTE, limit=10)
+            uow.incidents.record_reminders([(incident, None) for incident, _ in claimed])
             uow.commit()
-        return won
+        return [(incident.number, due) for incident, due in claimed] == [(number, T0)]
 
     outcomes = run_at_once([claim] * callers)
 
@@ -377,8 +354,9 @@ def test_a_rescheduled_reminder_cannot_be_claimed_at_its_old_time(
     schedule(uow_factory, number, T0 + 30 * MINUTE)  # a formal update moved the clock
 
     with uow_factory() as uow:
-        assert uow.incidents.claim_reminder(number, T0, T0 + 40 * MINUTE) is False
-        assert uow.incidents.claim_reminder(number, T0 + 30 * MINUTE, T0 + 40 * MINUTE) is True
+        assert uow.incidents.claim_due_reminders(T0 + 20 * MINUTE, limit=10) == []
+        claimed = uow.incidents.claim_due_reminders(T0 + 40 * MINUTE, limit=10)
+        assert [(incident.number, due) for incident, due in claimed] == [(number, T0 + 30 * MINUTE)]
 
 
 # --- outbox -------------------------------------------------------------------------------

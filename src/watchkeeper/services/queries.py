@@ -39,10 +39,10 @@ def incident_in_channel(ctx: Context, channel_id: str, *, history: bool = True) 
         return IncidentView(incident, uow.incidents.names(people_in(incident)))
 
 
-def incident_by_number(ctx: Context, number: int, *, history: bool = True) -> IncidentView:
-    """An incident by its number, for exports (`history` as for `incident_in_channel`)."""
+def incident_by_number(ctx: Context, number: int) -> IncidentView:
+    """An incident by its number, for exports."""
     with ctx.uow(read_only=True) as uow:
-        incident = uow.incidents.get(number, lock=False, history=history)
+        incident = uow.incidents.get(number, lock=False)
         return IncidentView(incident, uow.incidents.names(people_in(incident)))
 
 

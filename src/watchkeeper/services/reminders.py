@@ -54,28 +54,6 @@ def _reminder_notice(ctx: Context, incident: Incident) -> dict[str, str]:
     }
 
 
-def send_reminder(ctx: Context, number: int, due_at: datetime) -> tuple[bool, datetime | None]:
-    """Send the reminder due at `due_at` unless another replica did or a change moved it.
-
-    The claim in the database (a conditional update on the due time) makes each due reminder go
-    out exactly once however many schedulers fire for it; the reminder itself is an effect in
-    the same transaction, so a Slack failure delays it but never loses or doubles it. Returns
-    whether this caller sent it and, if so, when the next one is due, for the scheduler to plan.
-    """
-    now = ctx.now()
-    with ctx.uow() as uow:
-        if not uow.incidents.claim_reminder(number, due_at, now):
-            # Another replica sent it, or a change moved it: whoever changed it planned it.
-            return False, None
-        incident = uow.incidents.get(number, history=False)
-        uow.outbox.add_all(_remind(ctx, incident, due_at, now), now)
-        next_due = ctx.reminders.due_at(incident)
-        uow.incidents.save(incident, next_reminder_at=next_due)
-        uow.commit()
-    ctx.on_effects()
-    return True, next_due
-
-
 @dataclass(frozen=True, slots=True)
 class SentReminder:
     """A reminder a sweep sent: which incident, the due time it had, when the next is due."""
@@ -88,9 +66,11 @@ class SentReminder:
 def send_due_reminders(ctx: Context, limit: int = 500) -> list[SentReminder]:
     """Send every reminder due now, `limit` incidents per transaction, each exactly once.
 
-    When many fall due at one moment, one transaction claims a batch of them (rows another
+    The claim in the database makes each due reminder go out once however many schedulers
+    sweep at the same moment: one transaction locks a batch of due incidents (rows another
     replica holds are passed over, and whatever it sent is no longer due once it commits) and
-    queues their reminders together, instead of a transaction per incident.
+    records their next due times. The reminders are effects in that same transaction, so a
+    Slack failure delays them but never loses or doubles them.
     """
     sent: list[SentReminder] = []
     while True:

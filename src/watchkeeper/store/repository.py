@@ -253,23 +253,6 @@ class SqlIncidentRepository:
         )
         return [(row.number, row.next_reminder_at) for row in rows]
 
-    def claim_reminder(self, number: int, due_at: datetime, now: datetime) -> bool:
-        """Take the reminder due at `due_at`; True for exactly one of several racing callers."""
-        # The conditional UPDATE is the arbiter: the loser's WHERE no longer matches once the
-        # winner cleared the column (PostgreSQL re-checks it after waiting for the row lock).
-        claimed = self._session.execute(
-            update(incidents)
-            .where(
-                incidents.c.number == number,
-                incidents.c.next_reminder_at == due_at,
-                incidents.c.next_reminder_at <= now,
-                incidents.c.status != Status.RESOLVED.value,
-            )
-            .values(next_reminder_at=None)
-            .returning(incidents.c.id)
-        ).first()
-        return claimed is not None
-
     def claim_due_reminders(self, now: datetime, limit: int) -> list[tuple[Incident, datetime]]:
         """Lock up to `limit` open incidents whose reminder is due, oldest due first.
 

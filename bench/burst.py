@@ -25,6 +25,7 @@ from bench.harness import (
     Database,
     OutboxWatch,
     memory_of,
+    split_watchkeeper,
     summarize,
     watchkeeper_server,
 )
@@ -54,7 +55,10 @@ def marker(i: int) -> str:
     return f"mk{i:06d}"
 
 
-def run(sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path) -> dict[str, Any]:
+def run(
+    sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path, *, split: bool = False
+) -> dict[str, Any]:
+    """The burst against `watchkeeper serve` (`split`: `--role web` beside `--role delivery`)."""
     address = slack.address()
     ctx = seed.context_for(db.url)
     names = [f"inc-burst-{n}-{time.time_ns()}" for n in range(sizes.burst_incidents)]
@@ -70,14 +74,15 @@ def run(sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path) -> dict[st
     ]
     watch = OutboxWatch(db.url)
     try:
-        with watchkeeper_server(
+        start = split_watchkeeper if split else watchkeeper_server
+        with start(
             db.url, address["url"], address["token"], scratch, label=f"{db.kind}-burst"
         ) as server:
             server.wait_healthy()
             time.sleep(1.0)  # let the start-up work (auth.test, the first sync) finish
             before = server.memory()
             cpu_before = server.cpu_seconds()
-            sampler = _PeakSampler(server.pid)
+            sampler = _PeakSampler(server.pids)
             sampler.start()
             started = time.perf_counter()
             started_wall = time.time()
@@ -152,10 +157,10 @@ def _stored_markers(database_url: str) -> Counter[str]:
 
 
 class _PeakSampler:
-    """Samples a process's resident memory in the background; `VmHWM` backs it up."""
+    """Samples the processes' resident memory, summed, in the background; `VmHWM` backs it up."""
 
-    def __init__(self, pid: int, every: float = 0.25) -> None:
-        self._pid = pid
+    def __init__(self, pids: tuple[int, ...], every: float = 0.25) -> None:
+        self._pids = pids
         self._every = every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -171,6 +176,7 @@ class _PeakSampler:
     def _run(self) -> None:
         while not self._stop.wait(self._every):
             try:
-                self.peak_mb = max(self.peak_mb, memory_of(self._pid)["rss_mb"])
+                resident = sum(memory_of(pid)["rss_mb"] for pid in self._pids)
+                self.peak_mb = max(self.peak_mb, resident)
             except FileNotFoundError:
                 return

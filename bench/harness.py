@@ -179,6 +179,10 @@ class ServerProcess:
     def pid(self) -> int:
         return self.process.pid
 
+    @property
+    def pids(self) -> tuple[int, ...]:
+        return (self.process.pid,)
+
     def wait_healthy(self, timeout: float = 60.0) -> float:
         """Seconds from spawning until the health check answered 200."""
         deadline = self.started + timeout
@@ -262,6 +266,7 @@ def watchkeeper_server(
     *,
     port: int | None = None,
     label: str = "watchkeeper",
+    role: str = "all",
 ) -> ServerProcess:
     """`watchkeeper serve` over HTTP on loopback, exactly as a user starts it.
 
@@ -289,13 +294,61 @@ def watchkeeper_server(
         "127.0.0.1",
         "--port",
         str(port),
+        "--role",
+        role,
     ]
     profile_to = None
     if PROFILE_DIR is not None:
         PROFILE_DIR.mkdir(parents=True, exist_ok=True)
-        profile_to = PROFILE_DIR / f"{label}-{time.strftime('%H%M%S')}.txt"
+        suffix = "" if role == "all" else f"-{role}"
+        profile_to = PROFILE_DIR / f"{label}{suffix}-{time.strftime('%H%M%S')}.txt"
     # A scratch working directory: no `.env` or `watchkeeper.toml` of the caller's is read.
     return ServerProcess(command, port=port, env=env, cwd=scratch, profile_to=profile_to)
+
+
+class SplitServer:
+    """One bot as two processes on one database: `serve --role web` and `serve --role delivery`.
+
+    Requests go to the web process; CPU time and memory are the two processes' sums.
+    """
+
+    def __init__(self, web: ServerProcess, delivery: ServerProcess) -> None:
+        self.web = web
+        self.delivery = delivery
+        self.url = web.url
+        self.pids = (web.pid, delivery.pid)
+
+    def wait_healthy(self, timeout: float = 60.0) -> float:
+        return max(self.web.wait_healthy(timeout), self.delivery.wait_healthy(timeout))
+
+    def cpu_seconds(self) -> float:
+        return self.web.cpu_seconds() + self.delivery.cpu_seconds()
+
+    def memory(self) -> dict[str, float]:
+        web, delivery = self.web.memory(), self.delivery.memory()
+        return {key: web[key] + delivery[key] for key in web}
+
+    def stop(self) -> None:
+        self.web.stop()
+        self.delivery.stop()
+
+    def __enter__(self) -> SplitServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def split_watchkeeper(
+    database_url: str, slack_url: str, token: str, scratch: Path, *, label: str
+) -> SplitServer:
+    """`watchkeeper serve --role web` beside `--role delivery`, the web one migrating first."""
+    web = watchkeeper_server(database_url, slack_url, token, scratch, label=label, role="web")
+    web.wait_healthy()
+    delivery = watchkeeper_server(
+        database_url, slack_url, token, scratch, label=label, role="delivery"
+    )
+    return SplitServer(web, delivery)
 
 
 class OutboxWatch:

@@ -22,6 +22,7 @@ from bench.harness import (
     ServerProcess,
     clean_environment,
     free_port,
+    split_watchkeeper,
     summarize,
     watchkeeper_server,
 )
@@ -136,8 +137,13 @@ def floor(kind: str, sizes: Sizes, slack: SlackProxy, scratch: Path) -> dict[str
     return results
 
 
-def watchkeeper(sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path) -> dict[str, Any]:
-    """Latency of `watchkeeper serve` on `db`, with open incidents to command."""
+def watchkeeper(
+    sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path, *, split: bool = False
+) -> dict[str, Any]:
+    """Latency of `watchkeeper serve` on `db`, with open incidents to command.
+
+    `split`: as two processes, `--role web` answering and `--role delivery` delivering.
+    """
     address = slack.address()
     ctx = seed.context_for(db.url)
     names = [f"inc-lat-{n}-{time.time_ns()}" for n in range(sizes.latency_incidents)]
@@ -146,7 +152,8 @@ def watchkeeper(sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path) ->
     general = slack.create_channels([f"general-{time.time_ns()}"])[0]
     watch = OutboxWatch(db.url)
     try:
-        with watchkeeper_server(
+        start = split_watchkeeper if split else watchkeeper_server
+        with start(
             db.url, address["url"], address["token"], scratch, label=f"{db.kind}-latency"
         ) as server:
             server.wait_healthy()

@@ -24,7 +24,7 @@ from bench.harness import Database, Unavailable, fresh_database, postgres_reacha
 from bench.sizes import Sizes
 from bench.slack_host import SlackProxy, slack_host
 
-BENCHMARKS = ("startup", "latency", "burst", "reminders", "reports")
+BENCHMARKS = ("startup", "latency", "burst", "reminders", "reports", "latency-split", "burst-split")
 DATABASES = ("sqlite", "postgresql")
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -35,6 +35,13 @@ RUNNERS: dict[str, Runner] = {
     "burst": burst.run,
     "reminders": reminders.run,
     "reports": lambda sizes, db, slack, scratch: reports.run(sizes, db, scratch),
+    # The same two benchmarks with the bot split over `serve --role web` and `--role delivery`.
+    "latency-split": lambda sizes, db, slack, scratch: latency.watchkeeper(
+        sizes, db, slack, scratch, split=True
+    ),
+    "burst-split": lambda sizes, db, slack, scratch: burst.run(
+        sizes, db, slack, scratch, split=True
+    ),
 }
 
 
@@ -202,6 +209,18 @@ def judge(report: dict[str, Any]) -> list[Target]:
             found.append(
                 Target(
                     f"bare Bolt p50 / ack p50 at {level} clients", kind, ratio, ">= 4", ratio >= 4
+                )
+            )
+        split_p50 = _get(results, "latency-split", level, "p50_ms")
+        if split_p50 and bolt_p50:
+            ratio = bolt_p50 / split_p50
+            found.append(
+                Target(
+                    f"bare Bolt p50 / ack p50 at {level} clients, web + delivery",
+                    kind,
+                    ratio,
+                    ">= 4",
+                    ratio >= 4,
                 )
             )
         if (value := _get(results, "burst", "lost")) is not None:

@@ -14,6 +14,8 @@ Row = tuple[str, Pick | None, str, str]
 #: What fills the two floor columns: the floor servers (acks), or the bare poster (reminders).
 SERVERS = ("raw", "bolt")
 POSTER = ("poster", "")
+#: The benchmarks run with `serve --role web` beside `serve --role delivery`.
+SPLIT = ("latency-split", "burst-split")
 
 
 def _at(*path: str) -> Pick:
@@ -66,60 +68,29 @@ def render(report: dict[str, Any]) -> str:
     section(
         f"Ack latency, signed /incident over HTTP, new connection each ({sizes['slack_latency_s'] * 1000:.0f} ms Slack)"
     )
-    for level in levels:
-        row(f"{level} client(s): p50 ms", _named("latency", level, "p50_ms"), ".1f", floor=SERVERS)
-        row(f"{level} client(s): p99 ms", _named("latency", level, "p99_ms"), ".1f", floor=SERVERS)
-        row(
-            f"{level} client(s): requests/s",
-            _named("latency", level, "requests_per_s"),
-            ".0f",
-            floor=SERVERS,
-        )
-        row(f"{level} client(s): failed", _named("latency", level, "failed"), "d", floor=SERVERS)
-        row(
-            f"{level} client(s): server CPU ms/request",
-            _named("latency", level, "server_cpu_ms_per_request"),
-            ".1f",
-            floor=SERVERS,
-        )
     busiest = levels[-1]
     raw_p99 = _at("raw", busiest, "p99_ms")(floors)
     bolt_p50 = _at("bolt", busiest, "p50_ms")(floors)
+    _latency_rows(row, "latency", levels, SERVERS, bolt_p50)
     row(
         f"p99 at {busiest} / raw floor p99",
         _named("latency", busiest, "p99_ms", scale=lambda v: v / raw_p99 if raw_p99 else None),
         ".2f",
         "<= 2.5",
     )
-    row(
-        f"bare Bolt p50 / p50 at {busiest}",
-        _named(
-            "latency", busiest, "p50_ms", scale=lambda v: bolt_p50 / v if bolt_p50 and v else None
-        ),
-        ".2f",
-        ">= 4",
-    )
 
     section(
         f"Burst: {sizes['burst_commands']} commands across {sizes['burst_incidents']} incidents, {sizes['burst_clients']} clients"
     )
-    row("acked ok", _named("burst", "acked_ok"), "d")
-    row("commands lost", _named("burst", "lost"), "d", "= 0")
-    row("duplicate timeline entries", _named("burst", "duplicate_entries"), "d", "= 0")
-    row("acks/s", _named("burst", "acks_per_s"), ".0f")
-    row("ack p50 ms", _named("burst", "ack", "p50_ms"), ".0f")
-    row("ack p99 ms", _named("burst", "ack", "p99_ms"), ".0f")
-    row("acks over Slack's 3 s", _named("burst", "acks_over_slack_deadline"), "d")
-    row(
-        "every side effect in Slack after s",
-        _named("burst", "all_in_slack_after_s", limit="wait_limit_s"),
-        ".1f",
-    )
-    row("all delivered (outbox empty)", _named("burst", "side_effects_drained"), "")
-    row("messages missing in Slack", _named("burst", "messages_missing_in_slack"), "d")
-    row("server CPU ms/command (with effects)", _named("burst", "server_cpu_ms_per_command"), ".1f")
-    row("server peak RSS MB", _named("burst", "peak_rss_mb"), ".0f", "< 300")
-    row("RSS growth start->end MB", _named("burst", "rss_growth_mb"), ".1f")
+    _burst_rows(row, "burst")
+
+    if any(name in results for results in report["databases"].values() for name in SPLIT):
+        section(
+            "The same, split over two processes: serve --role web + serve --role delivery"
+            " (CPU, RSS: both summed)"
+        )
+        _latency_rows(row, "latency-split", levels, ("", ""), bolt_p50)
+        _burst_rows(row, "burst-split")
 
     section(
         f"Reminders: {sizes['reminders']} open incidents due at once (raw floor column: a bare poster, {sizes['reminders_floor_threads']} threads)"
@@ -192,6 +163,65 @@ def render(report: dict[str, Any]) -> str:
     if notes or errors:
         text += "\n\nNot measured:\n" + "\n".join(notes + errors)
     return text + "\n\n" + _targets(report)
+
+
+Rows = Callable[..., None]
+
+
+def _latency_rows(
+    row: Rows, benchmark: str, levels: list[str], floor: tuple[str, str], bolt_p50: Any
+) -> None:
+    """Each level's latency figures from `benchmark`, and the busiest p50 against bare Bolt's."""
+    for level in levels:
+        row(f"{level} client(s): p50 ms", _named(benchmark, level, "p50_ms"), ".1f", floor=floor)
+        row(f"{level} client(s): p99 ms", _named(benchmark, level, "p99_ms"), ".1f", floor=floor)
+        row(
+            f"{level} client(s): requests/s",
+            _named(benchmark, level, "requests_per_s"),
+            ".0f",
+            floor=floor,
+        )
+        row(f"{level} client(s): failed", _named(benchmark, level, "failed"), "d", floor=floor)
+        row(
+            f"{level} client(s): server CPU ms/request",
+            _named(benchmark, level, "server_cpu_ms_per_request"),
+            ".1f",
+            floor=floor,
+        )
+    busiest = levels[-1]
+    row(
+        f"bare Bolt p50 / p50 at {busiest}",
+        _named(
+            benchmark, busiest, "p50_ms", scale=lambda v: bolt_p50 / v if bolt_p50 and v else None
+        ),
+        ".2f",
+        ">= 4",
+    )
+
+
+def _burst_rows(row: Rows, benchmark: str) -> None:
+    """The burst's figures from `benchmark`."""
+    row("acked ok", _named(benchmark, "acked_ok"), "d")
+    row("commands lost", _named(benchmark, "lost"), "d", "= 0")
+    row("duplicate timeline entries", _named(benchmark, "duplicate_entries"), "d", "= 0")
+    row("acks/s", _named(benchmark, "acks_per_s"), ".0f")
+    row("ack p50 ms", _named(benchmark, "ack", "p50_ms"), ".0f")
+    row("ack p99 ms", _named(benchmark, "ack", "p99_ms"), ".0f")
+    row("acks over Slack's 3 s", _named(benchmark, "acks_over_slack_deadline"), "d")
+    row(
+        "every side effect in Slack after s",
+        _named(benchmark, "all_in_slack_after_s", limit="wait_limit_s"),
+        ".1f",
+    )
+    row("all delivered (outbox empty)", _named(benchmark, "side_effects_drained"), "")
+    row("messages missing in Slack", _named(benchmark, "messages_missing_in_slack"), "d")
+    row(
+        "server CPU ms/command (with effects)",
+        _named(benchmark, "server_cpu_ms_per_command"),
+        ".1f",
+    )
+    row("server peak RSS MB", _named(benchmark, "peak_rss_mb"), ".0f", "< 300")
+    row("RSS growth start->end MB", _named(benchmark, "rss_growth_mb"), ".1f")
 
 
 def _targets(report: dict[str, Any]) -> str:

@@ -123,6 +123,24 @@ def test_the_suite_measures_the_poster_floor_beside_the_reminders(tmp_path: Path
     assert "lateness p99 / poster floor p99" in render(report)
 
 
+def test_the_split_bot_reports_latency_and_burst_with_both_processes_summed(
+    tmp_path: Path,
+) -> None:
+    report = run_suite(
+        QUICK,
+        databases=["sqlite"],
+        benchmarks=["latency-split", "burst-split"],
+        log=lambda _: None,
+    )
+
+    figures = json.loads(write(report, tmp_path).read_text())["databases"]["sqlite"]
+    for level in QUICK.latency_clients:
+        assert figures["latency-split"][str(level)].keys() >= LATENCY_KEYS
+    assert figures["burst-split"]["lost"] == 0
+    assert figures["burst-split"]["side_effects_drained"] is True
+    assert "split over two processes" in render(report)
+
+
 def test_the_ack_path_alone_reports_its_cost_per_command(sqlite: Database) -> None:
     figures = ack_path.measure(sqlite.url, 12)
 

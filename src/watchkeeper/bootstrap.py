@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from watchkeeper.clock import Clock, SystemClock
-from watchkeeper.config import Settings
+from watchkeeper.config import ROLES, Role, Settings
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.metrics import Metrics
 from watchkeeper.reminders.scheduler import ReminderScheduler
@@ -19,7 +20,7 @@ from watchkeeper.services.context import Context
 from watchkeeper.services.delivery import queue_state
 from watchkeeper.services.queries import open_incidents
 from watchkeeper.slack.app import build_app
-from watchkeeper.slack.courier import Courier
+from watchkeeper.slack.courier import IDLE_POLL, Courier
 from watchkeeper.slack.delivery import SlackDelivery
 from watchkeeper.slack.identity import BotIdentity
 from watchkeeper.slack.instrumented import InstrumentedWebClient, counting
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 
 #: Seconds a Web API call may take before it counts as failed (and is retried later).
 SLACK_TIMEOUT = 10
+#: How often a delivery process looks at the outbox: the web process cannot wake it.
+DELIVERY_POLL = 0.05
+#: How often a delivery process re-reads due reminders: the web process cannot plan them.
+DELIVERY_SYNC = timedelta(seconds=5)
 
 
 @dataclass
@@ -47,13 +52,25 @@ class Watchkeeper:
     metrics: Metrics
     identity: BotIdentity
     scheduler: ReminderScheduler
+    role: Role = "all"
     _stopping: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> None:
         """Start the background work: learn who the bot is, deliver effects, plan reminders."""
         self.identity.learn_in_background(self.client, self._stopping)
-        self.courier.start()
-        self.scheduler.start()
+        if self.delivers:
+            self.courier.start()
+            self.scheduler.start()
+
+    @property
+    def delivers(self) -> bool:
+        """Whether this process posts side effects and sends reminders."""
+        return self.role != "web"
+
+    @property
+    def answers(self) -> bool:
+        """Whether this process answers Slack's requests."""
+        return self.role != "delivery"
 
     def stop(self) -> None:
         """Finish reminders and deliveries under way, then release the database."""
@@ -64,11 +81,10 @@ class Watchkeeper:
 
     def health(self) -> dict[str, str]:
         """What `/healthz` reports: each part `ok` or what is wrong with it."""
-        checks = {
-            "database": "ok",
-            "courier": "ok" if self.courier.running else "stopped",
-            "scheduler": "ok" if self.scheduler.running else "stopped",
-        }
+        checks = {"database": "ok"}
+        if self.delivers:
+            checks["courier"] = "ok" if self.courier.running else "stopped"
+            checks["scheduler"] = "ok" if self.scheduler.running else "stopped"
         try:
             check_database(self.engine)
         except Exception as error:  # any failure to answer is the finding, not a crash
@@ -113,8 +129,16 @@ def build(
     clock: Clock | None = None,
     migrate: bool = True,
     slack_timeout: int = SLACK_TIMEOUT,
+    role: Role = "all",
 ) -> Watchkeeper:
-    """Wire a bot from its settings; `migrate` applies the database migrations first."""
+    """Wire a bot from its settings; `migrate` applies the database migrations first.
+
+    `role` splits the work between processes sharing one database: `web` answers Slack and
+    leaves side effects and reminders in the database for a `delivery` process, which polls
+    for them; `all` does both in one process.
+    """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
     # `slack_timeout`: seconds a Web API call may take before it counts as failed (tests
     # shorten it to see slow calls fail fast).
     if migrate:
@@ -145,10 +169,17 @@ def build(
         counting(deliver, metrics),
         workers=settings.courier_workers,
         on_settled=lambda kind, outcome: metrics.effects.labels(kind, outcome).inc(),
+        poll=DELIVERY_POLL if role == "delivery" else IDLE_POLL,
     )
-    ctx.on_effects = courier.wake
-    scheduler = ReminderScheduler(ctx, sync_every=settings.reminder_interval / 2)
-    ctx.on_reminder_due = scheduler.plan
+    sync_every = settings.reminder_interval / 2
+    scheduler = ReminderScheduler(
+        ctx, sync_every=min(sync_every, DELIVERY_SYNC) if role == "delivery" else sync_every
+    )
+    if role != "web":
+        # Use cases run here wake this process's courier and plan its reminders directly; a
+        # web process leaves both to the delivery process, which looks in the database.
+        ctx.on_effects = courier.wake
+        ctx.on_reminder_due = scheduler.plan
     secret = settings.slack_signing_secret
     bolt = build_app(
         ctx,
@@ -159,4 +190,6 @@ def build(
         metrics=metrics,
         signing_secret=secret.get_secret_value() if secret else None,
     )
-    return Watchkeeper(settings, engine, ctx, client, bolt, courier, metrics, identity, scheduler)
+    return Watchkeeper(
+        settings, engine, ctx, client, bolt, courier, metrics, identity, scheduler, role
+    )

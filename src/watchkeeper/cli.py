@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from watchkeeper import __version__
-from watchkeeper.config import Settings, SettingsError, load_settings
+from watchkeeper.config import ROLES, Settings, SettingsError, load_settings
 from watchkeeper.domain.durations import format_duration
 from watchkeeper.domain.errors import IncidentNotFound
 from watchkeeper.services.context import Context
@@ -51,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="0.0.0.0", help="HTTP address (default 0.0.0.0)")  # noqa: S104 - a server in a container listens on every interface
     serve.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    serve.add_argument(
+        "--role",
+        choices=ROLES,
+        default="all",
+        help="all (default); or split one bot over two processes on one database: web answers"
+        " Slack, delivery posts side effects and sends reminders",
+    )
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     serve.set_defaults(run=_serve)
 
@@ -119,27 +126,30 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     mode = args.mode or ("socket" if settings.slack_app_token else "http")
-    _require_for_serve(settings, mode)
-    bot = build(settings, migrate=not args.no_migrate)
+    answers = args.role != "delivery"  # a delivery process takes no requests from Slack
+    _require_for_serve(settings, mode if answers else None)
+    bot = build(settings, migrate=not args.no_migrate, role=args.role)
     bot.start()
     socket_handler = None
-    if mode == "socket":
+    if answers and mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         assert settings.slack_app_token is not None
         socket_handler = SocketModeHandler(bot.bolt, settings.slack_app_token.get_secret_value())
         socket_handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
         log.info("connected to Slack in Socket Mode")
-    app = web_app(bot.bolt if mode == "http" else None, bot.metrics, bot.health, bot.refresh_gauges)
+    events = answers and mode == "http"
+    app = web_app(bot.bolt if events else None, bot.metrics, bot.health, bot.refresh_gauges)
     server = BackgroundServer(app, args.host, args.port)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda received, frame: stop.set())
     server.start()
     log.info(
-        "serving %s on %s",
-        "Slack events, /healthz and /metrics" if mode == "http" else "/healthz and /metrics",
+        "serving %s on %s%s",
+        "Slack events, /healthz and /metrics" if events else "/healthz and /metrics",
         server.url.removeprefix("http://"),
+        "" if args.role == "all" else f" ({args.role} role)",
     )
     stop.wait()
     log.info("stopping: finishing requests in flight, reminders and deliveries under way")
@@ -151,7 +161,8 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_for_serve(settings: Settings, mode: str) -> None:
+def _require_for_serve(settings: Settings, mode: str | None) -> None:
+    """Refuse to start without the secrets `mode` needs (None: a process that only delivers)."""
     missing = []
     if settings.slack_bot_token is None:
         missing.append("SLACK_BOT_TOKEN (the xoxb- bot token from the app's OAuth page)")
@@ -160,7 +171,8 @@ def _require_for_serve(settings: Settings, mode: str) -> None:
     if mode == "socket" and settings.slack_app_token is None:
         missing.append("SLACK_APP_TOKEN (an xapp- token with connections:write)")
     if missing:
-        raise SettingsError(f"`serve --mode {mode}` needs: " + "; ".join(missing))
+        what = f"--mode {mode}" if mode else "--role delivery"
+        raise SettingsError(f"`serve {what}` needs: " + "; ".join(missing))
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -35,6 +35,11 @@ from watchkeeper.domain.permissions import Permission, Permissions
 from watchkeeper.domain.severity import DEFAULT_SCALE, SeverityLevel, SeverityScale
 
 DEFAULT_CONFIG_FILE = "watchkeeper.toml"
+
+#: What one `watchkeeper serve` process does: everything; or, for one bot split over two
+#: processes on one database, only answer Slack (`web`) or only deliver (`delivery`).
+Role = Literal["all", "web", "delivery"]
+ROLES: tuple[Role, ...] = get_args(Role)
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]{0,19}$")
 
 

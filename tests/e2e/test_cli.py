@@ -11,8 +11,10 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -152,26 +154,28 @@ def served(
     database: dict[str, str], fake_slack: FakeSlack
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
     env = {
-        **os.environ,
         **database,
         "SLACK_BOT_TOKEN": fake_slack.token,
         "SLACK_SIGNING_SECRET": "cli-secret",
         "SLACK_API_URL": fake_slack.url,
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "watchkeeper.cli",
-            "serve",
-            "--mode",
-            "http",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-        ],
-        env=env,
+    with serving(env, "--mode", "http") as started:
+        yield started
+
+
+@contextmanager
+def serving(env: dict[str, str], *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`watchkeeper serve <args>` on a free loopback port, until the block ends.
+
+    A variable that `env` sets to "" is left unset.
+    """
+    environ = {**os.environ, **env}
+    for name in [name for name, value in env.items() if not value]:
+        del environ[name]
+    command = [sys.executable, "-m", "watchkeeper.cli", "serve", *args]
+    process = subprocess.Popen(  # noqa: S603 - our own entry point with arguments the test wrote
+        [*command, "--host", "127.0.0.1", "--port", "0"],
+        env=environ,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
@@ -193,25 +197,48 @@ def served(
         process.wait(10)
 
 
+def health_of(url: str) -> dict[str, str]:
+    """What `/healthz` answers once the server is up."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=5) as answer:  # noqa: S310 - loopback
+                found: dict[str, str] = json.loads(answer.read())
+                return found
+        except OSError:
+            assert time.monotonic() < deadline, "healthz never answered"
+            time.sleep(0.1)
+
+
 @pytest.mark.slow
 def test_serve_answers_health_and_stops_cleanly_on_sigterm(
     served: tuple[subprocess.Popen[str], str],
 ) -> None:
     process, url = served
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=5) as answer:  # noqa: S310 - loopback
-                health = json.loads(answer.read())
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "healthz never answered"
-            time.sleep(0.1)
+    health = health_of(url)
 
     process.send_signal(signal.SIGTERM)
 
     assert health["status"] == "ok"
     assert process.wait(30) == 0
+
+
+@pytest.mark.slow
+def test_a_delivery_process_needs_no_signing_secret_and_takes_no_slack_requests(
+    database: dict[str, str], fake_slack: FakeSlack
+) -> None:
+    env = {**database, "SLACK_BOT_TOKEN": fake_slack.token, "SLACK_API_URL": fake_slack.url}
+    env = {**env, "SLACK_SIGNING_SECRET": "", "SLACK_APP_TOKEN": ""}
+    with serving(env, "--role", "delivery") as (process, url):
+        health = health_of(url)
+        request = urllib.request.Request(url + "/slack/events", data=b"{}", method="POST")  # noqa: S310 - loopback
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)  # noqa: S310 - loopback
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+
+    assert health == {"status": "ok", "database": "ok", "courier": "ok", "scheduler": "ok"}
+    assert refused.value.code == 404
 
 
 def test_check_reports_missing_scopes_and_the_fix(database: dict[str, str]) -> None:

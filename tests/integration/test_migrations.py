@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
@@ -56,3 +60,24 @@ def test_the_migrated_schema_matches_the_tables_module(database_url: str, engine
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
 
     assert differences == []
+
+
+def test_processes_starting_together_on_an_empty_database_migrate_it_once(
+    database_url: str,
+) -> None:
+    # A web and a delivery process (or replicas) started together each migrate first.
+    env = {**os.environ, "DATABASE_URL": database_url}
+    upgrades = [
+        subprocess.Popen(  # noqa: S603 - our own entry point
+            [sys.executable, "-m", "watchkeeper.cli", "db", "upgrade"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in upgrades]
+
+    assert [process.returncode for process in upgrades] == [0, 0, 0], outputs
+    assert current(database_url) == head()

@@ -28,6 +28,13 @@ def claim_effects(
     return [effect.with_incident(states.get(effect.incident_number or 0)) for effect in claimed]
 
 
+def effects_ready(ctx: Context) -> bool:
+    """Whether an effect could be claimed now: a read, so a look that finds none takes no lock."""
+    with ctx.uow(read_only=True) as uow:
+        ready_at = uow.outbox.next_ready_at()
+    return ready_at is not None and ready_at <= ctx.now()
+
+
 def renew_claims(
     ctx: Context, worker_id: str, effect_ids: Collection[int], lease: timedelta
 ) -> int:

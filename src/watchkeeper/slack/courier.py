@@ -93,6 +93,7 @@ class Courier:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
+        woken = True
         while not self._stop.is_set():
             self._wake.clear()
             try:
@@ -104,12 +105,16 @@ class Courier:
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("could not renew the leases of deliveries under way")
             try:
-                claimed = self._claim()
+                # Unwoken, the courier looks before it claims: a look is a read, and a process
+                # that only delivers (nobody here wakes it) looks many times a second.
+                ready = woken or delivery.effects_ready(self._ctx)
+                claimed = self._claim() if ready else []
             except Exception:
                 log.exception("could not claim side effects; trying again shortly")
                 claimed = []
-            if not claimed:
-                self._wake.wait(min(self._poll, self._lease.total_seconds() / 3))
+            woken = bool(claimed) or self._wake.wait(
+                min(self._poll, self._lease.total_seconds() / 3)
+            )
 
     def _settle_delivered(self) -> None:
         """Mark every effect delivered since the last turn done, in one transaction."""

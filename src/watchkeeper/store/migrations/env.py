@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import text
 
 from watchkeeper.store.database import make_engine, normalize_url
 from watchkeeper.store.tables import metadata
 
 config = context.config
+
+#: PostgreSQL advisory lock held while migrating (any fixed number; "watchkp" in ASCII).
+MIGRATION_LOCK = 0x7761_7463_686B_70
 
 
 def _url() -> str:
@@ -44,6 +48,13 @@ def run_online() -> None:
                 transactional_ddl=True,
             )
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # Processes started together migrate in turn; the later ones read the
+                    # version after the first committed and find nothing left to do. (SQLite's
+                    # BEGIN IMMEDIATE already makes them take turns.)
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                    )
                 context.run_migrations()
     finally:
         engine.dispose()

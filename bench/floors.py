@@ -2,9 +2,10 @@
 
     python -m bench.floors raw --port 4001
     python -m bench.floors bolt --port 4002 --slack-url URL --token TOKEN
+    python -m bench.floors bolt-ack --port 4003 --slack-url URL --token TOKEN
     python -m bench.floors poster --slack-url URL --token TOKEN --threads 64 --at T < channels
 
-The two servers run on Watchkeeper's own HTTP stack (uvicorn + Starlette, `watchkeeper.web`:
+The three servers run on Watchkeeper's own HTTP stack (uvicorn + Starlette, `watchkeeper.web`:
 the same listen backlog, the same server settings), so the differences measured are what each
 app does per request, not the HTTP server:
 
@@ -12,8 +13,10 @@ app does per request, not the HTTP server:
 - `bolt`: a bare Bolt app in its default configuration (no `process_before_response`, default
   listener thread pool, `auth.test` at start) whose `/incident` listener acks, then posts one
   message through the stand-in: what most Bolt bots are.
+- `bolt-ack`: the same Bolt app whose listener only acks: no post, no database, no work at all.
+  What Bolt and the HTTP stack cost by themselves, so no Bolt bot can ack faster.
 
-The third is the reminders' floor, not a server:
+The fourth is the reminders' floor, not a server:
 
 - `poster`: at the moment T (seconds since the epoch) posts one message with
   `chat.postMessage` to each channel ID read from stdin, from a pool of threads, then prints
@@ -64,16 +67,18 @@ def raw_app(secret: str) -> Starlette:
     )
 
 
-def bare_bolt(secret: str, slack_url: str, token: str) -> App:
-    """A default Bolt app: `/incident` acks, then posts one message via the Web API."""
+def bare_bolt(secret: str, slack_url: str, token: str, *, post: bool = True) -> App:
+    """A default Bolt app: `/incident` acks, then (with `post`) posts one message."""
     app = App(signing_secret=secret, client=WebClient(token=token, base_url=slack_url))
 
     @app.command("/incident")
     def incident(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         ack(text=f"Got it: {command.get('text', '')}")
-        client.chat_postMessage(
-            channel=command["channel_id"], text=f"{command.get('user_name')}: {command.get('text')}"
-        )
+        if post:
+            client.chat_postMessage(
+                channel=command["channel_id"],
+                text=f"{command.get('user_name')}: {command.get('text')}",
+            )
 
     return app
 
@@ -103,7 +108,7 @@ def bare_poster(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.floors", description=__doc__)
-    parser.add_argument("kind", choices=["raw", "bolt", "poster"])
+    parser.add_argument("kind", choices=["raw", "bolt", "bolt-ack", "poster"])
     parser.add_argument("--port", type=int, help="where to listen (raw, bolt)")
     parser.add_argument("--slack-url", help="the stand-in's Web API URL (bolt, poster)")
     parser.add_argument("--token", help="the stand-in's bot token (bolt, poster)")
@@ -123,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         app = raw_app(SIGNING_SECRET)
     else:
         if not args.slack_url or not args.token:
-            parser.error("bolt needs --slack-url and --token")
-        bolt = bare_bolt(SIGNING_SECRET, args.slack_url, args.token)
+            parser.error(f"{args.kind} needs --slack-url and --token")
+        bolt = bare_bolt(SIGNING_SECRET, args.slack_url, args.token, post=args.kind == "bolt")
         app = web_app(bolt, Metrics(), lambda: {"bolt": "ok"})
     server = http_server(app)  # uvicorn stops gracefully on SIGTERM
     server.run(sockets=[listening_socket("127.0.0.1", args.port)])

@@ -120,13 +120,13 @@ def figures(outcomes: list[Outcome], wall_s: float) -> dict[str, Any]:
 
 
 def floor(kind: str, sizes: Sizes, slack: SlackProxy, scratch: Path) -> dict[str, Any]:
-    """Latency of one floor server (`raw` or `bolt`), served from a subprocess."""
+    """Latency of one floor server (`raw`, `bolt` or `bolt-ack`), served from a subprocess."""
     address = slack.address()
     names = [f"floor-{kind}-{n}-{time.time_ns()}" for n in range(sizes.latency_incidents)]
     channels = slack.create_channels(names)
     port = free_port()
     command = [sys.executable, "-m", "bench.floors", kind, "--port", str(port)]
-    if kind == "bolt":
+    if kind != "raw":
         command += ["--slack-url", address["url"], "--token", address["token"]]
     env = clean_environment({"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     with ServerProcess(command, port=port, env=env, cwd=scratch) as server:

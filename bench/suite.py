@@ -26,6 +26,8 @@ from bench.slack_host import SlackProxy, slack_host
 
 BENCHMARKS = ("startup", "latency", "burst", "reminders", "reports", "latency-split", "burst-split")
 DATABASES = ("sqlite", "postgresql")
+#: The servers the acks are measured beside (see `bench.floors`).
+FLOOR_SERVERS = ("raw", "bolt", "bolt-ack")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 Runner = Callable[[Sizes, Database, SlackProxy, Path], dict[str, Any]]
@@ -86,7 +88,7 @@ def run_suite(
     with tempfile.TemporaryDirectory(prefix="watchkeeper-bench-") as folder:
         scratch = Path(folder)
         if "latency" in chosen:
-            for kind in ("raw", "bolt"):
+            for kind in FLOOR_SERVERS:
                 log(f"floor: {kind} ...")
                 with slack_host(sizes.slack_latency_s) as slack:
                     report["floors"][kind] = _guarded(

@@ -34,7 +34,7 @@ def sqlite(tmp_path: Path) -> Database:
     return Database("sqlite", f"sqlite:///{tmp_path / 'bench.db'}")
 
 
-@pytest.mark.parametrize("kind", ["raw", "bolt"])
+@pytest.mark.parametrize("kind", ["raw", "bolt", "bolt-ack"])
 def test_a_floor_reports_latency_at_each_level(
     kind: str, slack: SlackProxy, tmp_path: Path
 ) -> None:

@@ -68,7 +68,7 @@ def test_processes_starting_together_on_an_empty_database_migrate_it_once(
     # A web and a delivery process (or replicas) started together each migrate first.
     env = {**os.environ, "DATABASE_URL": database_url}
     upgrades = [
-        subprocess.Popen(  # noqa: S603 - our own entry point
+        subprocess.Popen(
             [sys.executable, "-m", "watchkeeper.cli", "db", "upgrade"],
             env=env,
             stdout=subprocess.PIPE,

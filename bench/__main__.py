@@ -11,7 +11,7 @@ from typing import Any
 
 from bench import harness
 from bench.sizes import FULL, QUICK, Sizes
-from bench.suite import BENCHMARKS, DATABASES, RESULTS, run_suite, write
+from bench.suite import BENCHMARKS, DATABASES, DEFAULT_BENCHMARKS, RESULTS, run_suite, write
 from bench.table import render
 
 
@@ -47,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--only",
         type=_names(BENCHMARKS),
-        default=list(BENCHMARKS),
-        help=f"comma-separated subset of {','.join(BENCHMARKS)}",
+        default=list(DEFAULT_BENCHMARKS),
+        help=f"comma-separated subset of {','.join(BENCHMARKS)}"
+        f" (default: all but {','.join(sorted(set(BENCHMARKS) - set(DEFAULT_BENCHMARKS)))})",
     )
     parser.add_argument(
         "--size",

@@ -85,12 +85,15 @@ def render(report: dict[str, Any]) -> str:
     )
     _burst_rows(row, "burst")
 
-    if any(name in results for results in report["databases"].values() for name in SPLIT):
+    split = [name for name in SPLIT if any(name in r for r in report["databases"].values())]
+    if split:
         section(
             "The same, split over two processes: serve --role web + serve --role delivery"
             " (CPU, RSS: both summed)"
         )
+    if "latency-split" in split:
         _latency_rows(row, "latency-split", levels, NO_FLOOR, bolt_p50)
+    if "burst-split" in split:
         _burst_rows(row, "burst-split")
 
     section(

@@ -9,6 +9,7 @@ where Slack had already done the work but the dead process never recorded it.
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
@@ -129,8 +130,9 @@ def burst(
             text = f"burst note {incident}.{k:02d}"  # fixed width: no note's text holds another's
             try:
                 reply = slack.command(f"note {text}", channel=channel_id)
-            except OSError:
-                return  # the server was killed under this request: no ack, no promise
+            except (OSError, http.client.HTTPException):
+                # The server was killed under this request (perhaps mid-answer): no ack, no promise.
+                return
             if reply.status == 200 and "Note added" in reply.text:
                 acked.append(text)
             if stop.is_set():

@@ -319,7 +319,9 @@ class SplitServer:
         self.pids = (web.pid, delivery.pid)
 
     def wait_healthy(self, timeout: float = 60.0) -> float:
-        return max(self.web.wait_healthy(timeout), self.delivery.wait_healthy(timeout))
+        """Seconds until both answered healthy (the web one already has: it starts first)."""
+        self.delivery.wait_healthy(timeout)
+        return max(self.web.ready_after_s, self.delivery.ready_after_s)
 
     def cpu_seconds(self) -> float:
         return self.web.cpu_seconds() + self.delivery.cpu_seconds()

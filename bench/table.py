@@ -6,13 +6,15 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from bench.suite import FLOOR_SERVERS
+
 Pick = Callable[[dict[str, Any]], Any]
 
 #: (label, how to read the value from one database's results, format, target)
 Row = tuple[str, Pick | None, str, str]
 
 #: What fills the floor columns: the floor servers (acks), or the bare poster (reminders).
-SERVERS = ("raw", "bolt", "bolt-ack")
+SERVERS = FLOOR_SERVERS
 POSTER = ("poster", "", "")
 NO_FLOOR = ("", "", "")
 #: The benchmarks run with `serve --role web` beside `serve --role delivery`.

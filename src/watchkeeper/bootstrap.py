@@ -15,10 +15,10 @@ from watchkeeper.clock import Clock, SystemClock
 from watchkeeper.config import ROLES, Role, Settings
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.metrics import Metrics
+from watchkeeper.readings import Reading
 from watchkeeper.reminders.scheduler import ReminderScheduler
 from watchkeeper.services.context import Context
-from watchkeeper.services.delivery import queue_state
-from watchkeeper.services.queries import open_incidents
+from watchkeeper.services.queries import Gauges, count_gauges
 from watchkeeper.slack.app import build_app
 from watchkeeper.slack.courier import IDLE_POLL, Courier
 from watchkeeper.slack.delivery import SlackDelivery
@@ -37,6 +37,9 @@ SLACK_TIMEOUT = 10
 DELIVERY_POLL = 0.05
 #: How often a delivery process re-reads due reminders: the web process cannot plan them.
 DELIVERY_SYNC = timedelta(seconds=5)
+#: Seconds a health answer and the gauges are reused by everyone who asks meanwhile.
+HEALTH_FRESH = 1.0
+GAUGES_FRESH = 5.0
 
 
 @dataclass
@@ -52,12 +55,23 @@ class Watchkeeper:
     metrics: Metrics
     identity: BotIdentity
     scheduler: ReminderScheduler
+    #: The gauges' counts, read at most every few seconds (build marks them stale on changes).
+    gauges: Reading[Gauges]
     role: Role = "all"
     _stopping: threading.Event = field(default_factory=threading.Event)
+    _health: Reading[dict[str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._health = Reading(self._check_health, fresh_for=HEALTH_FRESH)
 
     def start(self) -> None:
-        """Start the background work: learn who the bot is, deliver effects, plan reminders."""
-        self.identity.learn_in_background(self.client, self._stopping)
+        """Start the background work: learn who the bot is, deliver effects, plan reminders.
+
+        Requests are refused until the bot knows its workspace, so it asks Slack once before
+        serving; if Slack does not answer now, it keeps asking in the background.
+        """
+        if not self.identity.learn(self.client):
+            self.identity.learn_in_background(self.client, self._stopping)
         if self.delivers:
             self.courier.start()
             self.scheduler.start()
@@ -80,7 +94,10 @@ class Watchkeeper:
         self.engine.dispose()
 
     def health(self) -> dict[str, str]:
-        """What `/healthz` reports: each part `ok` or what is wrong with it."""
+        """What `/healthz` reports: each part `ok` or what is wrong with it (a second old at most)."""
+        return dict(self._health.get())
+
+    def _check_health(self) -> dict[str, str]:
         checks = {"database": "ok"}
         if self.delivers:
             checks["courier"] = "ok" if self.courier.running else "stopped"
@@ -92,10 +109,11 @@ class Watchkeeper:
         return checks
 
     def refresh_gauges(self) -> None:
-        """Bring the gauges up to date before `/metrics` is read."""
-        pending, _ = queue_state(self.ctx)
-        self.metrics.pending_effects.set(pending)
-        self.metrics.open_incidents.set(len(open_incidents(self.ctx)))
+        """Bring the gauges up to date before `/metrics` is read (two counts, a few seconds old
+        at most: scrapers must not load the database, nor the processor acks run on)."""
+        counted = self.gauges.get()
+        self.metrics.pending_effects.set(counted.pending_effects)
+        self.metrics.open_incidents.set(counted.open_incidents)
 
 
 def offline_context(settings: Settings, *, clock: Clock | None = None) -> Context:
@@ -164,11 +182,18 @@ def build(
         broadcast_channel=settings.broadcast_channel,
         bot_user_id=lambda: identity.user_id,
     )
+    # What this process queues or settles moves the gauges: the next scrape counts afresh.
+    counted = Reading(lambda: count_gauges(ctx), fresh_for=GAUGES_FRESH)
+
+    def settled(kind: str, outcome: str) -> None:
+        metrics.effects.labels(kind, outcome).inc()
+        counted.stale()
+
     courier = Courier(
         ctx,
         counting(deliver, metrics),
         workers=settings.courier_workers,
-        on_settled=lambda kind, outcome: metrics.effects.labels(kind, outcome).inc(),
+        on_settled=settled,
         poll=DELIVERY_POLL if role == "delivery" else IDLE_POLL,
     )
     sync_every = settings.reminder_interval / 2
@@ -178,8 +203,15 @@ def build(
     if role != "web":
         # Use cases run here wake this process's courier and plan its reminders directly; a
         # web process leaves both to the delivery process, which looks in the database.
-        ctx.on_effects = courier.wake
+
+        def effects_queued() -> None:
+            courier.wake()
+            counted.stale()
+
+        ctx.on_effects = effects_queued
         ctx.on_reminder_due = scheduler.plan
+    else:
+        ctx.on_effects = counted.stale
     secret = settings.slack_signing_secret
     bolt = build_app(
         ctx,
@@ -188,8 +220,18 @@ def build(
         bot_token=token or "",
         identity=identity,
         metrics=metrics,
-        signing_secret=secret.get_secret_value() if secret else None,
+        signing_secret=secret.get_secret_value() if secret is not None else None,
     )
     return Watchkeeper(
-        settings, engine, ctx, client, bolt, courier, metrics, identity, scheduler, role
+        settings,
+        engine,
+        ctx,
+        client,
+        bolt,
+        courier,
+        metrics,
+        identity,
+        scheduler,
+        counted,
+        role,
     )

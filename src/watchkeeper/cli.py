@@ -113,16 +113,19 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from watchkeeper.demo import run_demo
+    from watchkeeper.demo import DemoDirectoryInUse, run_demo
 
     logging.getLogger().setLevel(logging.WARNING)  # the demo's own lines tell the story
-    run_demo(args.dir)
+    try:
+        run_demo(args.dir)
+    except DemoDirectoryInUse as error:
+        raise UsageError(str(error)) from None
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
     from watchkeeper.bootstrap import build
-    from watchkeeper.web import BackgroundServer, web_app
+    from watchkeeper.web import BackgroundServer, metrics_app, web_app
 
     settings = load_settings()
     mode = args.mode or ("socket" if settings.slack_app_token else "http")
@@ -139,21 +142,40 @@ def _serve(args: argparse.Namespace) -> int:
         socket_handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
         log.info("connected to Slack in Socket Mode")
     events = answers and mode == "http"
-    app = web_app(bot.bolt if events else None, bot.metrics, bot.health, bot.refresh_gauges)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    apart = settings.metrics_port is not None  # /metrics on a private interface of its own
+    app = web_app(
+        bot.bolt if events else None,
+        bot.metrics,
+        bot.health,
+        bot.refresh_gauges,
+        serve_metrics=not apart,
+        metrics_token=token,
+    )
     server = BackgroundServer(app, args.host, args.port)
+    servers = [server]
+    if settings.metrics_port is not None:
+        scrape = metrics_app(bot.metrics, bot.health, bot.refresh_gauges, metrics_token=token)
+        servers.append(BackgroundServer(scrape, settings.metrics_host, settings.metrics_port))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda received, frame: stop.set())
-    server.start()
+    for each in servers:
+        each.start()
+    served = ["Slack events"] if events else []
+    served += ["/healthz"] if apart else ["/healthz", "/metrics"]
     log.info(
         "serving %s on %s%s",
-        "Slack events, /healthz and /metrics" if events else "/healthz and /metrics",
+        ", ".join(served),
         server.url.removeprefix("http://"),
         "" if args.role == "all" else f" ({args.role} role)",
     )
+    if apart:
+        log.info("serving /metrics and /healthz on %s", servers[1].url.removeprefix("http://"))
     stop.wait()
     log.info("stopping: finishing requests in flight, reminders and deliveries under way")
-    server.stop()  # in-flight requests finish before this returns
+    for each in servers:
+        each.stop()  # in-flight requests finish before this returns
     if socket_handler is not None:
         socket_handler.close()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
     bot.stop()
@@ -243,11 +265,21 @@ def _export(args: argparse.Namespace) -> int:
     ctx = _offline_context(load_settings())
     text = draft_documents(ctx, int(match.group(1))).in_format(args.format)
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        _write(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _write(path: Path, text: str) -> None:
+    """Write a document, or say in one line why it cannot be written there."""
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: the directory {path.parent} does not exist")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def _offline_context(settings: Settings) -> Context:

@@ -36,14 +36,34 @@ SCRIPT: list[tuple[str, str]] = [
 ]
 USERS = {"ana": "UANA", "ben": "UBEN", "cara": "UCARA", "dev": "UDEV"}
 REMINDER_INTERVAL = "3s"
+#: The file that marks a directory as the demo's own, so a rerun may clear its old database.
+MARKER = ".watchkeeper-demo"
+
+
+class DemoDirectoryInUse(Exception):
+    """The directory holds a database the demo did not make; the demo will not delete it."""
+
+
+def _prepare(directory: Path) -> Path:
+    """The demo's database path in `directory`, cleared of an earlier demo's, never of others'."""
+    directory.mkdir(parents=True, exist_ok=True)
+    database = directory / "demo.db"
+    marker = directory / MARKER
+    stale = sorted(directory.glob("demo.db*"))
+    if stale and not marker.is_file():
+        raise DemoDirectoryInUse(
+            f"{directory} already holds {stale[0].name}, which an earlier demo did not make; "
+            "choose another directory with --dir"
+        )
+    for path in stale:
+        path.unlink()
+    marker.write_text("Made by `watchkeeper demo`; its files here are replaced on every run.\n")
+    return database
 
 
 def run_demo(directory: Path, say: Say = print) -> Path:
     """Play the script; returns the path of the postmortem draft written into `directory`."""
-    directory.mkdir(parents=True, exist_ok=True)
-    database = directory / "demo.db"
-    for stale in directory.glob("demo.db*"):
-        stale.unlink()
+    database = _prepare(directory)
     with FakeSlack() as slack:
         slack.create_channel("incidents", with_bot=True)
         secret = secrets.token_hex(16)
@@ -57,6 +77,7 @@ def run_demo(directory: Path, say: Say = print) -> Path:
                 "WATCHKEEPER_REMINDER_INTERVAL": REMINDER_INTERVAL,
             },
             env_file=None,
+            toml=False,
         )
         bot = build(settings)
         bot.start()

@@ -33,7 +33,7 @@ class Finding:
 
 def diagnose(settings: Settings, client: WebClient | None = None) -> list[Finding]:
     """Run every check that the settings allow; later checks need earlier ones to pass."""
-    findings = [Finding("settings", True, "valid")]
+    findings = [Finding("settings", True, "valid"), _metrics(settings)]
     findings.append(_database(settings))
     if settings.slack_bot_token is None:
         findings.append(
@@ -168,6 +168,22 @@ def _all_channels(listing: Callable[..., Any]) -> Iterator[dict[str, Any]]:
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             return
+
+
+def _metrics(settings: Settings) -> Finding:
+    """Where `/metrics` is served, and to whom: worth knowing, never a failure."""
+    guarded = ", behind a bearer token" if settings.metrics_token is not None else ""
+    if settings.metrics_port is not None:
+        where = f"on {settings.metrics_host}:{settings.metrics_port}, apart from Slack's port"
+        return Finding("metrics", True, f"served {where}{guarded}")
+    if guarded:
+        return Finding("metrics", True, f"served on the main port{guarded[1:]}")
+    return Finding(
+        "metrics",
+        True,
+        "served on the main port to anyone who reaches it; if that port faces the internet, "
+        "set WATCHKEEPER_METRICS_PORT (a private listener) or WATCHKEEPER_METRICS_TOKEN",
+    )
 
 
 def _database(settings: Settings) -> Finding:

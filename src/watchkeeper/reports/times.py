@@ -25,8 +25,16 @@ def iso_utc(moment: datetime) -> str:
 
 
 def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
-    """The moment on the configured zone's clock."""
-    return as_utc(moment).astimezone(zone)
+    """The moment on the configured zone's clock; in UTC where that clock leaves datetime's range.
+
+    Near year 1 or year 9999 a zone's wall clock can fall outside what datetime holds; such a
+    moment is shown in UTC (its abbreviation says so) rather than failing the whole document.
+    """
+    utc = as_utc(moment)
+    try:
+        return utc.astimezone(zone)
+    except OverflowError:
+        return utc
 
 
 def format_date(moment: datetime, zone: ZoneInfo) -> str:

@@ -103,7 +103,8 @@ def _remind(ctx: Context, incident: Incident, due_at: datetime, now: datetime) -
         "due_at": due_at.isoformat(),
     }
     effects = [Effect(EffectKind.REMIND, incident.number, {**payload, "target": "channel"})]
-    if ctx.broadcast and incident.unanswered_reminders >= ESCALATE_TO_BROADCAST:
+    # Once per quiet spell: the broadcast channel hears that updates stopped, not every reminder.
+    if ctx.broadcast and incident.unanswered_reminders == ESCALATE_TO_BROADCAST:
         effects.append(
             Effect(EffectKind.REMIND, incident.number, {**payload, "target": "broadcast"})
         )

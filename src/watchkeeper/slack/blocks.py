@@ -13,6 +13,7 @@ from watchkeeper.domain.incident import COMMANDER, Incident
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind
+from watchkeeper.reports.times import in_zone
 from watchkeeper.slack.ids import Action
 from watchkeeper.slack.markup import clip, escape, label, mention
 
@@ -41,7 +42,7 @@ STATUS_EMOJI = {
 
 def when(moment: datetime, zone: ZoneInfo) -> str:
     """A time as the channel reads it: `Nov 24, 08:38 UTC`."""
-    local = moment.astimezone(zone)
+    local = in_zone(moment, zone)
     return f"{local:%b} {local.day}, {local:%H:%M} {local.tzname()}"
 
 

@@ -179,6 +179,7 @@ class Courier:
                     effect.kind,
                     effect.incident_number,
                     verdict.reason,
+                    exc_info=verdict.unforeseen,
                 )
                 delivery.effect_abandoned(self._ctx, effect, verdict.reason)
                 self._on_settled(effect.kind, "abandoned")

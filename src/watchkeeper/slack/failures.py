@@ -11,6 +11,8 @@ from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 
+from watchkeeper.services.ports import StorageUnavailable
+
 #: Slack's error codes are snake_case words.
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -49,8 +51,9 @@ _DOING = {
     "notice": "post a notice",
 }
 
-#: Tries of an effect that fails in a way nobody foresaw, before it is set aside.
-UNFORESEEN_ATTEMPTS = 20
+#: Retries of an effect that fails in a way nobody foresaw (a bug, data no renderer can show),
+#: before it is set aside: such failures repeat, and the incident's later effects wait behind it.
+UNFORESEEN_ATTEMPTS = 2
 
 
 class PermanentFailure(Exception):
@@ -63,6 +66,8 @@ class Verdict:
 
     reason: str
     delay: timedelta | None
+    #: A failure nobody foresaw: its traceback belongs in the log.
+    unforeseen: bool = False
 
 
 def backoff(attempts: int) -> timedelta:
@@ -102,8 +107,15 @@ def judge(error: Exception, attempts: int) -> Verdict:
         ),
     ):
         return Verdict(f"could not reach Slack: {error}", backoff(attempts))
-    reason = f"unexpected {type(error).__name__}: {error}"
-    return Verdict(reason, backoff(attempts) if attempts < UNFORESEEN_ATTEMPTS else None)
+    if isinstance(error, StorageUnavailable):
+        return Verdict(f"could not reach the database: {error}", backoff(attempts))
+    if attempts < UNFORESEEN_ATTEMPTS:
+        return Verdict(f"unexpected {type(error).__name__}: {error}", backoff(attempts), True)
+    reason = (
+        f"unexpected {type(error).__name__}: {error}. It was set aside after "
+        f"{attempts + 1} tries; the log has the details (please report it as a Watchkeeper bug)."
+    )
+    return Verdict(reason, None, True)
 
 
 def is_transient(error: SlackApiError) -> bool:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from watchkeeper.domain.durations import parse_duration
+from watchkeeper.domain.durations import LONGEST, format_compact, parse_duration
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.slack.commands import (
@@ -365,13 +365,19 @@ def _plain_mention_problem(word: str) -> str:
 
 def _duration(text: str, name: str) -> timedelta:
     try:
-        return parse_duration(text)
+        duration = parse_duration(text)
     except ValueError:
         # InvalidDuration, or int()'s digit limit on a very long number: same mistake.
         raise CommandError(
             f"`{_shown(text)}` is not a duration; use a form such as 45s, 30m, 1h or 1h30m.",
             USAGE[name],
         ) from None
+    if duration > LONGEST:
+        raise CommandError(
+            f"`{_shown(text)}` is longer than a year; use at most {format_compact(LONGEST)}.",
+            USAGE[name],
+        )
+    return duration
 
 
 def _choose(word: str, options: Sequence[str], what: str, name: str) -> str:

@@ -137,6 +137,15 @@ class SqlIncidentRepository:
         """Incidents not resolved, by number (`history` as for `get`)."""
         return self._load(incidents.c.status != Status.RESOLVED.value, history=history)
 
+    def count_open(self) -> int:
+        """How many incidents are not resolved."""
+        count: int = self._session.execute(
+            select(func.count())
+            .select_from(incidents)
+            .where(incidents.c.status != Status.RESOLVED.value)
+        ).scalar_one()
+        return count
+
     def all_incidents(self, *, history: bool = True) -> list[Incident]:
         """Every incident, by number (`history` as for `get`)."""
         return self._load(true(), history=history)

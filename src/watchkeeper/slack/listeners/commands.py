@@ -18,7 +18,7 @@ from watchkeeper.services.context import Actor, Context, DuplicateRequest, Reque
 from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.slack import commands as cmd
 from watchkeeper.slack.answers import Reply, answer, ephemeral
-from watchkeeper.slack.markup import clip, escape, mention, to_plain
+from watchkeeper.slack.markup import clip, escape, mention, to_plain, unescape
 from watchkeeper.slack.modals import declare_modal
 from watchkeeper.slack.parser import CommandError, parse_command
 
@@ -95,7 +95,10 @@ def _reply(ctx: Context, body: dict[str, Any], outcome: Outcome) -> Reply:
         return answer(ctx, command, request)
     except CommandError as error:
         outcome.result = "invalid"
-        return ephemeral(f":warning: {escape(error.problem)}\nUse: `{escape(error.usage)}`")
+        # The problem quotes the text as Slack sent it (`&lt;` for `<`): decode it once, so that
+        # escaping shows the responder what they typed, not Slack's encoding of it.
+        problem = escape(unescape(error.problem))
+        return ephemeral(f":warning: {problem}\nUse: `{escape(error.usage)}`")
     except IncidentError as error:
         outcome.result = "refused"
         refusal = escape(str(error))

@@ -163,7 +163,9 @@ def _find_channel(client: WebClient, wanted: str) -> dict[str, Any] | None:
 def _all_channels(listing: Callable[..., Any]) -> Iterator[dict[str, Any]]:
     cursor = None
     while True:
-        page = listing(types="public_channel", exclude_archived=False, limit=200, cursor=cursor)
+        page = listing(
+            types="public_channel,private_channel", exclude_archived=False, limit=200, cursor=cursor
+        )
         yield from page.get("channels", [])
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:

@@ -121,9 +121,14 @@ def test_the_rate_limit_delay_is_retry_after_and_other_failures_back_off_to_a_ca
     )
 
     assert judge(limited, attempts=0).delay == timedelta(seconds=17)
-    assert [backoff(n).total_seconds() for n in range(5)] == [1, 2, 4, 8, 16]
-    assert backoff(30) == backoff(10_000) == timedelta(minutes=5)
-    assert judge(TimeoutError("timed out"), attempts=12).delay == timedelta(minutes=5)
+    assert [backoff(n, spread=lambda: 0).total_seconds() for n in range(6)] == [1, 2, 4, 8, 16, 16]
+    assert backoff(30, spread=lambda: 0.999) < timedelta(seconds=20)
+    assert backoff(10_000, spread=lambda: 0) == timedelta(seconds=16)
+    assert (
+        timedelta(seconds=16)
+        <= judge(TimeoutError("timed out"), attempts=12).delay
+        < timedelta(seconds=20)
+    )
 
 
 # --- transient failures are retried until the message is there, once ------------------------

@@ -191,7 +191,9 @@ class Courier:
                     verdict.reason,
                     int(verdict.delay.total_seconds()),
                 )
-                delivery.effect_delayed(self._ctx, effect.id, verdict.reason, verdict.delay)
+                delivery.effect_delayed(
+                    self._ctx, effect.id, verdict.reason, verdict.delay, outage=verdict.outage
+                )
                 self._on_settled(effect.kind, "retried")
             return
         with self._lock:

@@ -33,6 +33,7 @@ from watchkeeper.slack.blocks import (
 )
 from watchkeeper.slack.channels import channel_name, find_by_name, is_channel_id, is_incidents_own
 from watchkeeper.slack.failures import (
+    ALREADY_DONE,
     PermanentFailure,
     already_done,
     is_transient,
@@ -40,7 +41,7 @@ from watchkeeper.slack.failures import (
 )
 from watchkeeper.slack.markup import escape, mention
 from watchkeeper.slack.receipts import find_posted, marker, may_have_reached_slack
-from watchkeeper.slack.reminder_message import escalation, reminder
+from watchkeeper.slack.reminder_message import escalation, left_out_notice, reminder
 from watchkeeper.slack.uploads import Document, share_documents
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class SlackDelivery:
         """Create the channel (once), invite, set the topic, post and pin the card."""
         incident = self._incident(effect)
         channel_id = incident.channel_id or self._create_channel(incident)
-        self._invite(channel_id, effect.payload.get("invite", []))
+        self._invite(effect, channel_id, effect.payload.get("invite", []), incident.declared_by)
         self._client.conversations_setTopic(channel=channel_id, topic=topic(incident))
         card_ts = delivery.card_of(self._ctx, incident.number)
         if card_ts is None:
@@ -120,7 +121,9 @@ class SlackDelivery:
 
     def invite(self, effect: ClaimedEffect) -> None:
         """Bring more responders into the channel."""
-        self._invite(self._channel(self._incident(effect)), effect.payload.get("users", []))
+        incident = self._incident(effect)
+        by = effect.payload.get("by") or incident.declared_by
+        self._invite(effect, self._channel(incident), effect.payload.get("users", []), by)
 
     def announce_entry(self, effect: ClaimedEffect) -> None:
         """Tell the incident channel, or the broadcast channel, about a timeline entry."""
@@ -161,6 +164,10 @@ class SlackDelivery:
         incident = self._incident(effect)
         if delivery.is_problem_notice(effect):
             self._tell_problem(effect, incident)
+            return
+        if payload.get("notice") == "left_out":
+            text = left_out_notice(payload["tell"], [(u, code) for u, code in payload["left_out"]])
+            self._post(effect, self._channel(incident), text=text)
             return
         by = mention(payload.get("by"))
         if payload.get("next"):
@@ -295,15 +302,32 @@ class SlackDelivery:
         """The bot's user ID, asked of Slack if it was not learned yet."""
         return self._bot_user_id() or str(self._client.auth_test()["user_id"])
 
-    def _invite(self, channel_id: str, users: list[str]) -> None:
+    def _invite(self, effect: ClaimedEffect, channel_id: str, users: list[str], tell: str) -> None:
+        """Invite everyone who can be invited; name those who cannot, and why, to `tell`."""
         bot = self._bot_user_id()
-        for user in users:
-            if user and user != bot:
-                self._tolerate(
-                    lambda u=user: self._client.conversations_invite(  # type: ignore[misc]
-                        channel=channel_id, users=u
-                    )
-                )
+        wanted = [user for user in dict.fromkeys(users) if user and user != bot]
+        if not wanted:
+            return
+        try:
+            # `force`: a guest or a deactivated account among them must not keep out the rest.
+            answer = self._client.conversations_invite(
+                channel=channel_id, users=",".join(wanted), force=True
+            )
+            refused = answer.get("errors") or []
+        except SlackApiError as error:
+            refused = error.response.get("errors") or []
+            if not refused and already_done(error):
+                return  # everyone asked for is in the channel already
+            if not refused:
+                raise  # about the call, not a person: not_in_channel, rate limits, outages
+        left_out = [
+            (str(each.get("user", "")), str(each.get("error", "")))
+            for each in refused
+            if each.get("error") not in ALREADY_DONE
+        ]
+        if left_out:
+            log.warning("could not invite %s to %s", left_out, channel_id)
+            delivery.tell_left_out(self._ctx, effect, left_out, tell)
 
     def _incident(self, effect: ClaimedEffect) -> Incident:
         # No message here shows the timeline; the reports read it whole themselves.

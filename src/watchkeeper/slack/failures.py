@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import http.client
+import random
 import re
 import socket
 import urllib.error
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -68,11 +70,22 @@ class Verdict:
     delay: timedelta | None
     #: A failure nobody foresaw: its traceback belongs in the log.
     unforeseen: bool = False
+    #: Slack could not answer (down, erroring, unreachable): the first delivery that succeeds
+    #: afterwards wakes this one, instead of it sitting out its backoff.
+    outage: bool = False
 
 
-def backoff(attempts: int) -> timedelta:
-    """1 s, 2 s, 4 s … capped at 5 minutes: Slack outages end, and retries must not pile up."""
-    return timedelta(seconds=min(300, 2 ** min(attempts, 9)))
+#: The longest wait between tries while Slack is down (before jitter): short, because a
+#: message must follow soon after Slack is back, yet one try per incident per cap is gentle.
+BACKOFF_CAP = 16
+#: Up to this share of the wait is added at random, so that retries do not arrive together.
+JITTER = 0.25
+
+
+def backoff(attempts: int, *, spread: Callable[[], float] = random.random) -> timedelta:
+    """1 s, 2 s, 4 s … capped at 16 s, each plus up to a quarter at random (`spread` in [0, 1))."""
+    base = min(BACKOFF_CAP, 2 ** min(attempts, 9))
+    return timedelta(seconds=base * (1 + JITTER * spread()))
 
 
 def judge(error: Exception, attempts: int) -> Verdict:
@@ -84,17 +97,17 @@ def judge(error: Exception, attempts: int) -> Verdict:
         code = str(error.response.get("error", "")) if error.response.data else ""
         if not _ERROR_CODE.fullmatch(code):
             code = ""  # not one of Slack's codes: the SDK's note about an HTML error page
-        if status == 429 or code == "ratelimited":
-            wait = _retry_after(error)
+        if (wait := rate_limit_wait(error)) is not None:
             return Verdict(f"rate limited by Slack; retrying in {wait.total_seconds():.0f}s", wait)
         if status >= 500 or code in TRANSIENT_ERRORS:
-            return Verdict(f"Slack answered {status} {code}".strip(), backoff(attempts))
+            reason = f"Slack answered {status} {code}".strip()
+            return Verdict(reason, backoff(attempts), outage=True)
         advice = ADVICE.get(code, "See Slack's documentation for this error.")
         return Verdict(f"Slack refused the call: {code or status}. {advice}", None)
     if isinstance(error, urllib.error.HTTPError):
         if error.code == 429:
             return Verdict("rate limited by Slack", _seconds(error.headers.get("Retry-After")))
-        return Verdict(f"Slack answered {error.code}", backoff(attempts))
+        return Verdict(f"Slack answered {error.code}", backoff(attempts), outage=True)
     if isinstance(
         error,
         (
@@ -106,16 +119,17 @@ def judge(error: Exception, attempts: int) -> Verdict:
             OSError,
         ),
     ):
-        return Verdict(f"could not reach Slack: {error}", backoff(attempts))
+        return Verdict(f"could not reach Slack: {error}", backoff(attempts), outage=True)
     if isinstance(error, StorageUnavailable):
         return Verdict(f"could not reach the database: {error}", backoff(attempts))
     if attempts < UNFORESEEN_ATTEMPTS:
-        return Verdict(f"unexpected {type(error).__name__}: {error}", backoff(attempts), True)
+        reason = f"unexpected {type(error).__name__}: {error}"
+        return Verdict(reason, backoff(attempts), unforeseen=True)
     reason = (
         f"unexpected {type(error).__name__}: {error}. It was set aside after "
         f"{attempts + 1} tries; the log has the details (please report it as a Watchkeeper bug)."
     )
-    return Verdict(reason, None, True)
+    return Verdict(reason, None, unforeseen=True)
 
 
 def is_transient(error: SlackApiError) -> bool:
@@ -139,7 +153,11 @@ def already_done(error: SlackApiError) -> bool:
     return str(error.response.get("error", "")) in ALREADY_DONE
 
 
-def _retry_after(error: SlackApiError) -> timedelta:
+def rate_limit_wait(error: SlackApiError) -> timedelta | None:
+    """How long Slack asks to wait (`Retry-After`) when it refused a call as rate limited."""
+    code = error.response.get("error", "") if isinstance(error.response.data, dict) else ""
+    if error.response.status_code != 429 and code != "ratelimited":
+        return None
     headers = error.response.headers or {}
     value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
     if isinstance(value, list):

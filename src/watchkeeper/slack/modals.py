@@ -11,6 +11,12 @@ from watchkeeper.slack.markup import clip, label
 
 View = dict[str, Any]
 
+#: Said when the database does not answer; nothing was changed and the same may be tried again.
+UNAVAILABLE = (
+    "Watchkeeper cannot reach its database right now, so nothing was changed. "
+    "Try again in a moment."
+)
+
 
 def plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text}
@@ -180,4 +186,26 @@ def _modal(
         "submit": plain(submit),
         "close": plain("Cancel"),
         "blocks": blocks,
+    }
+
+
+def loading_modal(reference: str) -> View:
+    """A placeholder opened at once (Slack's trigger lasts 3 s), filled by `views.update`."""
+    return {
+        "type": "modal",
+        "title": plain(clip(reference, 24)),
+        "close": plain("Cancel"),
+        "blocks": [
+            {"type": "section", "text": plain(f"Loading {reference}…")},
+        ],
+    }
+
+
+def notice_modal(title: str, text: str) -> View:
+    """A modal that only says something (why a form cannot be shown)."""
+    return {
+        "type": "modal",
+        "title": plain(clip(title, 24)),
+        "close": plain("Close"),
+        "blocks": [{"type": "section", "text": plain(clip(text, 3000))}],
     }

@@ -69,6 +69,7 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._ws = Workspace(identity, granted, clock)
         self._faults = FaultQueue()
+        self._down: int | None = None
         self._server: StandInServer | None = None
         self._thread: threading.Thread | None = None
         general = self._ws.add_channel("general", creator="UANA", channel_id=GENERAL_CHANNEL_ID)
@@ -156,10 +157,25 @@ class FakeSlack:
     # -- arranging the workspace -------------------------------------------------------------
 
     def add_user(
-        self, user_id: str, name: str, *, real_name: str | None = None, tz: str = "UTC"
+        self,
+        user_id: str,
+        name: str,
+        *,
+        real_name: str | None = None,
+        tz: str = "UTC",
+        guest: bool = False,
+        deactivated: bool = False,
     ) -> User:
+        """A workspace member; a `guest` (restricted) or `deactivated` one cannot be invited."""
         with self._lock:
-            user = User(user_id, name, real_name or name.capitalize(), tz=tz)
+            user = User(
+                user_id,
+                name,
+                real_name or name.capitalize(),
+                tz=tz,
+                is_restricted=guest,
+                deleted=deactivated,
+            )
             self._ws.users[user_id] = user
             return copy.deepcopy(user)
 
@@ -203,8 +219,11 @@ class FakeSlack:
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
         """Answer the next `times` calls to `method` with a failure instead of running them.
+
+        With `after`, that many calls go through first (a listing refused in mid-pages).
 
         429 is Slack's rate limit (`Retry-After` header, default 1 second, and `ratelimited`); a 5xx
         without `error` is an HTML error page; `error` alone (status 200) is an `ok: false` answer.
@@ -212,7 +231,9 @@ class FakeSlack:
         `method` may be `"upload"` (the upload URL) or `"response_url"`, for `slow`/`drop` too.
         """
         code = status if status is not None else (200 if error else 500)
-        fault = Fault(FaultKind.FAIL, times, status=code, error=error, retry_after=retry_after)
+        fault = Fault(
+            FaultKind.FAIL, times, status=code, error=error, retry_after=retry_after, passes=after
+        )
         with self._lock:
             self._faults.add(method, fault)
 
@@ -221,18 +242,31 @@ class FakeSlack:
         with self._lock:
             self._faults.add(method, Fault(FaultKind.SLOW, times, seconds=seconds))
 
-    def drop(self, method: str, times: int = 1, *, after_processing: bool = False) -> None:
+    def drop(
+        self, method: str, times: int = 1, *, after_processing: bool = False, after: int = 0
+    ) -> None:
         """Close the connection on the next `times` calls without answering.
 
-        With `after_processing` the call takes effect first, as when a reply is lost on the way.
+        With `after_processing` the call takes effect first, as when a reply is lost on the way;
+        with `after`, that many calls go through first.
         """
-        fault = Fault(FaultKind.DROP, times, after_processing=after_processing)
+        fault = Fault(FaultKind.DROP, times, after_processing=after_processing, passes=after)
         with self._lock:
             self._faults.add(method, fault)
 
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+
+    def go_down(self, status: int = 503) -> None:
+        """An outage: every Web API call answers `status` (an HTML error page) until `come_back`."""
+        with self._lock:
+            self._down = status
+
+    def come_back(self) -> None:
+        """End the outage `go_down` began."""
+        with self._lock:
+            self._down = None
 
     # -- slash command response_url --------------------------------------------------------
 
@@ -344,6 +378,8 @@ class FakeSlack:
             if args is not None:
                 self._ws.calls.append(Call(key, args, self._ws.clock()))
             fault = self._faults.take(key)
+            if self._down is not None and is_api_call:
+                fault = Fault(FaultKind.FAIL, 1, status=self._down)
             delay = self.latency
         if fault is not None and fault.kind is FaultKind.SLOW:
             delay += fault.seconds

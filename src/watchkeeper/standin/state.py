@@ -43,13 +43,18 @@ class User:
     real_name: str
     tz: str = "UTC"
     is_bot: bool = False
+    #: A guest (single- or multi-channel): apps cannot invite them.
+    is_restricted: bool = False
+    #: Deactivated.
+    deleted: bool = False
 
     def to_json(self, team_id: str) -> JsonObject:
         return {
             "id": self.id,
             "team_id": team_id,
             "name": self.name,
-            "deleted": False,
+            "deleted": self.deleted,
+            "is_restricted": self.is_restricted,
             "real_name": self.real_name,
             "tz": self.tz,
             "is_bot": self.is_bot,

@@ -14,6 +14,9 @@ from watchkeeper.domain.incident import Incident
 from watchkeeper.store.dialect import rowcount, upsert_insert
 from watchkeeper.store.tables import outbox
 
+#: `outbox.waiting` for an effect whose destination could not answer.
+OUTAGE = "outage"
+
 
 class EffectToDeliver(Protocol):
     """What `SqlOutbox.add` needs of an effect (the services' `Effect` has it)."""
@@ -157,15 +160,28 @@ class SqlOutbox:
         self._update(effect_id, payload=dict(payload))
 
     def complete(self, effect_ids: Collection[int], now: datetime) -> None:
-        """The effects were delivered."""
+        """The effects were delivered: their destination answers, so what waits out an outage
+        of it goes now."""
         self._session.execute(
             update(outbox)
             .where(outbox.c.id.in_(list(effect_ids)))
             .values(done_at=now, claimed_until=None)
         )
+        self._session.execute(
+            update(outbox)
+            .where(
+                outbox.c.done_at.is_(None),
+                outbox.c.waiting.is_not(None),
+                outbox.c.next_attempt_at > now,
+            )
+            .values(next_attempt_at=now, waiting=None)
+        )
 
-    def retry_later(self, effect_id: int, error: str, at: datetime) -> None:
-        """Delivery failed; try again at `at` (the effect still holds its incident's queue)."""
+    def retry_later(
+        self, effect_id: int, error: str, at: datetime, *, outage: bool = False
+    ) -> None:
+        """Delivery failed; try again at `at` (the effect still holds its incident's queue),
+        or, when its destination was down (`outage`), as soon as a delivery succeeds again."""
         self._update(
             effect_id,
             attempts=outbox.c.attempts + 1,
@@ -173,6 +189,7 @@ class SqlOutbox:
             next_attempt_at=at,
             claimed_by=None,
             claimed_until=None,
+            waiting=OUTAGE if outage else None,
         )
 
     def give_up(self, effect_id: int, error: str, now: datetime) -> None:

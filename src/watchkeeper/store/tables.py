@@ -176,6 +176,9 @@ outbox = Table(
     Column("done_at", UTCDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("dedupe_key", Text, nullable=True),
+    # Why an effect waits past a failure: "outage" (its destination could not answer) is woken
+    # by the first delivery that succeeds afterwards; NULL waits its full delay (rate limits).
+    Column("waiting", Text, nullable=True),
     Index(None, "incident_number"),
     Index(None, "next_attempt_at"),
     Index(None, "done_at"),
@@ -188,6 +191,15 @@ Index(
     unique=True,
     sqlite_where=outbox.c.done_at.is_(None),
     postgresql_where=outbox.c.done_at.is_(None),
+)
+
+# Deliveries that succeed look for effects waiting out an outage, every batch: few rows, found
+# without reading the settled ones.
+Index(
+    "ix_outbox_waiting_pending",
+    outbox.c.waiting,
+    sqlite_where=outbox.c.done_at.is_(None) & outbox.c.waiting.is_not(None),
+    postgresql_where=outbox.c.done_at.is_(None) & outbox.c.waiting.is_not(None),
 )
 
 # The courier's claim asks, per effect, whether an older effect of its incident is undelivered.

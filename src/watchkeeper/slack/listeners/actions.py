@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 from typing import Any
 
@@ -11,16 +13,21 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from watchkeeper.domain.errors import IncidentError
+from watchkeeper.domain.incident import reference
 from watchkeeper.services import facts
 from watchkeeper.services.context import Actor, Context, DuplicateRequest, Request
+from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.services.queries import incident_in_channel
 from watchkeeper.services.reminders import snooze_reminders
 from watchkeeper.slack.ids import Action, Shortcut
 from watchkeeper.slack.markup import escape, to_plain
 from watchkeeper.slack.modals import (
+    UNAVAILABLE,
     View,
     commander_modal,
     declare_modal,
+    loading_modal,
+    notice_modal,
     severity_modal,
     status_modal,
     update_modal,
@@ -30,11 +37,6 @@ from watchkeeper.slack.modals import (
 SNOOZE = timedelta(minutes=30)
 
 ModalFor = Callable[[Context, str], View]
-
-
-def _update(ctx: Context, channel_id: str) -> View:
-    incident = incident_in_channel(ctx, channel_id, history=False).incident
-    return update_modal(channel_id, incident.reference)
 
 
 def _status(ctx: Context, channel_id: str) -> View:
@@ -52,25 +54,60 @@ def _commander(ctx: Context, channel_id: str) -> View:
     return commander_modal(channel_id, incident.reference, incident.commander)
 
 
-MODALS: dict[Action, ModalFor] = {
-    Action.OPEN_UPDATE: _update,
+#: Forms that show the incident's current state, read from the database before they open.
+FORMS: dict[Action, ModalFor] = {
     Action.OPEN_STATUS: _status,
     Action.OPEN_SEVERITY: _severity,
     Action.OPEN_COMMANDER: _commander,
 }
 
+#: How long a click waits for the database before opening a placeholder form instead: Slack's
+#: trigger is valid for 3 seconds, and the form must open within them.
+FORM_READ_BUDGET = 1.0
 
-def _modal_opener(ctx: Context, modal_for: ModalFor) -> Callable[[dict[str, Any], WebClient], None]:
+
+def _form_opener(
+    ctx: Context, modal_for: ModalFor, reads: ThreadPoolExecutor
+) -> Callable[[dict[str, Any], WebClient], None]:
     # A closure, not default arguments: Bolt passes a listener its arguments by name.
     def open_modal(body: dict[str, Any], client: WebClient) -> None:
         channel_id = body.get("channel", {}).get("id", "")
+        read = reads.submit(modal_for, ctx, channel_id)
         try:
-            view = modal_for(ctx, channel_id)
+            view = read.result(timeout=FORM_READ_BUDGET)
         except IncidentError:
             return  # the button is on a message outside an incident channel: nothing to open
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        except FutureTimeout:
+            pass  # the database is slow: open now, fill in once it answers
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+            return
+        title = _reference(body) or "Incident"
+        opened = client.views_open(trigger_id=body["trigger_id"], view=loading_modal(title))
+        try:
+            view = read.result()
+        except IncidentError as error:
+            view = notice_modal(title, str(error))
+        except StorageUnavailable:
+            view = notice_modal(title, UNAVAILABLE)
+        client.views_update(view_id=str(opened["view"]["id"]), view=view)
 
     return open_modal
+
+
+def _open_update_form(body: dict[str, Any], client: WebClient) -> None:
+    """The update form needs nothing but the incident's number, which the button carries."""
+    reference = _reference(body)
+    if reference is None:
+        return  # not one of our buttons on an incident: nothing to open
+    channel_id = body.get("channel", {}).get("id", "")
+    client.views_open(trigger_id=body["trigger_id"], view=update_modal(channel_id, reference))
+
+
+def _reference(body: dict[str, Any]) -> str | None:
+    """`INC-7` from the clicked button's value (the incident's number), if it is one."""
+    value = str(((body.get("actions") or [{}])[0]).get("value", ""))
+    return reference(int(value)) if value.isdigit() else None
 
 
 def actor_of(body: dict[str, Any]) -> Actor:
@@ -85,8 +122,10 @@ def register(app: App, ctx: Context) -> None:
     def acknowledge(ack: Ack) -> None:
         ack()
 
-    for action, modal_for in MODALS.items():
-        app.action(action.value)(ack=acknowledge, lazy=[_modal_opener(ctx, modal_for)])
+    app.action(Action.OPEN_UPDATE.value)(ack=acknowledge, lazy=[_open_update_form])
+    reads = ThreadPoolExecutor(4, thread_name_prefix="form-reads")
+    for action, modal_for in FORMS.items():
+        app.action(action.value)(ack=acknowledge, lazy=[_form_opener(ctx, modal_for, reads)])
 
     def snooze(ack: Ack, body: dict[str, Any]) -> None:
         request = Request(

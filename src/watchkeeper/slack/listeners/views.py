@@ -17,16 +17,11 @@ from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.slack.ids import Block, Callback
 from watchkeeper.slack.listeners.actions import actor_of
 from watchkeeper.slack.markup import to_plain
-from watchkeeper.slack.modals import submitted
+from watchkeeper.slack.modals import UNAVAILABLE, submitted
 from watchkeeper.slack.parser import TITLE_MAX
 
 log = logging.getLogger(__name__)
 
-#: Shown under the field when the database does not answer; the modal stays open to resubmit.
-UNAVAILABLE = (
-    "Watchkeeper cannot reach its database right now, so nothing was changed. "
-    "Submit again in a moment."
-)
 
 #: A submission's use case: given the request and the view, change the incident.
 Submission = Callable[[Context, Request, dict[str, Any]], object]

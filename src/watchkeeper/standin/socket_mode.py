@@ -28,49 +28,34 @@ import uuid
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from watchkeeper.standin import socket_messages as messages
 from watchkeeper.standin.errors import SlackError
+from watchkeeper.standin.loop_thread import LoopThread
 from watchkeeper.standin.requests import APP_ID, Answer
+from watchkeeper.standin.socket_messages import Ack, DisconnectReason, EnvelopeType
 from watchkeeper.standin.state import JsonObject, Workspace
 
 T = TypeVar("T")
 
-EnvelopeType = Literal["slash_commands", "interactive", "events_api"]
-DisconnectReason = Literal["refresh_requested", "warning", "link_disabled"]
-
 #: Slack's limit for an ack; past it the user sees the command fail.
 ACK_TIMEOUT_S = 3.0
 LINK_PATH = "/link/"
-#: What `debug_info.host` names in `hello` and `disconnect`, as Slack's `applink-…` hosts do.
-HOST_NAME = "applink-watchkeeper-standin"
-#: Seconds until Slack's routine refresh, as `hello` announces it (Slack: about five hours).
-CONNECTION_TIME_S = 18_060
 #: How long a link stays open after Slack's `disconnect` message. Slack documents about ten
-#: seconds for `warning`; after the others it closes the link at once.
+#: seconds for `warning`; after the others the stand-in closes the link at once.
 CLOSE_AFTER_S: dict[DisconnectReason, float] = {
     "warning": 10.0,
     "refresh_requested": 0.0,
     "link_disabled": 0.0,
 }
-#: Interactions whose ack may carry a response (errors, a new view, options); Slack marks their
-#: envelopes `accepts_response_payload`, as it does every slash command's and no event's.
-_ANSWERABLE_INTERACTIONS = frozenset({"view_submission", "block_suggestion"})
 _CALL_TIMEOUT_S = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Ack:
-    """An acknowledgement a client sent: the envelope it answers and the payload, if any."""
-
-    envelope_id: str
-    payload: JsonObject | None
-    at: float  # time.monotonic()
+_REBIND_TRIES = 40
 
 
 @dataclass(slots=True)
@@ -105,8 +90,7 @@ class SocketModeServer:
         self.app_id = app_id
         self.ack_timeout = ack_timeout
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._loop: LoopThread | None = None
         self._host = "127.0.0.1"
         self._port = 0
         self._servers: list[Server] = []  # the listening one last; earlier ones were refused
@@ -128,25 +112,22 @@ class SocketModeServer:
         """Listen on `host` (any free port) from an event loop in a daemon thread."""
         if self._loop is not None:
             raise RuntimeError("the Socket Mode stand-in is already running")
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=_run_loop, args=(loop,), name="fake-slack-socket-mode")
-        thread.daemon = True
-        thread.start()
-        self._loop, self._thread, self._host, self._port = loop, thread, host, 0
+        self._loop = LoopThread("fake-slack-socket-mode")
+        self._host, self._port = host, 0
+        with self._lock:
+            self._refusing = False
         self._call(self._listen())
 
     def stop(self) -> None:
         """Cut every link, stop listening and end the loop's thread; pending acks fail."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
+        loop = self._loop
+        if loop is None:
             return
         try:
             self._call(self._shut_down(), timeout=10.0)
         finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=5)
             loop.close()
-            self._loop = self._thread = None
+            self._loop = None
             with self._lock:
                 for waiter in self._waiting.values():
                     waiter.cancel()
@@ -186,19 +167,14 @@ class SocketModeServer:
         `ack_timeout`, Slack's 3 seconds). Events carry `retry_attempt`/`retry_reason` (0 and
         `""` unless given); pass an earlier `envelope_id` to deliver the same envelope again.
         """
-        envelope: JsonObject = {
-            "envelope_id": envelope_id or str(uuid.uuid4()),
-            "payload": payload,
-            "type": type,
-            "accepts_response_payload": (
-                accepts_response_payload
-                if accepts_response_payload is not None
-                else _accepts_response_payload(type, payload)
-            ),
-        }
-        if type == "events_api" or retry_attempt is not None or retry_reason is not None:
-            envelope["retry_attempt"] = retry_attempt or 0
-            envelope["retry_reason"] = retry_reason or ""
+        envelope = messages.envelope(
+            type,
+            payload,
+            retry_attempt=retry_attempt,
+            retry_reason=retry_reason,
+            accepts_response_payload=accepts_response_payload,
+            envelope_id=envelope_id,
+        )
         key = str(envelope["envelope_id"])
         waiter: concurrent.futures.Future[Ack] = concurrent.futures.Future()
         with self._lock:
@@ -340,23 +316,27 @@ class SocketModeServer:
         if loop is None:
             work.close()
             raise RuntimeError("the Socket Mode stand-in is not running: start() it first")
-        if self._thread is threading.current_thread():
-            work.close()
-            raise RuntimeError(
-                "the Socket Mode stand-in's controls block: call them from another thread"
-            )
-        return asyncio.run_coroutine_threadsafe(work, loop).result(timeout)
+        return loop.call(work, timeout)
 
     async def _listen(self) -> None:
-        server = await serve(
-            self._serve_link,
-            self._host,
-            self._port,
-            process_request=self._check_ticket,
-            compression=None,
-            ping_interval=None,  # see the module docstring: no keepalive from Slack's side
-            close_timeout=2,
-        )
+        for attempt in range(_REBIND_TRIES):
+            try:
+                server = await serve(
+                    self._serve_link,
+                    self._host,
+                    self._port,
+                    process_request=self._check_ticket,
+                    compression=None,
+                    ping_interval=None,  # see the module docstring: no keepalive from Slack's side
+                    close_timeout=2,
+                )
+                break
+            except OSError:
+                # Listening again after refuse(): for a moment the kernel may still hold the
+                # port (an outgoing connection can borrow it while it is free); wait for it.
+                if self._port == 0 or attempt == _REBIND_TRIES - 1:
+                    raise
+                await asyncio.sleep(0.05)
         self._port = server.sockets[0].getsockname()[1]
         self._servers.append(server)
 
@@ -377,15 +357,6 @@ class SocketModeServer:
                 for server in self._servers:
                     await server.wait_closed()
         self._servers.clear()
-        current = asyncio.current_task()
-        leftovers = [task for task in asyncio.all_tasks() if task is not current]
-        for task in leftovers:
-            task.cancel()
-        await asyncio.gather(*leftovers, return_exceptions=True)
-        # Resolving the host ran in the loop's default executor: its thread ends here too.
-        loop = asyncio.get_running_loop()
-        await loop.shutdown_asyncgens()
-        await loop.shutdown_default_executor()
 
     def _check_ticket(self, connection: ServerConnection, request: Request) -> Response | None:
         ticket = parse_qs(urlsplit(request.path).query).get("ticket", [""])[0]
@@ -399,14 +370,14 @@ class SocketModeServer:
 
     async def _serve_link(self, connection: ServerConnection) -> None:
         if self.link_disabled:
-            await connection.send(json.dumps(_disconnect_message("link_disabled")))
+            await connection.send(json.dumps(messages.disconnect("link_disabled")))
             return  # websockets closes the link when its handler returns
         with self._lock:
             self._connects += 1
             count = sum(link.deliverable for link in self._links) + 1
         link = _Link(connection)
         with contextlib.suppress(ConnectionClosed):
-            await connection.send(json.dumps(self._hello(count)))
+            await connection.send(json.dumps(messages.hello(self.app_id, count)))
             with self._lock:
                 self._links.append(link)
             async for message in connection:
@@ -415,29 +386,10 @@ class SocketModeServer:
             if link in self._links:
                 self._links.remove(link)
 
-    def _hello(self, count: int) -> JsonObject:
-        return {
-            "type": "hello",
-            "num_connections": count,
-            "debug_info": {
-                "host": HOST_NAME,
-                "build_number": 1,
-                "approximate_connection_time": CONNECTION_TIME_S,
-            },
-            "connection_info": {"app_id": self.app_id},
-        }
-
     def _receive(self, message: str | bytes) -> None:
-        try:
-            ack = json.loads(message)
-        except ValueError:
+        received = messages.read_ack(message)
+        if received is None:
             return
-        if not isinstance(ack, dict) or not isinstance(ack.get("envelope_id"), str):
-            return
-        payload = ack.get("payload")
-        received = Ack(
-            ack["envelope_id"], payload if isinstance(payload, dict) else None, time.monotonic()
-        )
         with self._lock:
             self._acks.append(received)
             waiter = self._waiting.get(received.envelope_id)
@@ -460,7 +412,8 @@ class SocketModeServer:
                 await link.connection.send(text)
                 return True
             except ConnectionClosed:
-                link.leaving = True  # gone meanwhile: try the next one
+                with self._lock:
+                    link.leaving = True  # gone meanwhile: try the next one
 
     async def _drop(self, reset: bool) -> int:
         with self._lock:
@@ -480,7 +433,7 @@ class SocketModeServer:
             links = [link for link in self._links if link.deliverable]
             for link in links:
                 link.leaving = True
-        text = json.dumps(_disconnect_message(reason))
+        text = json.dumps(messages.disconnect(reason))
         for link in links:
             with contextlib.suppress(ConnectionClosed):
                 await link.connection.send(text)
@@ -503,24 +456,7 @@ class SocketModeServer:
             return list(self._links)
 
 
-def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
-    asyncio.set_event_loop(loop)
-    loop.run_forever()
-
-
 async def _close_later(connection: ServerConnection, delay: float) -> None:
     if delay > 0:
         await asyncio.sleep(delay)
     await connection.close()
-
-
-def _disconnect_message(reason: DisconnectReason) -> JsonObject:
-    return {"type": "disconnect", "reason": reason, "debug_info": {"host": HOST_NAME}}
-
-
-def _accepts_response_payload(type: EnvelopeType, payload: JsonObject) -> bool:
-    if type == "slash_commands":
-        return True
-    if type == "interactive":
-        return payload.get("type") in _ANSWERABLE_INTERACTIONS
-    return False

@@ -410,3 +410,31 @@ def test_a_stopped_stand_in_starts_again_with_socket_mode() -> None:
             assert fake.socket_mode.connections == 1
     finally:
         fake.stop()
+
+
+# -- a real Socket Mode app ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow  # the built-in client takes a few seconds to close
+def test_a_bolt_app_in_socket_mode_answers_commands_through_the_stand_in(
+    fake_slack: FakeSlack,
+) -> None:
+    from slack_bolt import Ack, App
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    app = App(client=WebClient(token=fake_slack.token, base_url=fake_slack.url))
+
+    @app.command("/incident")
+    def answer(ack: Ack, command: dict[str, Any]) -> None:
+        ack(f"you said {command['text']}")
+
+    handler = SocketModeHandler(app, fake_slack.app_token)
+    handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
+    try:
+        fake_slack.socket_mode.wait_connected()
+        answered = fake_slack.socket_mode_requests().command("help")
+    finally:
+        handler.close()  # type: ignore[no-untyped-call]  # as above
+
+    assert answered.status == 200
+    assert answered.text == "you said help"

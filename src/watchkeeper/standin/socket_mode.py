@@ -348,9 +348,10 @@ class SocketModeServer:
         for closer in list(self._closers):
             closer.cancel()
         await self._drop(reset=True)
-        for link in self._all_links():
-            link.connection.transport.abort()
         for server in self._servers:
+            # Links turned away (link_disabled) were never ours to track; websockets knows them.
+            for connection in list(server.all_connections):
+                connection.transport.abort()
             server.close(close_connections=False)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(5):
@@ -422,9 +423,11 @@ class SocketModeServer:
             link.leaving = True
             transport = link.connection.transport
             sock = transport.get_extra_info("socket")
-            if reset and sock is not None:
-                # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            if reset and sock is not None and not transport.is_closing():
+                # SO_LINGER with a zero timeout makes close() send RST instead of FIN. A link
+                # the client is closing at this very moment may have lost its socket already.
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             transport.abort()
         return len(links)
 
@@ -450,10 +453,6 @@ class SocketModeServer:
         for link in links:
             link.connection.transport.pause_reading()
         return len(links)
-
-    def _all_links(self) -> list[_Link]:
-        with self._lock:
-            return list(self._links)
 
 
 async def _close_later(connection: ServerConnection, delay: float) -> None:

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from watchkeeper.clock import Clock, SystemClock
-from watchkeeper.config import ROLES, Role, Settings
+from watchkeeper.config import ROLES, Mode, Role, Settings
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.metrics import Metrics
 from watchkeeper.readings import Reading
@@ -24,6 +24,7 @@ from watchkeeper.slack.courier import IDLE_POLL, Courier
 from watchkeeper.slack.delivery import SlackDelivery
 from watchkeeper.slack.identity import BotIdentity
 from watchkeeper.slack.instrumented import InstrumentedWebClient, counting
+from watchkeeper.slack.socket_link import SocketLink
 from watchkeeper.store.database import check_database, make_engine, make_session_factory
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.repository import KnownPeople
@@ -58,6 +59,8 @@ class Watchkeeper:
     #: The gauges' counts, read at most every few seconds (build marks them stale on changes).
     gauges: Reading[Gauges]
     role: Role = "all"
+    #: The Socket Mode link, when Slack reaches this process that way (None: over HTTP).
+    socket: SocketLink | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
     _health: Reading[dict[str, str]] = field(init=False)
 
@@ -72,6 +75,8 @@ class Watchkeeper:
         """
         if not self.identity.learn(self.client):
             self.identity.learn_in_background(self.client, self._stopping)
+        if self.socket is not None:
+            self.socket.start()
         if self.delivers:
             self.courier.start()
             self.scheduler.start()
@@ -89,6 +94,8 @@ class Watchkeeper:
     def stop(self) -> None:
         """Finish reminders and deliveries under way, then release the database."""
         self._stopping.set()
+        if self.socket is not None:
+            self.socket.stop()  # no new envelopes; those being answered finish first
         self.scheduler.stop()
         self.courier.stop()
         self.engine.dispose()
@@ -99,6 +106,8 @@ class Watchkeeper:
 
     def _check_health(self) -> dict[str, str]:
         checks = {"database": "ok"}
+        if self.socket is not None:
+            checks["socket"] = self.socket.health()
         if self.delivers:
             checks["courier"] = "ok" if self.courier.running else "stopped"
             checks["scheduler"] = "ok" if self.scheduler.running else "stopped"
@@ -148,12 +157,14 @@ def build(
     migrate: bool = True,
     slack_timeout: int = SLACK_TIMEOUT,
     role: Role = "all",
+    mode: Mode | None = None,
 ) -> Watchkeeper:
     """Wire a bot from its settings; `migrate` applies the database migrations first.
 
     `role` splits the work between processes sharing one database: `web` answers Slack and
     leaves side effects and reminders in the database for a `delivery` process, which polls
-    for them; `all` does both in one process.
+    for them; `all` does both in one process. `mode` is how Slack reaches a process that
+    answers it (default: Socket Mode when an app-level token is set, else HTTP).
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
@@ -222,6 +233,17 @@ def build(
         metrics=metrics,
         signing_secret=secret.get_secret_value() if secret is not None else None,
     )
+    socket = None
+    if role != "delivery" and (mode or settings.mode) == "socket":
+        if settings.slack_app_token is None:
+            raise ValueError("Socket Mode needs SLACK_APP_TOKEN")
+        socket = SocketLink(
+            bolt,
+            settings.slack_app_token.get_secret_value(),
+            api_url=settings.slack_api_url,
+            metrics=metrics,
+            stale_after=settings.socket_stale_after,
+        )
     return Watchkeeper(
         settings,
         engine,
@@ -234,4 +256,5 @@ def build(
         scheduler,
         counted,
         role,
+        socket,
     )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from watchkeeper import __version__
-from watchkeeper.config import ROLES, Settings, SettingsError, load_settings
+from watchkeeper.config import MODES, ROLES, Settings, SettingsError, load_settings
 from watchkeeper.domain.durations import format_duration
 from watchkeeper.domain.errors import IncidentNotFound
 from watchkeeper.services.context import Context
@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the bot (Socket Mode or HTTP)")
     serve.add_argument(
         "--mode",
-        choices=["socket", "http"],
+        choices=MODES,
         help="default: socket when SLACK_APP_TOKEN is set, else http",
     )
     serve.add_argument("--host", default="0.0.0.0", help="HTTP address (default 0.0.0.0)")  # noqa: S104 - a server in a container listens on every interface
@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("watchkeeper-demo"),
         help="where the demo database and documents go (default ./watchkeeper-demo)",
     )
+    demo.add_argument(
+        "--mode",
+        choices=MODES,
+        default="http",
+        help="how the stand-in for Slack reaches the bot: http (default) or socket (Socket Mode)",
+    )
     demo.set_defaults(run=_demo)
     return parser
 
@@ -117,7 +123,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     logging.getLogger().setLevel(logging.WARNING)  # the demo's own lines tell the story
     try:
-        run_demo(args.dir)
+        run_demo(args.dir, mode=args.mode)
     except DemoDirectoryInUse as error:
         raise UsageError(str(error)) from None
     return 0
@@ -128,19 +134,13 @@ def _serve(args: argparse.Namespace) -> int:
     from watchkeeper.web import BackgroundServer, metrics_app, web_app
 
     settings = load_settings()
-    mode = args.mode or ("socket" if settings.slack_app_token else "http")
+    mode = args.mode or settings.mode
     answers = args.role != "delivery"  # a delivery process takes no requests from Slack
     _require_for_serve(settings, mode if answers else None)
-    bot = build(settings, migrate=not args.no_migrate, role=args.role)
+    bot = build(settings, migrate=not args.no_migrate, role=args.role, mode=mode)
     bot.start()
-    socket_handler = None
-    if answers and mode == "socket":
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        assert settings.slack_app_token is not None
-        socket_handler = SocketModeHandler(bot.bolt, settings.slack_app_token.get_secret_value())
-        socket_handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
-        log.info("connected to Slack in Socket Mode")
+    if bot.socket is not None:
+        log.info("connecting to Slack in Socket Mode")
     events = answers and mode == "http"
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     apart = settings.metrics_port is not None  # /metrics on a private interface of its own
@@ -176,8 +176,6 @@ def _serve(args: argparse.Namespace) -> int:
     log.info("stopping: finishing requests in flight, reminders and deliveries under way")
     for each in servers:
         each.stop()  # in-flight requests finish before this returns
-    if socket_handler is not None:
-        socket_handler.close()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
     bot.stop()
     log.info("stopped")
     return 0

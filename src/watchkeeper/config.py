@@ -40,6 +40,9 @@ DEFAULT_CONFIG_FILE = "watchkeeper.toml"
 #: processes on one database, only answer Slack (`web`) or only deliver (`delivery`).
 Role = Literal["all", "web", "delivery"]
 ROLES: tuple[Role, ...] = get_args(Role)
+#: How Slack reaches the bot: HTTP requests it signs, or a Socket Mode link the bot opens.
+Mode = Literal["http", "socket"]
+MODES: tuple[Mode, ...] = get_args(Mode)
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]{0,19}$")
 
 
@@ -149,6 +152,10 @@ class Settings(BaseSettings):
         le=256,
         validation_alias=_env("WATCHKEEPER_COURIER_WORKERS", "courier_workers"),
     )
+    socket_stale_after: Duration = Field(
+        timedelta(seconds=60),
+        validation_alias=_env("WATCHKEEPER_SOCKET_STALE_AFTER", "socket_stale_after"),
+    )
     metrics_host: str = Field(
         "127.0.0.1", validation_alias=_env("WATCHKEEPER_METRICS_HOST", "metrics_host")
     )
@@ -219,6 +226,11 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def mode(self) -> Mode:
+        """Socket Mode when an app-level token is set, else HTTP (`serve --mode` overrides)."""
+        return "socket" if self.slack_app_token is not None else "http"
 
     def severity_scale(self) -> SeverityScale:
         """The configured severity levels, or SEV1…SEV4 when the TOML file names none."""

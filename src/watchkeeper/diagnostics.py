@@ -55,6 +55,8 @@ def diagnose(settings: Settings, client: WebClient | None = None) -> list[Findin
     if identity.answer is None:
         return findings
     findings.append(_scopes(identity.answer))
+    if settings.slack_app_token is not None:
+        findings.append(_socket_mode(client, settings.slack_app_token.get_secret_value()))
     if settings.broadcast_channel:
         findings.append(_broadcast(client, settings.broadcast_channel, identity.answer))
     return findings
@@ -170,6 +172,24 @@ def _all_channels(listing: Callable[..., Any]) -> Iterator[dict[str, Any]]:
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             return
+
+
+def _socket_mode(client: WebClient, app_token: str) -> Finding:
+    """Whether the app-level token may open Socket Mode links (it asks Slack for one URL)."""
+    try:
+        client.apps_connections_open(app_token=app_token)
+    except SlackApiError as error:
+        code = str(error.response.get("error", error.response.status_code))
+        return Finding(
+            "socket mode",
+            False,
+            f"apps.connections.open refused SLACK_APP_TOKEN: {code}",
+            "create an app-level token with the connections:write scope (Basic Information → "
+            "App-Level Tokens), turn Socket Mode on, and set SLACK_APP_TOKEN to it",
+        )
+    except OSError as error:
+        return Finding("socket mode", False, f"Slack did not answer: {error}", "check the network")
+    return Finding("socket mode", True, "the app-level token opens Socket Mode links")
 
 
 def _metrics(settings: Settings) -> Finding:

@@ -54,6 +54,12 @@ METHODS: Mapping[str, MethodSpec] = MappingProxyType(
     )
 )
 
+#: Methods called with the app-level token (`xapp-`) rather than the bot token, with the scope
+#: that token needs: Socket Mode's link. The bot's scopes and the manifest do not include them.
+APP_LEVEL_METHODS: Mapping[str, str] = MappingProxyType(
+    {"apps.connections.open": "connections:write"}
+)
+
 # The bot events the app subscribes to, with the scope each needs (`app_home_opened` needs none).
 EVENT_SCOPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {

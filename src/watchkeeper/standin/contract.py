@@ -6,12 +6,11 @@ import dataclasses
 import json
 import re
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from watchkeeper.slack.methods import METHODS
+from watchkeeper.slack.methods import APP_LEVEL_METHODS, METHODS
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +36,13 @@ class Contract(Protocol):
     def rule(self, method: str) -> MethodRule | None: ...
 
 
-#: Methods Slack serves only to the app-level token, each with the app-level scope it needs.
-#:
-#: They stay out of `watchkeeper.slack.methods.METHODS` on purpose: that table is what the *bot
-#: token* calls, and the manifest's bot scopes are checked against it; `connections:write` is a
-#: scope of the app-level token (Socket Mode), never a bot scope. Slack's reference files do not
-#: say which token a method takes either (`apps.connections.open` lists no scope at all), so both
-#: contracts consult this table: with the reference, the reference says whether Slack has the
-#: method and what it requires, and this table adds that it is app-level; without it, this table
-#: stands in for the reference.
-APP_LEVEL_METHODS: Mapping[str, str] = {"apps.connections.open": "connections:write"}
+# Methods Slack serves only to the app-level token (`APP_LEVEL_METHODS`, beside the bot's own
+# table) stay out of `METHODS` on purpose: that table is what the *bot token* calls, and the
+# manifest's bot scopes are checked against it; `connections:write` is a scope of the app-level
+# token (Socket Mode), never a bot scope. Slack's reference files do not say which token a method
+# takes either (`apps.connections.open` lists no scope at all), so both contracts consult that
+# table: with the reference, the reference says whether Slack has the method and what it
+# requires, and the table adds that it is app-level; without it, the table stands in for it.
 
 
 def app_level_rule(rule: MethodRule) -> MethodRule:

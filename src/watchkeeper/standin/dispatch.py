@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from watchkeeper.slack.methods import APP_LEVEL_METHODS
 from watchkeeper.standin import chat, conversations, files, history, socket_mode, views
-from watchkeeper.standin.contract import APP_LEVEL_METHODS, Contract, MethodRule
+from watchkeeper.standin.contract import Contract, MethodRule
 from watchkeeper.standin.errors import SlackError, invalid_arguments
 from watchkeeper.standin.state import JsonObject, Workspace
 from watchkeeper.standin.transport import Reply

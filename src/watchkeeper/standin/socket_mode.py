@@ -35,9 +35,9 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from watchkeeper.loop_thread import LoopThread
 from watchkeeper.standin import socket_messages as messages
 from watchkeeper.standin.errors import SlackError
-from watchkeeper.standin.loop_thread import LoopThread
 from watchkeeper.standin.requests import APP_ID, Answer
 from watchkeeper.standin.socket_messages import Ack, DisconnectReason, EnvelopeType
 from watchkeeper.standin.state import JsonObject, Workspace

@@ -27,7 +27,7 @@ from bench.latency import commands
 from bench.load import Command, form
 from watchkeeper.bootstrap import Watchkeeper, build
 from watchkeeper.config import load_settings
-from watchkeeper.services.delivery import queue_state
+from watchkeeper.services.outbox import queue_state
 from watchkeeper.standin import FakeSlack
 
 INCIDENTS = 20

@@ -13,17 +13,22 @@ from sqlalchemy import Engine
 
 from watchkeeper.clock import Clock, SystemClock
 from watchkeeper.config import ROLES, Mode, Role, Settings
+from watchkeeper.courier.courier import IDLE_POLL, Courier
+from watchkeeper.courier.deliverers import Deliverers
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.metrics import Metrics
 from watchkeeper.readings import Reading
-from watchkeeper.reminders.scheduler import ReminderScheduler
+from watchkeeper.scheduler.scheduler import Periodic, Scheduler
+from watchkeeper.services import housekeeping
 from watchkeeper.services.context import Context
+from watchkeeper.services.housekeeping import housekeep
+from watchkeeper.services.ports import ClaimedEffect
 from watchkeeper.services.queries import Gauges, count_gauges
+from watchkeeper.services.reminders import REMINDERS
 from watchkeeper.slack.app import build_app
-from watchkeeper.slack.courier import IDLE_POLL, Courier
-from watchkeeper.slack.delivery import SlackDelivery
+from watchkeeper.slack.deliverer import SlackDeliverer
 from watchkeeper.slack.identity import BotIdentity
-from watchkeeper.slack.instrumented import InstrumentedWebClient, counting
+from watchkeeper.slack.instrumented import InstrumentedWebClient, count_settled
 from watchkeeper.slack.socket_link import SocketLink
 from watchkeeper.store.database import check_database, make_engine, make_session_factory
 from watchkeeper.store.migrate import upgrade
@@ -55,7 +60,7 @@ class Watchkeeper:
     courier: Courier
     metrics: Metrics
     identity: BotIdentity
-    scheduler: ReminderScheduler
+    scheduler: Scheduler
     #: The gauges' counts, read at most every few seconds (build marks them stale on changes).
     gauges: Reading[Gauges]
     role: Role = "all"
@@ -147,6 +152,7 @@ def use_case_context(settings: Settings, engine: Engine, clock: Clock) -> Contex
         broadcast=settings.broadcast_channel is not None,
         postmortem_template=settings.postmortem_template,
         permissions=settings.permissions.rules(),
+        due_work=(REMINDERS,),
     )
 
 
@@ -186,7 +192,7 @@ def build(
         retry_handlers=[],
     )
     identity = BotIdentity()
-    deliver = SlackDelivery(
+    slack = SlackDeliverer(
         ctx,
         client,
         channel_prefix=settings.channel_prefix,
@@ -196,20 +202,24 @@ def build(
     # What this process queues or settles moves the gauges: the next scrape counts afresh.
     counted = Reading(lambda: count_gauges(ctx), fresh_for=GAUGES_FRESH)
 
-    def settled(kind: str, outcome: str) -> None:
-        metrics.effects.labels(kind, outcome).inc()
+    count = count_settled(metrics)
+
+    def settled(effect: ClaimedEffect, outcome: str) -> None:
+        count(effect, outcome)
         counted.stale()
 
     courier = Courier(
         ctx,
-        counting(deliver, metrics),
+        Deliverers([slack]),
         workers=settings.courier_workers,
         on_settled=settled,
         poll=DELIVERY_POLL if role == "delivery" else IDLE_POLL,
     )
     sync_every = settings.reminder_interval / 2
-    scheduler = ReminderScheduler(
-        ctx, sync_every=min(sync_every, DELIVERY_SYNC) if role == "delivery" else sync_every
+    scheduler = Scheduler(
+        ctx,
+        periodic=[Periodic("housekeeping", lambda: housekeep(ctx), housekeeping.EVERY)],
+        sync_every=min(sync_every, DELIVERY_SYNC) if role == "delivery" else sync_every,
     )
     if role != "web":
         # Use cases run here wake this process's courier and plan its reminders directly; a
@@ -220,7 +230,7 @@ def build(
             counted.stale()
 
         ctx.on_effects = effects_queued
-        ctx.on_reminder_due = scheduler.plan
+        ctx.on_due = scheduler.plan
     else:
         ctx.on_effects = counted.stale
     secret = settings.slack_signing_secret

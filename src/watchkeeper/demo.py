@@ -10,7 +10,7 @@ from pathlib import Path
 
 from watchkeeper.bootstrap import Watchkeeper, build
 from watchkeeper.config import Mode, load_settings
-from watchkeeper.services.delivery import queue_state
+from watchkeeper.services.outbox import queue_state
 from watchkeeper.standin import FakeSlack
 from watchkeeper.standin.requests import SignedRequests, SocketModeRequests
 from watchkeeper.web import BackgroundServer, web_app

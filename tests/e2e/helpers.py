@@ -8,7 +8,7 @@ from typing import Any
 from tests.fixtures.bot import RunningBot, SignedSlack
 
 from watchkeeper.domain.incident import Incident
-from watchkeeper.services.delivery import queue_state
+from watchkeeper.services.outbox import queue_state
 from watchkeeper.services.queries import all_incidents, incident_by_number
 from watchkeeper.standin import FakeSlack
 from watchkeeper.standin.state import Channel, Message

@@ -15,7 +15,7 @@ from tests.e2e.test_reminders import environ, wait_for_reminders
 from tests.fixtures.bot import BROADCAST, RunningBot, signed_slack
 
 from watchkeeper.domain.errors import IncidentNotFound
-from watchkeeper.services.delivery import queue_state
+from watchkeeper.services.outbox import queue_state
 from watchkeeper.services.queries import incident_by_number
 from watchkeeper.standin import FakeSlack
 

@@ -38,7 +38,7 @@ from tests.fixtures.slack import start_fake_slack
 
 from watchkeeper.domain.status import Status
 from watchkeeper.logs import JsonFormatter, TextFormatter
-from watchkeeper.services.delivery import queue_state
+from watchkeeper.services.outbox import queue_state
 from watchkeeper.services.queries import all_incidents
 from watchkeeper.standin import FakeSlack
 from watchkeeper.standin.requests import Answer

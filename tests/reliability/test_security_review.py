@@ -52,9 +52,9 @@ from watchkeeper.reports import markdown, render_postmortem, render_timeline
 from watchkeeper.reports.times import format_posted
 from watchkeeper.services.context import Actor, Request
 from watchkeeper.services.declare import declare_incident
-from watchkeeper.services.delivery import record_channel
+from watchkeeper.services.outbox import record_channel
 from watchkeeper.services.reminders import send_due_reminders
-from watchkeeper.slack import delivery as slack_delivery
+from watchkeeper.slack import deliverer as slack_deliverer
 from watchkeeper.slack.app import build_app
 from watchkeeper.slack.blocks import when
 from watchkeeper.slack.identity import BotIdentity
@@ -377,7 +377,7 @@ def test_an_effect_that_fails_unforeseen_is_set_aside_with_a_notice_and_the_rest
     channel = declare(slack, fake_slack)
     settle(running_bot, fake_slack)
     tries: list[str] = []
-    shown = slack_delivery.entry_message
+    shown = slack_deliverer.entry_message
 
     def poisoned(reference: str, payload: dict[str, Any], *args: Any, **kwargs: Any) -> str:
         if "POISON" in payload["text"]:
@@ -385,7 +385,7 @@ def test_an_effect_that_fails_unforeseen_is_set_aside_with_a_notice_and_the_rest
             raise OverflowError("date value out of range")  # as the year-1 milestone did
         return shown(reference, payload, *args, **kwargs)
 
-    monkeypatch.setattr(slack_delivery, "entry_message", poisoned)
+    monkeypatch.setattr(slack_deliverer, "entry_message", poisoned)
 
     as_user(slack, "note POISON", channel=channel.id)
     as_user(slack, "note Comes after the poisoned one", channel=channel.id)

@@ -20,10 +20,11 @@ from tests.e2e.helpers import as_user, bot_messages, declare, general, settle, s
 from tests.fixtures.bot import BROADCAST, RunningBot, SignedSlack, bot_environ, signed_slack
 
 from watchkeeper.domain.timeline import EntryKind
-from watchkeeper.services.delivery import card_of
 from watchkeeper.services.effects import Effect, EffectKind, entry_payload
+from watchkeeper.services.outbox import card_of
 from watchkeeper.services.ports import ClaimedEffect
-from watchkeeper.slack.failures import ADVICE, backoff, judge
+from watchkeeper.services.settling import backoff
+from watchkeeper.slack.failures import ADVICE, judge
 from watchkeeper.slack.receipts import marker
 from watchkeeper.standin import FakeSlack
 from watchkeeper.standin.state import Message

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import assert_never
 
 from watchkeeper.domain.errors import NotPermitted
 from watchkeeper.domain.incident import COMMANDER, Incident
@@ -27,13 +28,24 @@ ADMINS = "admins"
 DECLARER = "declarer"
 WORDS = frozenset({ANYONE, COMMANDER, ROLE_HOLDERS, ADMINS, DECLARER})
 
-_VERBS = {
-    Permission.DECLARE: "declare incidents",
-    Permission.SEVERITY: "change the severity of {ref}",
-    Permission.ASSIGN_ROLES: "assign roles in {ref}",
-    Permission.RESOLVE: "resolve {ref}",
-    Permission.REOPEN: "reopen {ref}",
-}
+
+def verb(permission: Permission, reference: str) -> str:
+    """What the permission allows, as a refusal says it: `resolve INC-7`."""
+    match permission:
+        case Permission.DECLARE:
+            return "declare incidents"
+        case Permission.SEVERITY:
+            return f"change the severity of {reference}"
+        case Permission.ASSIGN_ROLES:
+            return f"assign roles in {reference}"
+        case Permission.RESOLVE:
+            return f"resolve {reference}"
+        case Permission.REOPEN:
+            return f"reopen {reference}"
+        case _:
+            assert_never(permission)
+
+
 #: Rules that hold when the TOML file names none; any other change is open to anyone.
 DEFAULT_RULES: Mapping[Permission, Sequence[str]] = {
     # Open to anyone, a role would be a way around every other rule: `/incident commander
@@ -92,11 +104,16 @@ class Permissions:
         """Refuse with a message that says who may."""
         if self.allows(permission, user_id, incident):
             return
-        who = self.who_may(permission)
-        people = [self._named(w, incident) for w in who]
+        raise NotPermitted(self.describe(permission, incident))
+
+    def describe(self, permission: Permission, incident: Incident | None = None) -> str:
+        """Who may make the change: `Only the commander (@U1) or the admins may resolve INC-7.`"""
+        people = [self._named(w, incident) for w in self.who_may(permission)]
         listed = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " or " + people[-1]
-        verb = _VERBS[permission].format(ref=incident.reference if incident else "it")
-        raise NotPermitted(f"Only {listed} may {verb}.")
+        what = verb(permission, incident.reference if incident else "it")
+        if ANYONE in self.who_may(permission):
+            return f"Anyone may {what}."
+        return f"Only {listed} may {what}."
 
     def _named(self, word: str, incident: Incident | None) -> str:
         """A rule's word as the refusal shows it, with the people it means where they are known."""

@@ -1,19 +1,17 @@
-"""How a failed Web API call is treated: wait and retry, or stop and say what to fix."""
+"""How a failed Web API call is judged: wait and retry, or stop and say what to fix."""
 
 from __future__ import annotations
 
 import http.client
-import random
 import re
 import socket
 import urllib.error
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 
-from watchkeeper.services.ports import StorageUnavailable
+from watchkeeper.services.effects import EffectKind, doing_what
+from watchkeeper.services.settling import Verdict, backoff
 
 #: Slack's error codes are snake_case words.
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]*")
@@ -42,56 +40,8 @@ ALREADY_DONE = frozenset(
 )
 
 
-#: What each kind of effect was doing, for the notice that says it failed for good.
-_DOING = {
-    "open_channel": "open this incident's channel",
-    "refresh_card": "update the incident card or the channel topic",
-    "announce_entry": "post a timeline entry in this channel",
-    "invite": "invite responders to this channel",
-    "remind": "post an update reminder",
-    "publish_reports": "publish the status-page report and the postmortem draft",
-    "notice": "post a notice",
-}
-
-#: Retries of an effect that fails in a way nobody foresaw (a bug, data no renderer can show),
-#: before it is set aside: such failures repeat, and the incident's later effects wait behind it.
-UNFORESEEN_ATTEMPTS = 2
-
-
-class PermanentFailure(Exception):
-    """A delivery that no retry can make succeed; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """Retry after `delay`, or (delay None) give up; `reason` goes to the log and the outbox."""
-
-    reason: str
-    delay: timedelta | None
-    #: A failure nobody foresaw: its traceback belongs in the log.
-    unforeseen: bool = False
-    #: Slack could not answer (down, erroring, unreachable): the first delivery that succeeds
-    #: afterwards wakes this one, instead of it sitting out its backoff.
-    outage: bool = False
-
-
-#: The longest wait between tries while Slack is down (before jitter): short, because a
-#: message must follow soon after Slack is back, yet one try per incident per cap is gentle.
-BACKOFF_CAP = 16
-#: Up to this share of the wait is added at random, so that retries do not arrive together.
-JITTER = 0.25
-
-
-def backoff(attempts: int, *, spread: Callable[[], float] = random.random) -> timedelta:
-    """1 s, 2 s, 4 s … capped at 16 s, each plus up to a quarter at random (`spread` in [0, 1))."""
-    base = min(BACKOFF_CAP, 2 ** min(attempts, 9))
-    return timedelta(seconds=base * (1 + JITTER * spread()))
-
-
-def judge(error: Exception, attempts: int) -> Verdict:
-    """Decide what to do about one failed delivery."""
-    if isinstance(error, PermanentFailure):
-        return Verdict(str(error), None)
+def judge(error: Exception, attempts: int) -> Verdict | None:
+    """The verdict on a failed call to Slack, or None for an error that is not Slack's."""
     if isinstance(error, SlackApiError):
         status = error.response.status_code
         code = str(error.response.get("error", "")) if error.response.data else ""
@@ -120,21 +70,13 @@ def judge(error: Exception, attempts: int) -> Verdict:
         ),
     ):
         return Verdict(f"could not reach Slack: {error}", backoff(attempts), outage=True)
-    if isinstance(error, StorageUnavailable):
-        return Verdict(f"could not reach the database: {error}", backoff(attempts))
-    if attempts < UNFORESEEN_ATTEMPTS:
-        reason = f"unexpected {type(error).__name__}: {error}"
-        return Verdict(reason, backoff(attempts), unforeseen=True)
-    reason = (
-        f"unexpected {type(error).__name__}: {error}. It was set aside after "
-        f"{attempts + 1} tries; the log has the details (please report it as a Watchkeeper bug)."
-    )
-    return Verdict(reason, None, unforeseen=True)
+    return None
 
 
 def is_transient(error: SlackApiError) -> bool:
     """True when a later try of the same call may succeed (rate limits, Slack's own trouble)."""
-    return judge(error, attempts=0).delay is not None
+    judged = judge(error, attempts=0)
+    return judged is not None and judged.delay is not None
 
 
 def problem_notice(failed: str, target: str | None, reason: str, reference: str) -> str:
@@ -142,7 +84,8 @@ def problem_notice(failed: str, target: str | None, reason: str, reference: str)
     if target == "broadcast":
         doing = "announce an entry in the broadcast channel"
     else:
-        doing = _DOING.get(failed, failed.replace("_", " "))
+        known = failed in EffectKind.__members__.values()
+        doing = doing_what(EffectKind(failed)) if known else failed.replace("_", " ")
     # Reasons are our own words plus Slack's error codes; escaped all the same.
     safe = reason.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return f":warning: {reference}: Watchkeeper could not {doing}. {safe}"

@@ -11,12 +11,6 @@ from watchkeeper.slack.markup import clip, label
 
 View = dict[str, Any]
 
-#: Said when the database does not answer; nothing was changed and the same may be tried again.
-UNAVAILABLE = (
-    "Watchkeeper cannot reach its database right now, so nothing was changed. "
-    "Try again in a moment."
-)
-
 
 def plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text}

@@ -8,7 +8,7 @@ found and adopted (`channels`), and the uploaded files' IDs are kept before they
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,12 +18,13 @@ from slack_sdk.errors import SlackApiError
 from watchkeeper.domain.durations import format_compact
 from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.timeline import EntryKind
-from watchkeeper.services import delivery
+from watchkeeper.services import outbox
 from watchkeeper.services.context import Context
 from watchkeeper.services.effects import EffectKind
 from watchkeeper.services.ports import ClaimedEffect
 from watchkeeper.services.queries import incident_state
 from watchkeeper.services.reports import draft_documents, duration_of
+from watchkeeper.services.settling import PermanentFailure, Verdict
 from watchkeeper.slack.blocks import (
     entry_message,
     incident_card,
@@ -34,9 +35,9 @@ from watchkeeper.slack.blocks import (
 from watchkeeper.slack.channels import channel_name, find_by_name, is_channel_id, is_incidents_own
 from watchkeeper.slack.failures import (
     ALREADY_DONE,
-    PermanentFailure,
     already_done,
     is_transient,
+    judge,
     problem_notice,
 )
 from watchkeeper.slack.markup import escape, mention
@@ -57,8 +58,8 @@ class ChannelMissing(PermanentFailure):
     """The incident has no channel (its opening was abandoned); nothing can be posted there."""
 
 
-class SlackDelivery:
-    """Carries out one claimed effect; raises on failure so the courier can judge it."""
+class SlackDeliverer:
+    """Carries out the effects Slack is the destination of; raises on failure, judges failures."""
 
     def __init__(
         self,
@@ -87,10 +88,17 @@ class SlackDelivery:
             EffectKind.NOTICE: self.notice,
         }
 
-    def __call__(self, effect: ClaimedEffect) -> None:
+    @property
+    def kinds(self) -> Collection[EffectKind]:
+        return self._handlers.keys()
+
+    def deliver(self, effect: ClaimedEffect) -> None:
         if effect.incident_number is None:
-            raise ValueError(f"effect {effect.id} ({effect.kind}) names no incident")
+            raise PermanentFailure(f"effect {effect.id} ({effect.kind}) names no incident")
         self._handlers[EffectKind(effect.kind)](effect)
+
+    def judge(self, error: Exception, attempts: int) -> Verdict | None:
+        return judge(error, attempts)
 
     # --- the incident channel -------------------------------------------------------------
 
@@ -100,11 +108,11 @@ class SlackDelivery:
         channel_id = incident.channel_id or self._create_channel(incident)
         self._invite(effect, channel_id, effect.payload.get("invite", []), incident.declared_by)
         self._client.conversations_setTopic(channel=channel_id, topic=topic(incident))
-        card_ts = delivery.card_of(self._ctx, incident.number)
+        card_ts = outbox.card_of(self._ctx, incident.number)
         if card_ts is None:
             fallback, blocks = incident_card(incident, self._ctx.zone)
             card_ts = self._post(effect, channel_id, text=fallback, blocks=blocks)
-            delivery.record_card(self._ctx, incident.number, card_ts)
+            outbox.record_card(self._ctx, incident.number, card_ts)
         self._tolerate(lambda: self._client.pins_add(channel=channel_id, timestamp=card_ts))
 
     def refresh_card(self, effect: ClaimedEffect) -> None:
@@ -112,7 +120,7 @@ class SlackDelivery:
         payload = effect.payload
         incident = self._incident(effect)
         channel_id = self._channel(incident)
-        card_ts = delivery.card_of(self._ctx, incident.number)
+        card_ts = outbox.card_of(self._ctx, incident.number)
         if card_ts is not None:
             fallback, blocks = incident_card(incident, self._ctx.zone)
             self._client.chat_update(channel=channel_id, ts=card_ts, text=fallback, blocks=blocks)
@@ -162,7 +170,7 @@ class SlackDelivery:
         """Tell the channel about a change that leaves no timeline entry, or a failed delivery."""
         payload = effect.payload
         incident = self._incident(effect)
-        if delivery.is_problem_notice(effect):
+        if outbox.is_problem_notice(effect):
             self._tell_problem(effect, incident)
             return
         if payload.get("notice") == "left_out":
@@ -214,7 +222,7 @@ class SlackDelivery:
                 ),
                 Document(f"{ref}-postmortem.md", f"{ref} postmortem draft", documents.postmortem),
             ],
-            remember=lambda payload: delivery.remember_progress(self._ctx, effect.id, payload),
+            remember=lambda payload: outbox.remember_progress(self._ctx, effect.id, payload),
         )
 
     # --- helpers ----------------------------------------------------------------------------
@@ -273,7 +281,7 @@ class SlackDelivery:
                 )
             else:
                 channel_id = str(created["channel"]["id"])
-            delivery.record_channel(self._ctx, incident.number, channel_id, name)
+            outbox.record_channel(self._ctx, incident.number, channel_id, name)
             log.info("opened #%s for %s", name, incident.reference)
             return channel_id
         raise RuntimeError(f"every channel name for {incident.reference} is taken")
@@ -289,7 +297,7 @@ class SlackDelivery:
             return None
         if found is None:
             return None
-        owner = delivery.channel_owner(self._ctx, str(found["id"]))
+        owner = outbox.channel_owner(self._ctx, str(found["id"]))
         ours = owner in (None, incident.number) and is_incidents_own(
             found,
             bot_user_id=self._whoami(),
@@ -327,7 +335,7 @@ class SlackDelivery:
         ]
         if left_out:
             log.warning("could not invite %s to %s", left_out, channel_id)
-            delivery.tell_left_out(self._ctx, effect, left_out, tell)
+            outbox.tell_left_out(self._ctx, effect, left_out, tell)
 
     def _incident(self, effect: ClaimedEffect) -> Incident:
         # No message here shows the timeline; the reports read it whole themselves.

@@ -18,12 +18,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.e2e.helpers import as_user, declare, general, settle, stored
-from tests.fixtures.bot import BROADCAST, RunningBot, bot_environ, signed_slack
+from tests.fixtures.bot import BROADCAST, RunningBot, StartBot, bot_environ, signed_slack
 
 from watchkeeper.config import load_settings
 from watchkeeper.diagnostics import diagnose
@@ -38,16 +37,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def socket_bot(fake_slack: FakeSlack, database_url: str) -> Iterator[RunningBot]:
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    environ = bot_environ(
-        fake_slack, database_url, transport="socket", WATCHKEEPER_SOCKET_STALE_AFTER="2s"
-    )
-    running = RunningBot(environ, transport="socket")
-    try:
-        yield running
-    finally:
-        running.stop()
+def socket_bot(start_bot: StartBot, database_url: str) -> RunningBot:
+    return start_bot(database_url, transport="socket", WATCHKEEPER_SOCKET_STALE_AFTER="2s")
 
 
 @pytest.fixture

@@ -21,7 +21,14 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine, create_engine, select, text
 from tests.e2e.helpers import as_user, bot_messages, declare, general, settle, stored
-from tests.fixtures.bot import BROADCAST, RunningBot, SignedSlack, bot_environ, signed_slack
+from tests.fixtures.bot import (
+    BROADCAST,
+    RunningBot,
+    SignedSlack,
+    StartBot,
+    bot_environ,
+    signed_slack,
+)
 
 from watchkeeper.clock import FrozenClock
 from watchkeeper.config import load_settings
@@ -52,16 +59,9 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def frozen_bot(
-    fake_slack: FakeSlack, database_url: str, clock: FrozenClock
-) -> Iterator[RunningBot]:
+def frozen_bot(start_bot: StartBot, database_url: str, clock: FrozenClock) -> RunningBot:
     """A bot whose clock stands still: no retry falls due by the passing of time."""
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    running = RunningBot(bot_environ(fake_slack, database_url), clock=clock)
-    try:
-        yield running
-    finally:
-        running.stop()
+    return start_bot(database_url, clock=clock)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from tests.fixtures.bot import (
     SIGNING_SECRET,
     RunningBot,
     SignedSlack,
+    StartBot,
     bot_environ,
     signed_slack,
 )
@@ -81,16 +82,6 @@ def watchkeeper(
         timeout=timeout,
         check=False,
     )
-
-
-def bot_with(
-    fake: FakeSlack, database_url: str, tmp_path: Path, toml: str = "", **env: str
-) -> RunningBot:
-    """A running bot with a TOML file of its own and extra settings."""
-    config = tmp_path / "watchkeeper.toml"
-    config.write_text(toml)
-    fake.create_channel(BROADCAST, with_bot=True)
-    return RunningBot(bot_environ(fake, database_url, WATCHKEEPER_CONFIG=str(config), **env))
 
 
 # --- 1. an empty secret is a missing secret ------------------------------------------------------
@@ -176,12 +167,8 @@ reopen = ["commander", "declarer", "admins"]
 
 
 @pytest.fixture
-def strict_bot(fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[RunningBot]:
-    running = bot_with(fake_slack, database_url, tmp_path, STRICT)
-    try:
-        yield running
-    finally:
-        running.stop()
+def strict_bot(start_bot: StartBot, database_url: str) -> RunningBot:
+    return start_bot(database_url, toml=STRICT)
 
 
 @pytest.fixture
@@ -267,26 +254,18 @@ def test_anyone_may_name_the_first_commander(
 
 @pytest.mark.slow
 def test_an_assign_roles_rule_in_the_toml_file_is_the_rule(
-    fake_slack: FakeSlack, sqlite_url: str, tmp_path: Path
+    fake_slack: FakeSlack, start_bot: StartBot
 ) -> None:
-    running = bot_with(
-        fake_slack,
-        sqlite_url,
-        tmp_path,
-        '[permissions]\nadmins = ["UDEV"]\nassign_roles = ["admins"]\n',
-    )
-    try:
-        slack = signed_slack(running.url, fake_slack.team_id)
-        channel = declare(slack, fake_slack)
+    running = start_bot(toml='[permissions]\nadmins = ["UDEV"]\nassign_roles = ["admins"]\n')
+    slack = signed_slack(running.url, fake_slack.team_id)
+    channel = declare(slack, fake_slack)
 
-        declarer = as_user(slack, "commander <@UANA|ana>", channel=channel.id, user="UANA")
-        admin = as_user(slack, "commander <@UBEN|ben>", channel=channel.id, user="UDEV")
+    declarer = as_user(slack, "commander <@UANA|ana>", channel=channel.id, user="UANA")
+    admin = as_user(slack, "commander <@UBEN|ben>", channel=channel.id, user="UDEV")
 
-        assert declarer == ":warning: Only the admins (<@UDEV>) may assign roles in INC-1."
-        assert stored(running).commander == "UBEN"
-        assert "is now commander" in admin
-    finally:
-        running.stop()
+    assert declarer == ":warning: Only the admins (<@UDEV>) may assign roles in INC-1."
+    assert stored(running).commander == "UBEN"
+    assert "is now commander" in admin
 
 
 def view_submission(
@@ -312,12 +291,8 @@ def view_submission(
 
 
 @pytest.fixture
-def new_york_bot(fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[RunningBot]:
-    running = bot_with(fake_slack, database_url, tmp_path, WATCHKEEPER_TIMEZONE="America/New_York")
-    try:
-        yield running
-    finally:
-        running.stop()
+def new_york_bot(start_bot: StartBot, database_url: str) -> RunningBot:
+    return start_bot(database_url, WATCHKEEPER_TIMEZONE="America/New_York")
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ once, in order, as soon as Slack lets it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -17,7 +17,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 from sqlalchemy import select
 from tests.e2e.helpers import as_user, bot_messages, declare, general, settle, stored
-from tests.fixtures.bot import BROADCAST, RunningBot, SignedSlack, bot_environ, signed_slack
+from tests.fixtures.bot import (
+    BROADCAST,
+    RunningBot,
+    SignedSlack,
+    StartBot,
+    signed_slack,
+)
 
 from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.services.effects import Effect, EffectKind, entry_payload
@@ -36,21 +42,15 @@ CHANNEL = "inc-1-checkout-errors"
 
 
 @pytest.fixture
-def running_bot(fake_slack: FakeSlack, sqlite_url: str) -> Iterator[RunningBot]:
+def running_bot(start_bot: StartBot) -> RunningBot:
     """The bot on SQLite, with a short Slack timeout so that slow calls fail fast."""
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    bot = RunningBot(bot_environ(fake_slack, sqlite_url), slack_timeout=TIMEOUT)
-    yield bot
-    bot.stop()
+    return start_bot(slack_timeout=TIMEOUT)
 
 
 @pytest.fixture
-def any_db_bot(fake_slack: FakeSlack, database_url: str) -> Iterator[RunningBot]:
+def any_db_bot(start_bot: StartBot, database_url: str) -> RunningBot:
     """The same bot on SQLite and on PostgreSQL, for tests where the store matters."""
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    bot = RunningBot(bot_environ(fake_slack, database_url), slack_timeout=TIMEOUT)
-    yield bot
-    bot.stop()
+    return start_bot(database_url, slack_timeout=TIMEOUT)
 
 
 def saying(fake: FakeSlack, channel: str, words: str) -> list[Message]:

@@ -91,6 +91,11 @@ class Courier:
             log.exception("could not mark the last deliveries done")
 
     @property
+    def deliverers(self) -> Deliverers:
+        """Who delivers each kind of effect."""
+        return self._deliverers
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

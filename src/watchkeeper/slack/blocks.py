@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
 from watchkeeper.domain.durations import format_duration
@@ -198,6 +198,8 @@ def _entry_text(
             return f":round_pushpin: {by} set *{detail['milestone']}* to {when(moment, zone)}"
         case EntryKind.PINNED:
             return f":pushpin: Pinned message from {by} added to the timeline{quoted}"
+        case _:
+            assert_never(kind)
 
 
 def incident_line(incident: Incident, now: datetime) -> str:

@@ -10,7 +10,13 @@ from watchkeeper.reports.postmortem import (
     PostmortemTemplateError,
     render_postmortem,
 )
-from watchkeeper.reports.statuspage import STANDARD_MESSAGES, render_status_page
+from watchkeeper.reports.statuspage import (
+    STANDARD_MESSAGES,
+    PublishedPostmortem,
+    StatusUpdate,
+    render_status_page,
+    status_updates,
+)
 from watchkeeper.reports.timeline import describe, render_timeline
 
 __all__ = [
@@ -18,9 +24,12 @@ __all__ = [
     "SCHEMA_VERSION",
     "STANDARD_MESSAGES",
     "PostmortemTemplateError",
+    "PublishedPostmortem",
+    "StatusUpdate",
     "describe",
     "incident_document",
     "render_postmortem",
     "render_status_page",
     "render_timeline",
+    "status_updates",
 ]

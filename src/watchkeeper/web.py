@@ -1,11 +1,12 @@
-"""HTTP mode: Slack's requests on `POST /slack/events`, plus `/healthz` and `/metrics`."""
+"""HTTP mode: Slack's requests on `POST /slack/events`, plus `/healthz`, `/metrics` and any
+routes mounted beside them (the status page's, `watchkeeper.status.status_routes`)."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -15,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from watchkeeper.metrics import Metrics
 
@@ -35,11 +36,12 @@ def web_app(
     metrics: Metrics,
     health: HealthCheck,
     refresh_gauges: Callable[[], None] = lambda: None,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The ASGI app; Bolt's synchronous dispatch runs in a worker thread, off the event loop.
 
-    Without a Bolt app (Socket Mode) only `/healthz` and `/metrics` are served: nothing
-    unsigned may reach the listeners over HTTP.
+    Without a Bolt app (Socket Mode) only `/healthz`, `/metrics` and `extra_routes` are
+    served: nothing unsigned may reach the listeners over HTTP.
     """
 
     async def slack_events(request: Request) -> Response:
@@ -68,9 +70,10 @@ def web_app(
             generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics_text, methods=["GET"]),
+        *extra_routes,
     ]
     if bolt is not None:
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))

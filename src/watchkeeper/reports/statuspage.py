@@ -97,10 +97,10 @@ def status_updates(incident: Incident, *, declaration_message: str = "") -> list
     opening = True  # still in the opening investigation, nothing posted at Investigating yet
     declaration: int | None = None
     for entry in _chronological(incident.timeline):
-        message = _as_written(entry.text)
+        message = as_written(entry.text)
         match entry.kind:
             case EntryKind.DECLARED:
-                public = _as_written(declaration_message)
+                public = as_written(declaration_message)
                 if public:
                     opening = False
                 else:
@@ -155,7 +155,7 @@ def render_report(
     blocks = [f"{one_line(title)}\n\nIncident Report for {one_line(page_name)}"]
     if postmortem is not None:
         blocks.append(
-            _block(POSTMORTEM_LABEL, _as_written(postmortem.text), postmortem.posted_at, zone)
+            _block(POSTMORTEM_LABEL, as_written(postmortem.text), postmortem.posted_at, zone)
         )
     blocks.extend(_block(u.label, u.message, u.posted_at, zone) for u in updates)
     text = "\n\n".join(blocks)
@@ -182,6 +182,12 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def as_written(text: str) -> str:
+    """A message as its author wrote it: line breaks kept, trailing spaces and edges trimmed."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
 def _block(label: str, message: str, posted_at: datetime, zone: ZoneInfo) -> str:
     return f"{label}\n{message}\nPosted {format_posted(posted_at, zone)}"
 
@@ -193,12 +199,6 @@ def _post(label: str, message: str, entry: TimelineEntry) -> StatusUpdate:
         posted_at=utc_or_own(entry.at),
         status=entry.status,
     )
-
-
-def _as_written(text: str) -> str:
-    """A message as its author wrote it: line breaks kept, trailing spaces and edges trimmed."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip()
 
 
 def _chronological(timeline: Sequence[TimelineEntry]) -> list[TimelineEntry]:

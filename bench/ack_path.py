@@ -27,7 +27,7 @@ from bench.latency import commands
 from bench.load import Command, form
 from watchkeeper.bootstrap import Watchkeeper, build
 from watchkeeper.config import load_settings
-from watchkeeper.services.delivery import queue_state
+from watchkeeper.services.outbox import queue_state
 from watchkeeper.standin import FakeSlack
 
 INCIDENTS = 20
@@ -69,6 +69,7 @@ def measure(database_url: str, count: int) -> dict[str, Any]:
 
 def _open_incidents(bot: Watchkeeper, slack: FakeSlack, general: str) -> list[str]:
     """Declare the incidents and let the courier open their channels; then stop it."""
+    bot.identity.learn(bot.client)  # requests are refused until the bot knows its workspace
     bot.courier.start()
     for n in range(INCIDENTS):
         _dispatch(bot, slack.team_id, Command(f"declare sev2 Ack path {n}", general))

@@ -24,7 +24,7 @@ from watchkeeper.store.database import make_engine, make_session_factory
 from watchkeeper.store.mapping import entry_values, incident_values
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.repository import INCIDENT_COUNTER, SqlIncidentRepository
-from watchkeeper.store.tables import counters, incidents, timeline_entries
+from watchkeeper.store.tables import counters, due_work, incidents, timeline_entries
 
 #: Rows written per statement batch.
 BATCH = 1000
@@ -75,7 +75,7 @@ def open_incidents(
         first = repository.next_number()
         numbers = list(range(first, first + len(channels)))
         for start in range(0, len(channels), BATCH):
-            built: list[tuple[Incident, datetime | None]] = []
+            built: list[Incident] = []
             for number, (channel_id, channel_name) in zip(
                 numbers[start : start + BATCH], channels[start : start + BATCH], strict=True
             ):
@@ -87,19 +87,28 @@ def open_incidents(
                     at=declared_at,
                 )
                 incident.channel_id, incident.channel_name = channel_id, channel_name
-                built.append((incident, ctx.reminders.due_at(incident)))
+                built.append(incident)
             ids = session.scalars(
                 insert(incidents).returning(incidents.c.id, sort_by_parameter_order=True),
-                [
-                    {**incident_values(i), "next_reminder_at": due, "updated_at": declared_at}
-                    for i, due in built
-                ],
+                [{**incident_values(i), "updated_at": declared_at} for i in built],
             ).all()
+            # Every kind of due work the bot registers, as its policy plans it for a new incident.
+            due = [
+                {
+                    "kind": work.kind,
+                    "subject": incident.number,
+                    "due_at": work.due_at(ctx, incident),
+                }
+                for incident in built
+                for work in ctx.due_work
+            ]
+            if due:
+                session.execute(insert(due_work), due)
             session.execute(
                 insert(timeline_entries),
                 [
                     entry_values(incident_id, entry)
-                    for incident_id, (incident, _) in zip(ids, built, strict=True)
+                    for incident_id, incident in zip(ids, built, strict=True)
                     for entry in incident.timeline
                 ],
             )

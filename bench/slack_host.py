@@ -84,6 +84,13 @@ class SlackHost:
                     found.setdefault(marker, []).append(float(message.ts))
         return found
 
+    def outage(self, down: bool) -> None:
+        """Slack goes down (every call answers 503) or comes back."""
+        if down:
+            self._fake.go_down()
+        else:
+            self._fake.come_back()
+
     def stop(self) -> None:
         self._fake.stop()
 
@@ -102,6 +109,7 @@ class SlackProxy(Protocol):
     def reminder_times(self, channel_ids: list[str]) -> list[list[float]]: ...
     def message_times(self, channel_ids: list[str]) -> list[list[float]]: ...
     def marker_times(self, pattern: str) -> dict[str, list[float]]: ...
+    def outage(self, down: bool) -> None: ...
     def stop(self) -> None: ...
 
 

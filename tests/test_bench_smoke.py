@@ -11,7 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bench import ack_path, burst, latency, reminders, reports, startup
+from bench import (
+    ack_path,
+    burst,
+    latency,
+    reminders,
+    reports,
+    socket_clients,
+    socket_reconnect,
+    startup,
+)
 from bench.harness import Database
 from bench.sizes import QUICK
 from bench.slack_host import SlackProxy, slack_host
@@ -147,3 +156,16 @@ def test_the_ack_path_alone_reports_its_cost_per_command(sqlite: Database) -> No
     assert figures["commands"] == 12
     assert figures["cpu_ms_per_command"] > 0
     assert figures["wall_ms_per_command"] > 0
+
+
+def test_socket_reconnect_times_every_client_and_prints_the_grid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A refresh is the one fault every client recovers from in well under a second.
+    socket_reconnect.main(["--cases", "refresh", "--cap", "20", "--results-dir", str(tmp_path)])
+
+    (written,) = tmp_path.glob("socket-reconnect-*.json")
+    results = json.loads(written.read_text())["results"]
+    assert [result["client"] for result in results] == list(socket_clients.CLIENTS)
+    assert all("recovered_s" in result and "error" not in result for result in results)
+    assert "(d) disconnect: refresh_requested" in capsys.readouterr().out

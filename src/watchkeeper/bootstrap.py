@@ -12,18 +12,24 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from watchkeeper.clock import Clock, SystemClock
-from watchkeeper.config import ROLES, Role, Settings
+from watchkeeper.config import ROLES, Mode, Role, Settings
+from watchkeeper.courier.courier import IDLE_POLL, Courier
+from watchkeeper.courier.deliverers import Deliverers
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.metrics import Metrics
-from watchkeeper.reminders.scheduler import ReminderScheduler
+from watchkeeper.readings import Reading
+from watchkeeper.scheduler.scheduler import Periodic, Scheduler
+from watchkeeper.services import housekeeping
 from watchkeeper.services.context import Context
-from watchkeeper.services.delivery import queue_state
-from watchkeeper.services.queries import open_incidents
+from watchkeeper.services.housekeeping import housekeep
+from watchkeeper.services.ports import ClaimedEffect
+from watchkeeper.services.queries import Gauges, count_gauges
+from watchkeeper.services.reminders import REMINDERS
 from watchkeeper.slack.app import build_app
-from watchkeeper.slack.courier import IDLE_POLL, Courier
-from watchkeeper.slack.delivery import SlackDelivery
+from watchkeeper.slack.deliverer import SlackDeliverer
 from watchkeeper.slack.identity import BotIdentity
-from watchkeeper.slack.instrumented import InstrumentedWebClient, counting
+from watchkeeper.slack.instrumented import InstrumentedWebClient, count_settled
+from watchkeeper.slack.socket_link import SocketLink
 from watchkeeper.store.database import check_database, make_engine, make_session_factory
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.repository import KnownPeople
@@ -37,6 +43,9 @@ SLACK_TIMEOUT = 10
 DELIVERY_POLL = 0.05
 #: How often a delivery process re-reads due reminders: the web process cannot plan them.
 DELIVERY_SYNC = timedelta(seconds=5)
+#: Seconds a health answer and the gauges are reused by everyone who asks meanwhile.
+HEALTH_FRESH = 1.0
+GAUGES_FRESH = 5.0
 
 
 @dataclass
@@ -51,13 +60,28 @@ class Watchkeeper:
     courier: Courier
     metrics: Metrics
     identity: BotIdentity
-    scheduler: ReminderScheduler
+    scheduler: Scheduler
+    #: The gauges' counts, read at most every few seconds (build marks them stale on changes).
+    gauges: Reading[Gauges]
     role: Role = "all"
+    #: The Socket Mode link, when Slack reaches this process that way (None: over HTTP).
+    socket: SocketLink | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
+    _health: Reading[dict[str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._health = Reading(self._check_health, fresh_for=HEALTH_FRESH)
 
     def start(self) -> None:
-        """Start the background work: learn who the bot is, deliver effects, plan reminders."""
-        self.identity.learn_in_background(self.client, self._stopping)
+        """Start the background work: learn who the bot is, deliver effects, plan reminders.
+
+        Requests are refused until the bot knows its workspace, so it asks Slack once before
+        serving; if Slack does not answer now, it keeps asking in the background.
+        """
+        if not self.identity.learn(self.client):
+            self.identity.learn_in_background(self.client, self._stopping)
+        if self.socket is not None:
+            self.socket.start()
         if self.delivers:
             self.courier.start()
             self.scheduler.start()
@@ -75,13 +99,20 @@ class Watchkeeper:
     def stop(self) -> None:
         """Finish reminders and deliveries under way, then release the database."""
         self._stopping.set()
+        if self.socket is not None:
+            self.socket.stop()  # no new envelopes; those being answered finish first
         self.scheduler.stop()
         self.courier.stop()
         self.engine.dispose()
 
     def health(self) -> dict[str, str]:
-        """What `/healthz` reports: each part `ok` or what is wrong with it."""
+        """What `/healthz` reports: each part `ok` or what is wrong with it (a second old at most)."""
+        return dict(self._health.get())
+
+    def _check_health(self) -> dict[str, str]:
         checks = {"database": "ok"}
+        if self.socket is not None:
+            checks["socket"] = self.socket.health()
         if self.delivers:
             checks["courier"] = "ok" if self.courier.running else "stopped"
             checks["scheduler"] = "ok" if self.scheduler.running else "stopped"
@@ -92,10 +123,11 @@ class Watchkeeper:
         return checks
 
     def refresh_gauges(self) -> None:
-        """Bring the gauges up to date before `/metrics` is read."""
-        pending, _ = queue_state(self.ctx)
-        self.metrics.pending_effects.set(pending)
-        self.metrics.open_incidents.set(len(open_incidents(self.ctx)))
+        """Bring the gauges up to date before `/metrics` is read (two counts, a few seconds old
+        at most: scrapers must not load the database, nor the processor acks run on)."""
+        counted = self.gauges.get()
+        self.metrics.pending_effects.set(counted.pending_effects)
+        self.metrics.open_incidents.set(counted.open_incidents)
 
 
 def offline_context(settings: Settings, *, clock: Clock | None = None) -> Context:
@@ -120,6 +152,7 @@ def use_case_context(settings: Settings, engine: Engine, clock: Clock) -> Contex
         broadcast=settings.broadcast_channel is not None,
         postmortem_template=settings.postmortem_template,
         permissions=settings.permissions.rules(),
+        due_work=(REMINDERS,),
     )
 
 
@@ -130,12 +163,14 @@ def build(
     migrate: bool = True,
     slack_timeout: int = SLACK_TIMEOUT,
     role: Role = "all",
+    mode: Mode | None = None,
 ) -> Watchkeeper:
     """Wire a bot from its settings; `migrate` applies the database migrations first.
 
     `role` splits the work between processes sharing one database: `web` answers Slack and
     leaves side effects and reminders in the database for a `delivery` process, which polls
-    for them; `all` does both in one process.
+    for them; `all` does both in one process. `mode` is how Slack reaches a process that
+    answers it (default: Socket Mode when an app-level token is set, else HTTP).
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
@@ -157,29 +192,47 @@ def build(
         retry_handlers=[],
     )
     identity = BotIdentity()
-    deliver = SlackDelivery(
+    slack = SlackDeliverer(
         ctx,
         client,
         channel_prefix=settings.channel_prefix,
         broadcast_channel=settings.broadcast_channel,
         bot_user_id=lambda: identity.user_id,
     )
+    # What this process queues or settles moves the gauges: the next scrape counts afresh.
+    counted = Reading(lambda: count_gauges(ctx), fresh_for=GAUGES_FRESH)
+
+    count = count_settled(metrics)
+
+    def settled(effect: ClaimedEffect, outcome: str) -> None:
+        count(effect, outcome)
+        counted.stale()
+
     courier = Courier(
         ctx,
-        counting(deliver, metrics),
+        Deliverers([slack]),
         workers=settings.courier_workers,
-        on_settled=lambda kind, outcome: metrics.effects.labels(kind, outcome).inc(),
+        on_settled=settled,
         poll=DELIVERY_POLL if role == "delivery" else IDLE_POLL,
     )
     sync_every = settings.reminder_interval / 2
-    scheduler = ReminderScheduler(
-        ctx, sync_every=min(sync_every, DELIVERY_SYNC) if role == "delivery" else sync_every
+    scheduler = Scheduler(
+        ctx,
+        periodic=[Periodic("housekeeping", lambda: housekeep(ctx), housekeeping.EVERY)],
+        sync_every=min(sync_every, DELIVERY_SYNC) if role == "delivery" else sync_every,
     )
     if role != "web":
         # Use cases run here wake this process's courier and plan its reminders directly; a
         # web process leaves both to the delivery process, which looks in the database.
-        ctx.on_effects = courier.wake
-        ctx.on_reminder_due = scheduler.plan
+
+        def effects_queued() -> None:
+            courier.wake()
+            counted.stale()
+
+        ctx.on_effects = effects_queued
+        ctx.on_due = scheduler.plan
+    else:
+        ctx.on_effects = counted.stale
     secret = settings.slack_signing_secret
     bolt = build_app(
         ctx,
@@ -188,8 +241,30 @@ def build(
         bot_token=token or "",
         identity=identity,
         metrics=metrics,
-        signing_secret=secret.get_secret_value() if secret else None,
+        signing_secret=secret.get_secret_value() if secret is not None else None,
     )
+    socket = None
+    if role != "delivery" and (mode or settings.mode) == "socket":
+        if settings.slack_app_token is None:
+            raise ValueError("Socket Mode needs SLACK_APP_TOKEN")
+        socket = SocketLink(
+            bolt,
+            settings.slack_app_token.get_secret_value(),
+            api_url=settings.slack_api_url,
+            metrics=metrics,
+            stale_after=settings.socket_stale_after,
+        )
     return Watchkeeper(
-        settings, engine, ctx, client, bolt, courier, metrics, identity, scheduler, role
+        settings,
+        engine,
+        ctx,
+        client,
+        bolt,
+        courier,
+        metrics,
+        identity,
+        scheduler,
+        counted,
+        role,
+        socket,
     )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from watchkeeper import __version__
-from watchkeeper.config import ROLES, Settings, SettingsError, load_settings
+from watchkeeper.config import MODES, ROLES, Settings, SettingsError, load_settings
 from watchkeeper.domain.durations import format_duration
 from watchkeeper.domain.errors import IncidentNotFound
 from watchkeeper.services.context import Context
@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the bot (Socket Mode or HTTP)")
     serve.add_argument(
         "--mode",
-        choices=["socket", "http"],
+        choices=MODES,
         help="default: socket when SLACK_APP_TOKEN is set, else http",
     )
     serve.add_argument("--host", default="0.0.0.0", help="HTTP address (default 0.0.0.0)")  # noqa: S104 - a server in a container listens on every interface
@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("watchkeeper-demo"),
         help="where the demo database and documents go (default ./watchkeeper-demo)",
     )
+    demo.add_argument(
+        "--mode",
+        choices=MODES,
+        default="http",
+        help="how the stand-in for Slack reaches the bot: http (default) or socket (Socket Mode)",
+    )
     demo.set_defaults(run=_demo)
     return parser
 
@@ -113,49 +119,63 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from watchkeeper.demo import run_demo
+    from watchkeeper.demo import DemoDirectoryInUse, run_demo
 
     logging.getLogger().setLevel(logging.WARNING)  # the demo's own lines tell the story
-    run_demo(args.dir)
+    try:
+        run_demo(args.dir, mode=args.mode)
+    except DemoDirectoryInUse as error:
+        raise UsageError(str(error)) from None
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
     from watchkeeper.bootstrap import build
-    from watchkeeper.web import BackgroundServer, web_app
+    from watchkeeper.web import BackgroundServer, metrics_app, web_app
 
     settings = load_settings()
-    mode = args.mode or ("socket" if settings.slack_app_token else "http")
+    mode = args.mode or settings.mode
     answers = args.role != "delivery"  # a delivery process takes no requests from Slack
     _require_for_serve(settings, mode if answers else None)
-    bot = build(settings, migrate=not args.no_migrate, role=args.role)
+    bot = build(settings, migrate=not args.no_migrate, role=args.role, mode=mode)
     bot.start()
-    socket_handler = None
-    if answers and mode == "socket":
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        assert settings.slack_app_token is not None
-        socket_handler = SocketModeHandler(bot.bolt, settings.slack_app_token.get_secret_value())
-        socket_handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
-        log.info("connected to Slack in Socket Mode")
+    if bot.socket is not None:
+        log.info("connecting to Slack in Socket Mode")
     events = answers and mode == "http"
-    app = web_app(bot.bolt if events else None, bot.metrics, bot.health, bot.refresh_gauges)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    apart = settings.metrics_port is not None  # /metrics on a private interface of its own
+    app = web_app(
+        bot.bolt if events else None,
+        bot.metrics,
+        bot.health,
+        bot.refresh_gauges,
+        serve_metrics=not apart,
+        metrics_token=token,
+    )
     server = BackgroundServer(app, args.host, args.port)
+    servers = [server]
+    if settings.metrics_port is not None:
+        scrape = metrics_app(bot.metrics, bot.health, bot.refresh_gauges, metrics_token=token)
+        servers.append(BackgroundServer(scrape, settings.metrics_host, settings.metrics_port))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda received, frame: stop.set())
-    server.start()
+    for each in servers:
+        each.start()
+    served = ["Slack events"] if events else []
+    served += ["/healthz"] if apart else ["/healthz", "/metrics"]
     log.info(
         "serving %s on %s%s",
-        "Slack events, /healthz and /metrics" if events else "/healthz and /metrics",
+        ", ".join(served),
         server.url.removeprefix("http://"),
         "" if args.role == "all" else f" ({args.role} role)",
     )
+    if apart:
+        log.info("serving /metrics and /healthz on %s", servers[1].url.removeprefix("http://"))
     stop.wait()
     log.info("stopping: finishing requests in flight, reminders and deliveries under way")
-    server.stop()  # in-flight requests finish before this returns
-    if socket_handler is not None:
-        socket_handler.close()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
+    for each in servers:
+        each.stop()  # in-flight requests finish before this returns
     bot.stop()
     log.info("stopped")
     return 0
@@ -243,11 +263,21 @@ def _export(args: argparse.Namespace) -> int:
     ctx = _offline_context(load_settings())
     text = draft_documents(ctx, int(match.group(1))).in_format(args.format)
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        _write(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _write(path: Path, text: str) -> None:
+    """Write a document, or say in one line why it cannot be written there."""
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: the directory {path.parent} does not exist")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def _offline_context(settings: Settings) -> Context:

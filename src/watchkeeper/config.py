@@ -29,7 +29,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from watchkeeper.domain.durations import parse_duration
+from watchkeeper.domain.durations import LONGEST, format_compact, parse_duration
 from watchkeeper.domain.incident import COMMANDER
 from watchkeeper.domain.permissions import Permission, Permissions
 from watchkeeper.domain.severity import DEFAULT_SCALE, SeverityLevel, SeverityScale
@@ -40,6 +40,9 @@ DEFAULT_CONFIG_FILE = "watchkeeper.toml"
 #: processes on one database, only answer Slack (`web`) or only deliver (`delivery`).
 Role = Literal["all", "web", "delivery"]
 ROLES: tuple[Role, ...] = get_args(Role)
+#: How Slack reaches the bot: HTTP requests it signs, or a Socket Mode link the bot opens.
+Mode = Literal["http", "socket"]
+MODES: tuple[Mode, ...] = get_args(Mode)
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]{0,19}$")
 
 
@@ -49,11 +52,26 @@ class SettingsError(Exception):
 
 def _duration(value: object) -> object:
     if isinstance(value, str):
-        return parse_duration(value)
+        value = parse_duration(value)
+    if isinstance(value, timedelta) and value > LONGEST:
+        raise ValueError(f"is longer than a year; use at most {format_compact(LONGEST)}")
     return value
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+def _blank_is_missing(value: object) -> object:
+    """A secret set to nothing (`KEY=` in .env, an unset `${VAR}`) is a secret not set."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+#: A token or secret: optional, and blank means missing, never an empty secret that checks nothing.
+Secret = Annotated[SecretStr | None, BeforeValidator(_blank_is_missing)]
 
 
 def _env(name: str, field_name: str) -> Any:
@@ -72,11 +90,16 @@ class SeveritySettings(BaseModel):
 
 
 class PermissionSettings(BaseModel):
-    """`[permissions]`: who may make the changes that matter most (default: anyone)."""
+    """`[permissions]`: who may make the changes that matter most.
+
+    Unset, a change is open to anyone, except assigning roles: the commander, the declarer and
+    the admins (anyone while nobody is commander).
+    """
 
     admins: list[str] = Field(default_factory=list)
     declare: list[str] | None = None
     severity: list[str] | None = None
+    assign_roles: list[str] | None = None
     resolve: list[str] | None = None
     reopen: list[str] | None = None
 
@@ -94,13 +117,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
-    slack_bot_token: SecretStr | None = Field(
+    slack_bot_token: Secret = Field(
         None, validation_alias=_env("SLACK_BOT_TOKEN", "slack_bot_token")
     )
-    slack_signing_secret: SecretStr | None = Field(
+    slack_signing_secret: Secret = Field(
         None, validation_alias=_env("SLACK_SIGNING_SECRET", "slack_signing_secret")
     )
-    slack_app_token: SecretStr | None = Field(
+    slack_app_token: Secret = Field(
         None, validation_alias=_env("SLACK_APP_TOKEN", "slack_app_token")
     )
     slack_api_url: str = Field(
@@ -128,6 +151,19 @@ class Settings(BaseSettings):
         ge=1,
         le=256,
         validation_alias=_env("WATCHKEEPER_COURIER_WORKERS", "courier_workers"),
+    )
+    socket_stale_after: Duration = Field(
+        timedelta(seconds=60),
+        validation_alias=_env("WATCHKEEPER_SOCKET_STALE_AFTER", "socket_stale_after"),
+    )
+    metrics_host: str = Field(
+        "127.0.0.1", validation_alias=_env("WATCHKEEPER_METRICS_HOST", "metrics_host")
+    )
+    metrics_port: Annotated[int | None, BeforeValidator(_blank_is_missing)] = Field(
+        None, ge=1, le=65535, validation_alias=_env("WATCHKEEPER_METRICS_PORT", "metrics_port")
+    )
+    metrics_token: Secret = Field(
+        None, validation_alias=_env("WATCHKEEPER_METRICS_TOKEN", "metrics_token")
     )
     severities: list[SeveritySettings] = Field(default_factory=list, validation_alias="severity")
     default_severity: str | None = None
@@ -191,6 +227,11 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def mode(self) -> Mode:
+        """Socket Mode when an app-level token is set, else HTTP (`serve --mode` overrides)."""
+        return "socket" if self.slack_app_token is not None else "http"
+
     def severity_scale(self) -> SeverityScale:
         """The configured severity levels, or SEV1…SEV4 when the TOML file names none."""
         if not self.severities:
@@ -219,12 +260,19 @@ VARIABLES: Mapping[str, str] = {
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env")
+    environ: Mapping[str, str] | None = None,
+    *,
+    env_file: Path | None = Path(".env"),
+    toml: bool = True,
 ) -> Settings:
-    """Read the settings once; a problem raises SettingsError naming each variable at fault."""
+    """Read the settings once; a problem raises SettingsError naming each variable at fault.
+
+    `toml=False` reads no TOML file at all, not even `./watchkeeper.toml` (the demo's own
+    settings must not pick up whatever lies in the directory it is run from).
+    """
     given: Mapping[str, str] = os.environ if environ is None else environ
     config_file = Path(given.get("WATCHKEEPER_CONFIG", DEFAULT_CONFIG_FILE))
-    if "WATCHKEEPER_CONFIG" in given and not config_file.is_file():
+    if toml and "WATCHKEEPER_CONFIG" in given and not config_file.is_file():
         raise SettingsError(f"WATCHKEEPER_CONFIG: {config_file} does not exist")
 
     class _Sourced(Settings):
@@ -243,7 +291,7 @@ def load_settings(
             ]
             if env_file is not None and env_file.is_file():
                 sources.append(DotEnvSettingsSource(settings_cls, env_file=env_file))
-            if config_file.is_file():
+            if toml and config_file.is_file():
                 sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
             return (init_settings, *sources)
 

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from watchkeeper.bootstrap import Watchkeeper, build
-from watchkeeper.config import load_settings
-from watchkeeper.services.delivery import queue_state
+from watchkeeper.config import Mode, load_settings
+from watchkeeper.services.outbox import queue_state
 from watchkeeper.standin import FakeSlack
-from watchkeeper.standin.requests import SignedRequests
+from watchkeeper.standin.requests import SignedRequests, SocketModeRequests
 from watchkeeper.web import BackgroundServer, web_app
 
 Say = Callable[[str], None]
@@ -36,42 +36,78 @@ SCRIPT: list[tuple[str, str]] = [
 ]
 USERS = {"ana": "UANA", "ben": "UBEN", "cara": "UCARA", "dev": "UDEV"}
 REMINDER_INTERVAL = "3s"
+#: The file that marks a directory as the demo's own, so a rerun may clear its old database.
+MARKER = ".watchkeeper-demo"
 
 
-def run_demo(directory: Path, say: Say = print) -> Path:
-    """Play the script; returns the path of the postmortem draft written into `directory`."""
+class DemoDirectoryInUse(Exception):
+    """The directory holds a database the demo did not make; the demo will not delete it."""
+
+
+def _prepare(directory: Path) -> Path:
+    """The demo's database path in `directory`, cleared of an earlier demo's, never of others'."""
     directory.mkdir(parents=True, exist_ok=True)
     database = directory / "demo.db"
-    for stale in directory.glob("demo.db*"):
-        stale.unlink()
+    marker = directory / MARKER
+    stale = sorted(directory.glob("demo.db*"))
+    if stale and not marker.is_file():
+        raise DemoDirectoryInUse(
+            f"{directory} already holds {stale[0].name}, which an earlier demo did not make; "
+            "choose another directory with --dir"
+        )
+    for path in stale:
+        path.unlink()
+    marker.write_text("Made by `watchkeeper demo`; its files here are replaced on every run.\n")
+    return database
+
+
+def run_demo(directory: Path, say: Say = print, *, mode: Mode = "http") -> Path:
+    """Play the script over HTTP or Socket Mode; returns the path of the postmortem draft."""
+    database = _prepare(directory)
     with FakeSlack() as slack:
         slack.create_channel("incidents", with_bot=True)
         secret = secrets.token_hex(16)
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": slack.token,
-                "SLACK_SIGNING_SECRET": secret,
-                "SLACK_API_URL": slack.url,
-                "DATABASE_URL": f"sqlite:///{database}",
-                "WATCHKEEPER_BROADCAST_CHANNEL": "#incidents",
-                "WATCHKEEPER_REMINDER_INTERVAL": REMINDER_INTERVAL,
-            },
-            env_file=None,
-        )
-        bot = build(settings)
+        environ = {
+            "SLACK_BOT_TOKEN": slack.token,
+            "SLACK_API_URL": slack.url,
+            "DATABASE_URL": f"sqlite:///{database}",
+            "WATCHKEEPER_BROADCAST_CHANNEL": "#incidents",
+            "WATCHKEEPER_REMINDER_INTERVAL": REMINDER_INTERVAL,
+        }
+        if mode == "socket":
+            environ["SLACK_APP_TOKEN"] = slack.app_token
+        else:
+            environ["SLACK_SIGNING_SECRET"] = secret
+        bot = build(load_settings(environ, env_file=None, toml=False), mode=mode)
         bot.start()
-        server = BackgroundServer(web_app(bot.bolt, bot.metrics, bot.health))
+        server = BackgroundServer(
+            web_app(bot.bolt if mode == "http" else None, bot.metrics, bot.health)
+        )
         server.start()
-        say(f"Slack stand-in on {slack.url}, Watchkeeper on {server.url}, database {database}\n")
+        requests: Requests
+        if mode == "socket":
+            assert bot.socket is not None
+            if not bot.socket.wait_connected(15):
+                raise RuntimeError("the Socket Mode link to the stand-in did not come up")
+            requests = slack.socket_mode_requests()
+            where = f"Watchkeeper over Socket Mode (health on {server.url})"
+        else:
+            requests = SignedRequests(server.url, secret, slack.team_id)
+            where = f"Watchkeeper on {server.url}"
+        say(f"Slack stand-in on {slack.url}, {where}, database {database}\n")
         try:
-            _play(bot, slack, SignedRequests(server.url, secret, slack.team_id), say)
+            _play(bot, slack, requests, say)
         finally:
             server.stop()
             bot.stop()
         return _save_documents(slack, directory, say)
 
 
-def _play(bot: Watchkeeper, slack: FakeSlack, requests: SignedRequests, say: Say) -> None:
+#: What sends the demo's commands: signed HTTP requests, or envelopes over Socket Mode.
+Requests = SignedRequests | SocketModeRequests
+
+
+def _play(bot: Watchkeeper, slack: FakeSlack, requests: Requests, say: Say) -> None:
     seen: dict[str, int] = {}
     channel = "C0GENERAL"
     for who, text in SCRIPT:

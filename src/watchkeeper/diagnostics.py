@@ -33,7 +33,7 @@ class Finding:
 
 def diagnose(settings: Settings, client: WebClient | None = None) -> list[Finding]:
     """Run every check that the settings allow; later checks need earlier ones to pass."""
-    findings = [Finding("settings", True, "valid")]
+    findings = [Finding("settings", True, "valid"), _metrics(settings)]
     findings.append(_database(settings))
     if settings.slack_bot_token is None:
         findings.append(
@@ -55,6 +55,8 @@ def diagnose(settings: Settings, client: WebClient | None = None) -> list[Findin
     if identity.answer is None:
         return findings
     findings.append(_scopes(identity.answer))
+    if settings.slack_app_token is not None:
+        findings.append(_socket_mode(client, settings.slack_app_token.get_secret_value()))
     if settings.broadcast_channel:
         findings.append(_broadcast(client, settings.broadcast_channel, identity.answer))
     return findings
@@ -163,11 +165,47 @@ def _find_channel(client: WebClient, wanted: str) -> dict[str, Any] | None:
 def _all_channels(listing: Callable[..., Any]) -> Iterator[dict[str, Any]]:
     cursor = None
     while True:
-        page = listing(types="public_channel", exclude_archived=False, limit=200, cursor=cursor)
+        page = listing(
+            types="public_channel,private_channel", exclude_archived=False, limit=200, cursor=cursor
+        )
         yield from page.get("channels", [])
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             return
+
+
+def _socket_mode(client: WebClient, app_token: str) -> Finding:
+    """Whether the app-level token may open Socket Mode links (it asks Slack for one URL)."""
+    try:
+        client.apps_connections_open(app_token=app_token)
+    except SlackApiError as error:
+        code = str(error.response.get("error", error.response.status_code))
+        return Finding(
+            "socket mode",
+            False,
+            f"apps.connections.open refused SLACK_APP_TOKEN: {code}",
+            "create an app-level token with the connections:write scope (Basic Information → "
+            "App-Level Tokens), turn Socket Mode on, and set SLACK_APP_TOKEN to it",
+        )
+    except OSError as error:
+        return Finding("socket mode", False, f"Slack did not answer: {error}", "check the network")
+    return Finding("socket mode", True, "the app-level token opens Socket Mode links")
+
+
+def _metrics(settings: Settings) -> Finding:
+    """Where `/metrics` is served, and to whom: worth knowing, never a failure."""
+    guarded = ", behind a bearer token" if settings.metrics_token is not None else ""
+    if settings.metrics_port is not None:
+        where = f"on {settings.metrics_host}:{settings.metrics_port}, apart from Slack's port"
+        return Finding("metrics", True, f"served {where}{guarded}")
+    if guarded:
+        return Finding("metrics", True, f"served on the main port{guarded[1:]}")
+    return Finding(
+        "metrics",
+        True,
+        "served on the main port to anyone who reaches it; if that port faces the internet, "
+        "set WATCHKEEPER_METRICS_PORT (a private listener) or WATCHKEEPER_METRICS_TOKEN",
+    )
 
 
 def _database(settings: Settings) -> Finding:

@@ -50,6 +50,16 @@ class Metrics:
             "Incidents not yet resolved",
             registry=self.registry,
         )
+        self.socket_connected = Gauge(
+            "watchkeeper_socket_connected",
+            "1 while the Socket Mode link to Slack is up, else 0 (HTTP mode: always 0)",
+            registry=self.registry,
+        )
+        self.socket_reconnects = Counter(
+            "watchkeeper_socket_reconnects",
+            "Times the Socket Mode link came back after it was lost or refreshed",
+            registry=self.registry,
+        )
         self.reminders = Counter(
             "watchkeeper_reminders_sent",
             "Update reminders posted in incident channels, by escalation level (1 is the first)",

@@ -3,6 +3,7 @@ routes mounted beside them (the status page's, `watchkeeper.status.status_routes
 
 from __future__ import annotations
 
+import hmac
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from watchkeeper.metrics import Metrics
+from watchkeeper.slack.app import verifies_signatures
 
 #: Connections the kernel queues while every worker is busy: bursts must not be dropped.
 LISTEN_BACKLOG = 4096
@@ -36,13 +38,24 @@ def web_app(
     metrics: Metrics,
     health: HealthCheck,
     refresh_gauges: Callable[[], None] = lambda: None,
+    *,
+    serve_metrics: bool = True,
+    metrics_token: str | None = None,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The ASGI app; Bolt's synchronous dispatch runs in a worker thread, off the event loop.
 
     Without a Bolt app (Socket Mode) only `/healthz`, `/metrics` and `extra_routes` are
-    served: nothing unsigned may reach the listeners over HTTP.
+    served: nothing unsigned may reach the listeners over HTTP, and a Bolt app that does not
+    check signatures is refused outright. `serve_metrics=False` leaves `/metrics` to a server
+    of its own on a private interface (`metrics_app`); `metrics_token` makes it ask for that
+    bearer token.
     """
+    if bolt is not None and not verifies_signatures(bolt):
+        raise ValueError(
+            "refusing to serve Slack over HTTP with an app that checks no signatures: "
+            "set SLACK_SIGNING_SECRET"
+        )
 
     async def slack_events(request: Request) -> Response:
         assert bolt is not None
@@ -65,19 +78,38 @@ def web_app(
         )
 
     async def metrics_text(request: Request) -> Response:
+        if metrics_token is not None and not _bears(request, metrics_token):
+            return PlainTextResponse(
+                "a bearer token is required", 401, {"WWW-Authenticate": "Bearer"}
+            )
         await run_in_threadpool(refresh_gauges)
         return PlainTextResponse(
             generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
 
-    routes: list[BaseRoute] = [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/metrics", metrics_text, methods=["GET"]),
-        *extra_routes,
-    ]
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), *extra_routes]
+    if serve_metrics:
+        routes.append(Route("/metrics", metrics_text, methods=["GET"]))
     if bolt is not None:
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+def metrics_app(
+    metrics: Metrics,
+    health: HealthCheck,
+    refresh_gauges: Callable[[], None],
+    *,
+    metrics_token: str | None = None,
+) -> Starlette:
+    """`/metrics` and `/healthz` alone, for a listener on a private interface of their own."""
+    return web_app(None, metrics, health, refresh_gauges, metrics_token=metrics_token)
+
+
+def _bears(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    # Compared in constant time: how long a refusal takes must not tell how much was right.
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
 
 
 def _bolt_request(request: Request, body: bytes) -> BoltRequest:

@@ -8,7 +8,7 @@ from typing import Any
 from tests.fixtures.bot import RunningBot, SignedSlack
 
 from watchkeeper.domain.incident import Incident
-from watchkeeper.services.delivery import queue_state
+from watchkeeper.services.outbox import queue_state
 from watchkeeper.services.queries import all_incidents, incident_by_number
 from watchkeeper.standin import FakeSlack
 from watchkeeper.standin.state import Channel, Message
@@ -66,9 +66,13 @@ def bot_messages(fake_slack: FakeSlack, channel: str) -> list[Message]:
     return [m for m in fake_slack.messages(channel) if m.user == fake_slack.bot_user_id]
 
 
+#: Calls that say nothing of what a command did: who the bot is, and opening its Socket Mode link.
+_BOOKKEEPING = frozenset({"auth.test", "apps.connections.open"})
+
+
 def web_api_calls(fake_slack: FakeSlack) -> list[str]:
-    """Methods called on Slack, leaving out `auth.test` (the bot learns who it is at start)."""
-    return [call.method for call in fake_slack.calls if call.method != "auth.test"]
+    """Methods called on Slack, leaving out how the bot learns who it is and connects at start."""
+    return [call.method for call in fake_slack.calls if call.method not in _BOOKKEEPING]
 
 
 def text_objects(value: Any) -> list[str]:

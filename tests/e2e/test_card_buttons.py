@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 from tests.e2e.helpers import bot_messages, declare, settle, stored
-from tests.fixtures.bot import RunningBot, SignedSlack
+from tests.fixtures.bot import BOTH_TRANSPORTS, RunningBot, SignedSlack
 
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.standin import FakeSlack
+
+pytestmark = BOTH_TRANSPORTS
 
 
 def click(channel_id: str, card_ts: str, action_id: str, trigger_id: str) -> dict[str, Any]:

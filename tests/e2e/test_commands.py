@@ -19,13 +19,15 @@ from tests.e2e.helpers import (
     text_objects,
     web_api_calls,
 )
-from tests.fixtures.bot import BROADCAST, RunningBot, SignedSlack
+from tests.fixtures.bot import BOTH_TRANSPORTS, BROADCAST, RunningBot, SignedSlack
 
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.standin import FakeSlack
 
 # --- anywhere --------------------------------------------------------------------------------
+
+pytestmark = BOTH_TRANSPORTS
 
 
 @pytest.mark.parametrize("text", ["", "help"])

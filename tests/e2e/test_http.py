@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.helpers import general, settle, stored_count, web_api_calls
 from tests.fixtures.bot import RunningBot, SignedSlack
 
-from watchkeeper.services.delivery import queue_state
+from watchkeeper.services.outbox import queue_state
 from watchkeeper.standin import FakeSlack
 
 FORM = "application/x-www-form-urlencoded"

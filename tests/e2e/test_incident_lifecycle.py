@@ -25,7 +25,14 @@ from tests.e2e.helpers import (
     stored,
     text_objects,
 )
-from tests.fixtures.bot import BROADCAST, RunningBot, SignedSlack, bot_environ, signed_slack
+from tests.fixtures.bot import (
+    BROADCAST,
+    RunningBot,
+    SignedSlack,
+    SlackClient,
+    bot_environ,
+    signed_slack,
+)
 from tests.fixtures.databases import throwaway_postgres
 from tests.fixtures.slack import start_fake_slack
 
@@ -58,29 +65,38 @@ def seconds(moment: datetime) -> datetime:
 @pytest.fixture(
     scope="module",
     params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+        pytest.param(("sqlite", "http"), id="sqlite-http"),
+        pytest.param(("postgresql", "http"), id="postgresql-http", marks=pytest.mark.postgres),
+        pytest.param(("sqlite", "socket"), id="sqlite-socket"),
+        pytest.param(("postgresql", "socket"), id="postgresql-socket", marks=pytest.mark.postgres),
     ],
 )
 def walked(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Walked]:
-    """Play the scenario once per database; yield once all it caused has reached Slack."""
+    """Play the scenario once per database and transport; yield once all of it reached Slack."""
+    database, transport = request.param
     with ExitStack() as stack:
-        if request.param == "sqlite":
+        if database == "sqlite":
             url = f"sqlite:///{tmp_path_factory.mktemp('lifecycle') / 'watchkeeper.db'}"
         else:
             url = stack.enter_context(throwaway_postgres(request.getfixturevalue("postgres_admin")))
         fake_slack = start_fake_slack()
         stack.callback(fake_slack.stop)
         fake_slack.create_channel(BROADCAST, with_bot=True)
-        running_bot = RunningBot(bot_environ(fake_slack, url))
+        running_bot = RunningBot(
+            bot_environ(fake_slack, url, transport=transport), transport=transport
+        )
         stack.callback(running_bot.stop)
-        slack = signed_slack(running_bot.url, fake_slack.team_id)
+        slack: SlackClient = (
+            fake_slack.socket_mode_requests()
+            if transport == "socket"
+            else signed_slack(running_bot.url, fake_slack.team_id)
+        )
         yield play(slack, fake_slack, running_bot)
 
 
-def play(slack: SignedSlack, fake_slack: FakeSlack, running_bot: RunningBot) -> Walked:
+def play(slack: SlackClient, fake_slack: FakeSlack, running_bot: RunningBot) -> Walked:
     declared_after = datetime.now(UTC)
     channel = declare(slack, fake_slack, "declare sev2 Checkout errors")
     # Impact began 40 minutes before anyone declared: typed as an ISO time with its offset.

@@ -159,12 +159,12 @@ def test_a_courier_retry_logs_a_json_line_with_the_incident_reference(
     running_bot: RunningBot,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="watchkeeper.slack.courier")
+    caplog.set_level(logging.WARNING, logger="watchkeeper.courier.courier")
     fake_slack.fail("conversations.create", status=500)
 
     declare(slack, fake_slack)
 
-    [record] = [r for r in caplog.records if r.name == "watchkeeper.slack.courier"]
+    [record] = [r for r in caplog.records if r.name == "watchkeeper.courier.courier"]
     line = json.loads(JsonFormatter().format(record))
     assert (line["level"], line["incident"]) == ("warning", "INC-1")
     assert line["message"].startswith("open_channel for INC-1 failed (Slack answered 500")

@@ -10,12 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.e2e.helpers import as_user, declare, general, settle, stored
-from tests.fixtures.bot import RunningBot, SignedSlack
+from tests.fixtures.bot import BOTH_TRANSPORTS, RunningBot, SignedSlack
 
 from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.standin import FakeSlack
 
 TEXT = "Error graph shows p99 at 4s"
+
+pytestmark = BOTH_TRANSPORTS
 
 
 def ten_minutes_ago() -> datetime:

@@ -9,7 +9,6 @@ the 2-second interval and explained where it is.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from tests.fixtures.bot import (
     BROADCAST,
     RunningBot,
     SignedSlack,
+    StartBot,
     bot_environ,
     signed_slack,
 )
@@ -41,14 +41,9 @@ def environ(fake_slack: FakeSlack, database_url: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def running_bot(fake_slack: FakeSlack, sqlite_url: str) -> Iterator[RunningBot]:
+def running_bot(start_bot: StartBot) -> RunningBot:
     """The bot with a 2-second reminder interval and `#incidents` as its broadcast channel."""
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    bot = RunningBot(environ(fake_slack, sqlite_url))
-    try:
-        yield bot
-    finally:
-        bot.stop()
+    return start_bot(WATCHKEEPER_REMINDER_INTERVAL="2s")
 
 
 # --- reading what Slack received ------------------------------------------------------------

@@ -7,15 +7,14 @@ the other process, finds the side effects and reminders in the database and carr
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from tests.e2e.helpers import as_user, general
 from tests.e2e.test_reminders import environ, wait_for_reminders
-from tests.fixtures.bot import BROADCAST, RunningBot, signed_slack
+from tests.fixtures.bot import RunningBot, StartBot, signed_slack
 
 from watchkeeper.domain.errors import IncidentNotFound
-from watchkeeper.services.delivery import queue_state
+from watchkeeper.services.outbox import queue_state
 from watchkeeper.services.queries import incident_by_number
 from watchkeeper.standin import FakeSlack
 
@@ -34,13 +33,8 @@ def delivered(bot: RunningBot) -> float:
 
 
 @pytest.fixture
-def web(fake_slack: FakeSlack, database_url: str) -> Iterator[RunningBot]:
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    bot = RunningBot(environ(fake_slack, database_url), role="web")
-    try:
-        yield bot
-    finally:
-        bot.stop()
+def web(start_bot: StartBot, database_url: str) -> RunningBot:
+    return start_bot(database_url, role="web", WATCHKEEPER_REMINDER_INTERVAL="2s")
 
 
 @pytest.mark.slow

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.helpers import as_user, bot_messages, declare, settle, stored, text_objects
-from tests.fixtures.bot import BROADCAST, RunningBot, SignedSlack
+from tests.fixtures.bot import BOTH_TRANSPORTS, BROADCAST, RunningBot, SignedSlack
 
 from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.standin import FakeSlack
 
 BEN = {"id": "UBEN", "username": "ben", "name": "ben", "team_id": "T0WATCH"}
+
+pytestmark = BOTH_TRANSPORTS
 
 
 def home_opened(user: str) -> dict[str, Any]:

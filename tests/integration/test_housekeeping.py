@@ -12,9 +12,9 @@ from watchkeeper.clock import FrozenClock
 from watchkeeper.config import load_settings
 from watchkeeper.services.context import Actor, Context, DuplicateRequest, Request
 from watchkeeper.services.declare import declare_incident
-from watchkeeper.services.delivery import claim_effects, effects_delivered, record_channel
 from watchkeeper.services.facts import add_note
 from watchkeeper.services.housekeeping import forget_old_records
+from watchkeeper.services.outbox import claim_effects, effects_delivered, record_channel
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.tables import handled_requests, outbox
 

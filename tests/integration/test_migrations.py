@@ -8,7 +8,7 @@ import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from watchkeeper.store.migrate import current, downgrade, head, upgrade
 from watchkeeper.store.tables import metadata
@@ -16,6 +16,7 @@ from watchkeeper.store.tables import metadata
 TABLES = {
     "actions",
     "counters",
+    "due_work",
     "handled_requests",
     "incidents",
     "outbox",
@@ -81,3 +82,32 @@ def test_processes_starting_together_on_an_empty_database_migrate_it_once(
 
     assert [process.returncode for process in upgrades] == [0, 0, 0], outputs
     assert current(database_url) == head()
+
+
+def test_reminders_planned_before_due_work_had_a_table_keep_their_due_time(
+    database_url: str, engine: Engine
+) -> None:
+    upgrade(database_url, "0004")
+    due = "2025-11-24 08:30:00"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO incidents (number, title, description, severity, highest_severity,"
+                " status, declared_at, declared_by, impact, components, cause, resolution,"
+                " milestones, unanswered_reminders, reminders_enabled, next_reminder_at,"
+                " updated_at) VALUES (7, 'Checkout', '', 'SEV2', 'SEV2', 'investigating',"
+                " '2025-11-24 08:00:00', 'U1', '', '[]', '', '', '{}', 0, true, :due, :due)"
+            ),
+            {"due": due},
+        )
+
+    upgrade(database_url)
+    with engine.connect() as connection:
+        moved = connection.execute(text("SELECT kind, subject, due_at FROM due_work")).all()
+    downgrade(database_url, "0004")
+    with engine.connect() as connection:
+        back = connection.execute(text("SELECT next_reminder_at FROM incidents")).scalar_one()
+
+    assert [(kind, subject) for kind, subject, _ in moved] == [("remind", 7)]
+    assert str(moved[0][2]).startswith(due)
+    assert str(back).startswith(due)

@@ -22,9 +22,9 @@ from watchkeeper.config import Settings, load_settings
 from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.services.context import Actor, Context, Request
 from watchkeeper.services.declare import declare_incident
-from watchkeeper.services.delivery import record_channel
 from watchkeeper.services.facts import add_note, add_pinned_message
 from watchkeeper.services.lifecycle import post_update, resolve
+from watchkeeper.services.outbox import record_channel
 from watchkeeper.services.queries import incident_by_number
 from watchkeeper.services.reminders import send_due_reminders, upcoming_reminders
 from watchkeeper.store.database import make_engine

@@ -34,6 +34,7 @@ class Effect:
     incident_number: int | None
     payload: dict[str, Any]
     dedupe_key: str | None = None
+    destination: str = "slack"
 
 
 def declare(uow_factory: UowFactory, at: datetime = T0, title: str = "Checkout errors") -> int:
@@ -296,8 +297,12 @@ def test_a_refused_request_key_leaves_the_transaction_usable(uow_factory: UowFac
 
 def schedule(uow_factory: UowFactory, number: int, due: datetime | None) -> None:
     with uow_factory() as uow:
-        uow.incidents.save(uow.incidents.get(number), next_reminder_at=due)
+        uow.due.plan(number, {"remind": due})
         uow.commit()
+
+
+def due_reminders(uow: Any, until: datetime) -> list[tuple[int, datetime]]:
+    return [(n, at) for kind, n, at in uow.due.upcoming(until) if kind == "remind"]
 
 
 def test_due_reminders_are_those_of_open_incidents_whose_time_has_come(
@@ -309,11 +314,12 @@ def test_due_reminders_are_those_of_open_incidents_whose_time_has_come(
     with uow_factory() as uow:
         incident = uow.incidents.get(resolved)
         incident.resolve(by="U1", at=T0)
-        uow.incidents.save(incident, next_reminder_at=T0)
+        uow.incidents.save(incident)
+        uow.due.plan(resolved, {"remind": None})  # as a save plans it: resolved, never due
         uow.commit()
 
     with uow_factory() as uow:
-        assert uow.incidents.due_reminders(T0 + MINUTE) == [(due, T0)]
+        assert due_reminders(uow, T0 + MINUTE) == [(due, T0)]
 
 
 def test_saving_without_a_reminder_time_keeps_the_scheduled_one(uow_factory: UowFactory) -> None:
@@ -324,7 +330,7 @@ def test_saving_without_a_reminder_time_keeps_the_scheduled_one(uow_factory: Uow
         uow.commit()
 
     with uow_factory() as uow:
-        assert uow.incidents.due_reminders(T0) == [(number, T0)]
+        assert due_reminders(uow, T0) == [(number, T0)]
 
 
 def test_a_due_reminder_is_claimed_by_exactly_one_of_racing_callers(
@@ -336,10 +342,10 @@ def test_a_due_reminder_is_claimed_by_exactly_one_of_racing_callers(
 
     def claim() -> bool:
         with uow_factory() as uow:
-            claimed = uow.incidents.claim_due_reminders(T0 + MINUTE, limit=10)
-            uow.incidents.record_reminders([(incident, None) for incident, _ in claimed])
+            claimed = uow.due.claim("remind", T0 + MINUTE, limit=10)
+            uow.due.replan("remind", [(subject, None) for subject, _ in claimed])
             uow.commit()
-        return [(incident.number, due) for incident, due in claimed] == [(number, T0)]
+        return claimed == [(number, T0)]
 
     outcomes = run_at_once([claim] * callers)
 
@@ -354,9 +360,9 @@ def test_a_rescheduled_reminder_cannot_be_claimed_at_its_old_time(
     schedule(uow_factory, number, T0 + 30 * MINUTE)  # a formal update moved the clock
 
     with uow_factory() as uow:
-        assert uow.incidents.claim_due_reminders(T0 + 20 * MINUTE, limit=10) == []
-        claimed = uow.incidents.claim_due_reminders(T0 + 40 * MINUTE, limit=10)
-        assert [(incident.number, due) for incident, due in claimed] == [(number, T0 + 30 * MINUTE)]
+        assert uow.due.claim("remind", T0 + 20 * MINUTE, limit=10) == []
+        claimed = uow.due.claim("remind", T0 + 40 * MINUTE, limit=10)
+        assert claimed == [(number, T0 + 30 * MINUTE)]
 
 
 # --- outbox -------------------------------------------------------------------------------

@@ -26,11 +26,11 @@ from tests.fixtures.slack import start_fake_slack
 from watchkeeper.bootstrap import offline_context
 from watchkeeper.config import load_settings
 from watchkeeper.domain.timeline import EntryKind
-from watchkeeper.services import delivery
+from watchkeeper.services import outbox as delivery
 from watchkeeper.services.context import Actor, Request
 from watchkeeper.services.declare import declare_incident
 from watchkeeper.slack.listeners.commands import respond
-from watchkeeper.slack.parser import USAGE
+from watchkeeper.slack.subcommands import USAGE
 from watchkeeper.standin import FakeSlack
 from watchkeeper.store.migrate import upgrade
 

@@ -29,7 +29,7 @@ from watchkeeper.bootstrap import offline_context
 from watchkeeper.config import load_settings
 from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.services.context import Context
-from watchkeeper.services.delivery import queue_state
+from watchkeeper.services.outbox import queue_state
 from watchkeeper.services.queries import all_incidents
 from watchkeeper.slack.receipts import EVENT_TYPE
 from watchkeeper.standin import FakeSlack

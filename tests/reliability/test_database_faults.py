@@ -20,7 +20,14 @@ import pytest
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from tests.e2e.helpers import bot_messages, declare, settle, stored
-from tests.fixtures.bot import BROADCAST, RunningBot, SignedSlack, bot_environ, signed_slack
+from tests.fixtures.bot import (
+    BROADCAST,
+    RunningBot,
+    SignedSlack,
+    StartBot,
+    bot_environ,
+    signed_slack,
+)
 from tests.fixtures.databases import POSTGRES_ADMIN_URL
 
 from watchkeeper.domain.timeline import EntryKind
@@ -104,13 +111,8 @@ def own_database(postgres_admin: Engine) -> Iterator[OwnDatabase]:
 
 
 @pytest.fixture
-def pg_bot(fake_slack: FakeSlack, own_database: OwnDatabase) -> Iterator[RunningBot]:
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    running = RunningBot(bot_environ(fake_slack, own_database.url))
-    try:
-        yield running
-    finally:
-        running.stop()
+def pg_bot(start_bot: StartBot, own_database: OwnDatabase) -> RunningBot:
+    return start_bot(own_database.url)
 
 
 @pytest.fixture
@@ -251,13 +253,8 @@ def sqlite_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def lite_bot(fake_slack: FakeSlack, sqlite_file: Path) -> Iterator[RunningBot]:
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    running = RunningBot(bot_environ(fake_slack, f"sqlite:///{sqlite_file}"))
-    try:
-        yield running
-    finally:
-        running.stop()
+def lite_bot(start_bot: StartBot, sqlite_file: Path) -> RunningBot:
+    return start_bot(f"sqlite:///{sqlite_file}")
 
 
 @pytest.fixture

@@ -8,14 +8,19 @@ exists afterwards: incidents, channels, timeline entries, messages.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
 from tests.e2e.helpers import as_user, bot_messages, declare, general, settle, stored
 from tests.e2e.test_commands import submission
 from tests.e2e.test_pins import pin_event
-from tests.fixtures.bot import BROADCAST, RunningBot, SignedSlack, bot_environ, signed_slack
+from tests.fixtures.bot import (
+    RunningBot,
+    SignedSlack,
+    StartBot,
+    signed_slack,
+)
 
 from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.services.queries import all_incidents
@@ -28,12 +33,9 @@ RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 
 
 @pytest.fixture
-def running_bot(fake_slack: FakeSlack, database_url: str) -> Iterator[RunningBot]:
+def running_bot(start_bot: StartBot, database_url: str) -> RunningBot:
     """The bot on SQLite and on PostgreSQL: the store is what turns a repeat into a no-op."""
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    bot = RunningBot(bot_environ(fake_slack, database_url))
-    yield bot
-    bot.stop()
+    return start_bot(database_url)
 
 
 def at_once(jobs: list[Callable[[], T]]) -> list[T]:

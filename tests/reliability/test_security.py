@@ -31,6 +31,7 @@ from tests.fixtures.bot import (
     SIGNING_SECRET,
     RunningBot,
     SignedSlack,
+    StartBot,
     bot_environ,
     signed_slack,
 )
@@ -38,7 +39,7 @@ from tests.fixtures.slack import start_fake_slack
 
 from watchkeeper.domain.status import Status
 from watchkeeper.logs import JsonFormatter, TextFormatter
-from watchkeeper.services.delivery import queue_state
+from watchkeeper.services.outbox import queue_state
 from watchkeeper.services.queries import all_incidents
 from watchkeeper.standin import FakeSlack
 from watchkeeper.standin.requests import Answer
@@ -358,15 +359,8 @@ reopen = ["admins"]
 
 
 @pytest.fixture
-def strict_bot(fake_slack: FakeSlack, sqlite_url: str, tmp_path: Path) -> Iterator[RunningBot]:
-    config = tmp_path / "watchkeeper.toml"
-    config.write_text(PERMISSIONS)
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    running = RunningBot(bot_environ(fake_slack, sqlite_url, WATCHKEEPER_CONFIG=str(config)))
-    try:
-        yield running
-    finally:
-        running.stop()
+def strict_bot(start_bot: StartBot) -> RunningBot:
+    return start_bot(toml=PERMISSIONS)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ once, in order, as soon as Slack lets it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -17,13 +17,20 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 from sqlalchemy import select
 from tests.e2e.helpers import as_user, bot_messages, declare, general, settle, stored
-from tests.fixtures.bot import BROADCAST, RunningBot, SignedSlack, bot_environ, signed_slack
+from tests.fixtures.bot import (
+    BROADCAST,
+    RunningBot,
+    SignedSlack,
+    StartBot,
+    signed_slack,
+)
 
 from watchkeeper.domain.timeline import EntryKind
-from watchkeeper.services.delivery import card_of
 from watchkeeper.services.effects import Effect, EffectKind, entry_payload
+from watchkeeper.services.outbox import card_of
 from watchkeeper.services.ports import ClaimedEffect
-from watchkeeper.slack.failures import ADVICE, backoff, judge
+from watchkeeper.services.settling import backoff
+from watchkeeper.slack.failures import ADVICE, judge
 from watchkeeper.slack.receipts import marker
 from watchkeeper.standin import FakeSlack
 from watchkeeper.standin.state import Message
@@ -35,21 +42,15 @@ CHANNEL = "inc-1-checkout-errors"
 
 
 @pytest.fixture
-def running_bot(fake_slack: FakeSlack, sqlite_url: str) -> Iterator[RunningBot]:
+def running_bot(start_bot: StartBot) -> RunningBot:
     """The bot on SQLite, with a short Slack timeout so that slow calls fail fast."""
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    bot = RunningBot(bot_environ(fake_slack, sqlite_url), slack_timeout=TIMEOUT)
-    yield bot
-    bot.stop()
+    return start_bot(slack_timeout=TIMEOUT)
 
 
 @pytest.fixture
-def any_db_bot(fake_slack: FakeSlack, database_url: str) -> Iterator[RunningBot]:
+def any_db_bot(start_bot: StartBot, database_url: str) -> RunningBot:
     """The same bot on SQLite and on PostgreSQL, for tests where the store matters."""
-    fake_slack.create_channel(BROADCAST, with_bot=True)
-    bot = RunningBot(bot_environ(fake_slack, database_url), slack_timeout=TIMEOUT)
-    yield bot
-    bot.stop()
+    return start_bot(database_url, slack_timeout=TIMEOUT)
 
 
 def saying(fake: FakeSlack, channel: str, words: str) -> list[Message]:
@@ -121,9 +122,14 @@ def test_the_rate_limit_delay_is_retry_after_and_other_failures_back_off_to_a_ca
     )
 
     assert judge(limited, attempts=0).delay == timedelta(seconds=17)
-    assert [backoff(n).total_seconds() for n in range(5)] == [1, 2, 4, 8, 16]
-    assert backoff(30) == backoff(10_000) == timedelta(minutes=5)
-    assert judge(TimeoutError("timed out"), attempts=12).delay == timedelta(minutes=5)
+    assert [backoff(n, spread=lambda: 0).total_seconds() for n in range(6)] == [1, 2, 4, 8, 16, 16]
+    assert backoff(30, spread=lambda: 0.999) < timedelta(seconds=20)
+    assert backoff(10_000, spread=lambda: 0) == timedelta(seconds=16)
+    assert (
+        timedelta(seconds=16)
+        <= judge(TimeoutError("timed out"), attempts=12).delay
+        < timedelta(seconds=20)
+    )
 
 
 # --- transient failures are retried until the message is there, once ------------------------

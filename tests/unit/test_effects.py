@@ -105,7 +105,7 @@ def test_a_new_role_holder_is_invited_before_the_channel_hears_of_it() -> None:
     effects = after(lambda i: i.assign_role("commander", "UBEN", by="UANA", at=AT), incident())
 
     assert effects[0].kind is EffectKind.INVITE
-    assert effects[0].payload == {"users": ["UBEN"]}
+    assert effects[0].payload == {"users": ["UBEN"], "by": "UANA"}
     assert effects[1].kind is EffectKind.ANNOUNCE_ENTRY
 
 

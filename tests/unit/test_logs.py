@@ -16,7 +16,7 @@ from watchkeeper.logs import JsonFormatter, TextFormatter, configure
 
 def record(message: str, *args: object, **extra: Any) -> logging.LogRecord:
     made = logging.LogRecord(
-        "watchkeeper.slack.courier", logging.WARNING, __file__, 1, message, args, None
+        "watchkeeper.courier.courier", logging.WARNING, __file__, 1, message, args, None
     )
     made.__dict__.update(extra)
     return made
@@ -32,7 +32,7 @@ def test_a_line_naming_an_incident_carries_its_reference() -> None:
 
     assert line["incident"] == "INC-12"
     assert line["message"] == "remind for INC-12 failed (500); retrying in 2s"
-    assert (line["level"], line["logger"]) == ("warning", "watchkeeper.slack.courier")
+    assert (line["level"], line["logger"]) == ("warning", "watchkeeper.courier.courier")
 
 
 def test_an_incident_given_with_the_record_wins_over_the_message() -> None:

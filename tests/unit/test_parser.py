@@ -15,18 +15,21 @@ from hypothesis import strategies as st
 
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
-from watchkeeper.slack.commands import (
+from watchkeeper.slack.subcommands import (
+    TITLE_MAX,
+    USAGE,
     AddAction,
     AddNote,
     AssignRole,
     ChangeSeverity,
     ChangeStatus,
-    Command,
+    CommandError,
     Declare,
     Help,
     ListIncidents,
     PostUpdate,
     PublishPostmortem,
+    Read,
     Remind,
     Reopen,
     Resolve,
@@ -37,17 +40,25 @@ from watchkeeper.slack.commands import (
     ShowSummary,
     ShowTimeline,
     Snooze,
+    help_text,
+    parse_command,
+    read_command,
 )
-from watchkeeper.slack.parser import TITLE_MAX, USAGE, CommandError, help_text, parse_command
 
+#: Any subcommand's command (each is a frozen dataclass of its own).
+Command = object
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 ROLES = ("commander", "Comms", "scribe")
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2025, 11, 24, 7, 30, tzinfo=UTC)  # 08:30 in Berlin
 
 
-def parse(text: str) -> Command:
+def parse(text: str) -> object:
     return parse_command(text, severities=SEVERITIES, roles=ROLES, now=NOW, zone=BERLIN)
+
+
+def read(text: str) -> Read:
+    return read_command(text, severities=SEVERITIES, roles=ROLES, now=NOW, zone=BERLIN)
 
 
 def refused(text: str) -> CommandError:
@@ -128,7 +139,7 @@ def test_every_command_name_is_a_usage_key() -> None:
         "resolve", "reopen", "timeline", "summary", "postmortem", "remind on", "snooze 5m",
     ]  # fmt: skip
     for text in samples:
-        assert type(parse(text)).name in USAGE
+        assert read(text).subcommand.name in USAGE
 
 
 @pytest.mark.parametrize(
@@ -138,7 +149,7 @@ def test_every_command_name_is_a_usage_key() -> None:
 def test_only_help_declare_and_list_work_outside_an_incident_channel(
     text: str, needs_channel: bool
 ) -> None:
-    assert parse(text).needs_incident_channel is needs_channel
+    assert read(text).subcommand.anywhere is not needs_channel
 
 
 # --- declare and list -------------------------------------------------------------------

@@ -103,3 +103,14 @@ def test_the_commands_table_names_every_command_of_spec(readme: str) -> None:
 
     assert "watchkeeper check" in spec_commands
     assert sorted(spec_commands - readme_commands) == []
+
+
+def test_every_variable_the_settings_read_is_documented(readme: str) -> None:
+    from watchkeeper.config import VARIABLES
+
+    documented = set(table_names(section_about(readme, "settings")))
+    example = (ROOT / ".env.example").read_text()
+
+    assert len(VARIABLES) >= 14, "the settings' variables were read"
+    assert sorted(set(VARIABLES.values()) - documented) == []
+    assert [name for name in VARIABLES.values() if name not in example] == []

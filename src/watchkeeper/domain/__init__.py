@@ -1,0 +1,10 @@
+"""The incident and its rules, in plain Python: no Slack, no SQL, no clock reads.
+
+- `incident`: `Incident`, its statuses, facts, roles, actions and milestones, and the rules
+  for changing each; every change appends a `TimelineEntry` (`timeline`)
+- `status`, `severity`, `milestones`: what an incident is measured on
+- `reminders`: when an incident is next due a reminder to post an update
+- `permissions`: who may make the changes that matter most
+- `durations`: durations as responders type them and reports show them
+- `errors`: the refusals the rules give
+"""

@@ -8,6 +8,9 @@ from datetime import timedelta
 _PART = re.compile(r"(\d+)\s*([dhms])", re.IGNORECASE)
 _WHOLE = re.compile(r"^\s*(?:\d+\s*[dhms]\s*)+$", re.IGNORECASE)
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+#: The longest cadence or snooze anyone sets: beyond a year it is a typo, and far beyond it the
+#: moments it leads to leave datetime's range.
+LONGEST = timedelta(days=365)
 
 
 class InvalidDuration(ValueError):

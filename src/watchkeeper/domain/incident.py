@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from watchkeeper.domain.durations import format_compact
 from watchkeeper.domain.errors import IncidentError, InvalidTransition
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.severity import SeverityScale
@@ -12,6 +13,14 @@ from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind, TimelineEntry
 
 COMMANDER = "commander"
+
+#: The shortest reminder cadence a responder may set: shorter is spam, not a reminder.
+#: (The settings may go lower, for the demo.)
+SHORTEST_REMINDER_INTERVAL = timedelta(minutes=1)
+
+#: How far before its declaration a milestone may be set: impact starts before anyone notices,
+#: but not months before; a year-1 typo must not reach the reports.
+MILESTONE_LOOKBACK = timedelta(days=30)
 
 #: Milestones in the order they must happen in.
 MILESTONE_ORDER = (
@@ -282,6 +291,11 @@ class Incident:
         """Correct when a milestone happened; impact often starts before the declaration."""
         if when > at:
             raise IncidentError("A milestone cannot be in the future.")
+        if when < self.declared_at - MILESTONE_LOOKBACK:
+            raise IncidentError(
+                f"{milestone.value} cannot be more than {MILESTONE_LOOKBACK.days} days before "
+                f"{self.reference} was declared; check the date you typed."
+            )
         if milestone is Milestone.RESOLVED and self.is_open:
             raise IncidentError(
                 f"{self.reference} is not resolved yet; use `/incident resolve` first."
@@ -334,6 +348,11 @@ class Incident:
         self, *, enabled: bool | None = None, interval: timedelta | None = None
     ) -> None:
         """Turn this incident's reminders on or off, or give it its own interval."""
+        if interval is not None and interval < SHORTEST_REMINDER_INTERVAL:
+            raise IncidentError(
+                f"Reminders every {format_compact(interval)} would be noise; "
+                f"the shortest interval is {format_compact(SHORTEST_REMINDER_INTERVAL)}."
+            )
         if enabled is not None:
             self.reminders_enabled = enabled
             self.snoozed_until = None

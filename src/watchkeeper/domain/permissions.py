@@ -1,10 +1,11 @@
-"""Who may declare, change severity, resolve and reopen: rules from the TOML file."""
+"""Who may declare, change severity, assign roles, resolve and reopen: rules from the TOML file."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import assert_never
 
 from watchkeeper.domain.errors import NotPermitted
 from watchkeeper.domain.incident import COMMANDER, Incident
@@ -15,6 +16,7 @@ class Permission(StrEnum):
 
     DECLARE = "declare"
     SEVERITY = "severity"
+    ASSIGN_ROLES = "assign_roles"
     RESOLVE = "resolve"
     REOPEN = "reopen"
 
@@ -26,12 +28,33 @@ ADMINS = "admins"
 DECLARER = "declarer"
 WORDS = frozenset({ANYONE, COMMANDER, ROLE_HOLDERS, ADMINS, DECLARER})
 
-_VERBS = {
-    Permission.DECLARE: "declare incidents",
-    Permission.SEVERITY: "change the severity of {ref}",
-    Permission.RESOLVE: "resolve {ref}",
-    Permission.REOPEN: "reopen {ref}",
+
+def verb(permission: Permission, reference: str) -> str:
+    """What the permission allows, as a refusal says it: `resolve INC-7`."""
+    match permission:
+        case Permission.DECLARE:
+            return "declare incidents"
+        case Permission.SEVERITY:
+            return f"change the severity of {reference}"
+        case Permission.ASSIGN_ROLES:
+            return f"assign roles in {reference}"
+        case Permission.RESOLVE:
+            return f"resolve {reference}"
+        case Permission.REOPEN:
+            return f"reopen {reference}"
+        case _:
+            assert_never(permission)
+
+
+#: Rules that hold when the TOML file names none; any other change is open to anyone.
+DEFAULT_RULES: Mapping[Permission, Sequence[str]] = {
+    # Open to anyone, a role would be a way around every other rule: `/incident commander
+    # @self`, then resolve. Until someone leads, though, anyone may name the commander.
+    Permission.ASSIGN_ROLES: (COMMANDER, DECLARER, ADMINS),
 }
+#: Changes that anyone may make while the incident has no commander, under the default rule.
+_OPEN_WITHOUT_COMMANDER = frozenset({Permission.ASSIGN_ROLES})
+
 _SHOWN = {
     COMMANDER: "the commander",
     ROLE_HOLDERS: "people holding a role",
@@ -56,14 +79,21 @@ class Permissions:
                     f"one of {', '.join(sorted(WORDS))} or a Slack user ID"
                 )
 
+    def who_may(self, permission: Permission) -> Sequence[str]:
+        """The rule for `permission`: the TOML file's, else the default, else anyone."""
+        return self.rules.get(permission, DEFAULT_RULES.get(permission, (ANYONE,)))
+
     def allows(self, permission: Permission, user_id: str, incident: Incident | None) -> bool:
-        who = self.rules.get(permission, (ANYONE,))
+        who = self.who_may(permission)
         if ANYONE in who or user_id in who:
             return True
         if ADMINS in who and user_id in self.admins:
             return True
         if incident is None:
             return False
+        leaderless = incident.commander is None and permission not in self.rules
+        if leaderless and permission in _OPEN_WITHOUT_COMMANDER:
+            return True
         if COMMANDER in who and incident.commander == user_id:
             return True
         if ROLE_HOLDERS in who and user_id in incident.roles.values():
@@ -74,11 +104,16 @@ class Permissions:
         """Refuse with a message that says who may."""
         if self.allows(permission, user_id, incident):
             return
-        who = self.rules.get(permission, (ANYONE,))
-        people = [self._named(w, incident) for w in who]
+        raise NotPermitted(self.describe(permission, incident))
+
+    def describe(self, permission: Permission, incident: Incident | None = None) -> str:
+        """Who may make the change: `Only the commander (@U1) or the admins may resolve INC-7.`"""
+        people = [self._named(w, incident) for w in self.who_may(permission)]
         listed = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " or " + people[-1]
-        verb = _VERBS[permission].format(ref=incident.reference if incident else "it")
-        raise NotPermitted(f"Only {listed} may {verb}.")
+        what = verb(permission, incident.reference if incident else "it")
+        if ANYONE in self.who_may(permission):
+            return f"Anyone may {what}."
+        return f"Only {listed} may {what}."
 
     def _named(self, word: str, incident: Incident | None) -> str:
         """A rule's word as the refusal shows it, with the people it means where they are known."""

@@ -24,7 +24,6 @@ _RULE_OR_UNDERLINE = re.compile(r"^([-*_=])(?:\s*\1)*\s*$")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _FENCE = re.compile(r"^(?:`{3,}|~{3,})")
 _LINK_DEFINITION = re.compile(r"^\[[^\]]*\]:")
-_CLOSING_HASHES = re.compile(r"#+$")
 
 
 def placeholder(what: str) -> str:
@@ -55,13 +54,19 @@ def neutralise_line_start(line: str) -> str:
 
 
 def inline(text: str) -> str:
-    """User text for inside a line: line breaks become spaces, HTML and line starts are inert."""
-    return neutralise_line_start(escape_html(" ".join(_lines(text))))
+    """User text for inside a line: line breaks become spaces, HTML and line starts are inert.
+
+    Pipes are escaped too, so the text is safe in a table cell as the template docs promise.
+    """
+    return neutralise_line_start(escape_html(" ".join(_lines(text))).replace("|", "\\|"))
 
 
 def heading(text: str) -> str:
     """User text for inside a heading: as `inline`, and trailing `#` stays part of the text."""
-    return _CLOSING_HASHES.sub(lambda found: "\\" + found.group(), inline(text))
+    shown = inline(text)
+    # rstrip, not a `#+$` search: a regex tried at every `#` of a long run is quadratic.
+    kept = shown.rstrip("#")
+    return shown if kept == shown else kept + "\\" + shown[len(kept) :]
 
 
 def block(text: str) -> str:

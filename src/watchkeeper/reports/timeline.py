@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import assert_never
 from zoneinfo import ZoneInfo
 
 from watchkeeper.domain.incident import Incident
@@ -61,6 +62,8 @@ def describe(entry: TimelineEntry, *, names: Mapping[str, str], zone: ZoneInfo) 
         case EntryKind.PINNED:
             link = f" ({detail['permalink']})" if detail.get("permalink") else ""
             return f"Pinned message by {who(entry.author, names)}{message}{link}"
+        case _:
+            assert_never(entry.kind)
 
 
 def timeline_lines(incident: Incident, *, names: Mapping[str, str], zone: ZoneInfo) -> list[str]:

@@ -35,7 +35,11 @@ def iso_utc(moment: datetime) -> str:
 
 
 def in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
-    """The moment on the configured zone's clock, or in UTC when the zone's clock overflows."""
+    """The moment on the configured zone's clock; in UTC where that clock leaves datetime's range.
+
+    Near year 1 or year 9999 a zone's wall clock can fall outside what datetime holds; such a
+    moment is shown in UTC (its abbreviation says so) rather than failing the whole document.
+    """
     utc = utc_or_own(moment)
     try:
         return utc.astimezone(zone)

@@ -83,9 +83,10 @@ def effects_of(ctx: Context, incident: Incident, entries: list[TimelineEntry]) -
     """Tell the channel each new entry, broadcast the major ones, keep the card current."""
     effects: list[Effect] = []
     # Whoever is given a role must be in the channel to do it, before it hears of the role.
-    assigned = [e.detail["user"] for e in entries if e.kind is EntryKind.ROLE_ASSIGNED]
-    if assigned:
-        effects.append(Effect(EffectKind.INVITE, incident.number, {"users": assigned}))
+    roles = [e for e in entries if e.kind is EntryKind.ROLE_ASSIGNED]
+    if roles:
+        invite = {"users": [e.detail["user"] for e in roles], "by": roles[0].author}
+        effects.append(Effect(EffectKind.INVITE, incident.number, invite))
     level = ctx.scale.level(incident.severity)
     for entry in entries:
         if entry.kind is EntryKind.PINNED:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from watchkeeper.clock import Clock
@@ -15,6 +16,9 @@ from watchkeeper.domain.permissions import Permissions
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.domain.severity import SeverityScale
 from watchkeeper.services.ports import UnitOfWork, UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from watchkeeper.services.due import DueWork
 
 
 class DuplicateRequest(Exception):
@@ -57,19 +61,24 @@ class Context:
     broadcast: bool = False
     postmortem_template: Path | None = None
     permissions: Permissions = field(default_factory=Permissions)
+    #: The kinds of work that fall due for an incident (registered by bootstrap).
+    due_work: Sequence[DueWork] = ()
     #: Called after a commit that queued side effects, to wake whoever delivers them.
     on_effects: Callable[[], None] = field(default=lambda: None)
-    #: Called when an incident's next reminder moves, so the scheduler can plan it.
-    on_reminder_due: Callable[[int, datetime | None], None] = field(default=lambda n, due: None)
+    #: Called when an incident's work of a kind falls due at another time, so a scheduler in
+    #: this process can plan it: (kind, incident number, due time or None).
+    on_due: Callable[[str, int, datetime | None], None] = field(default=lambda k, n, due: None)
 
     def now(self) -> datetime:
         return self.clock.now()
 
     def save(self, uow: UnitOfWork, incident: Incident) -> None:
-        """Store the incident with the moment its next reminder falls due, and plan it."""
-        due = self.reminders.due_at(incident)
-        uow.incidents.save(incident, next_reminder_at=due)
-        self.on_reminder_due(incident.number, due)
+        """Store the incident and when each kind of work next falls due for it, and plan them."""
+        uow.incidents.save(incident)
+        due = {work.kind: work.due_at(self, incident) for work in self.due_work}
+        uow.due.plan(incident.number, due)
+        for kind, at in due.items():
+            self.on_due(kind, incident.number, at)
 
 
 def admit(uow: UnitOfWork, request: Request, now: datetime) -> None:

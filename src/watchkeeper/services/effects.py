@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, assert_never
 
 from watchkeeper.domain.timeline import TimelineEntry
 
+#: The destination of every effect that Slack carries out.
+SLACK = "slack"
+
 
 class EffectKind(StrEnum):
-    """What the outside world must be told; `slack/` decides how."""
+    """What the outside world must be told; the deliverer registered for the kind decides how."""
 
     OPEN_CHANNEL = "open_channel"  # create, invite, topic, card, pin: resumable steps
     REFRESH_CARD = "refresh_card"  # the pinned card and the topic show the current state
@@ -21,14 +24,40 @@ class EffectKind(StrEnum):
     NOTICE = "notice"  # a change without a timeline entry (reminder settings), told in the channel
 
 
+def doing_what(kind: EffectKind) -> str:
+    """What an effect of this kind was doing, for the notice that says it failed for good."""
+    match kind:
+        case EffectKind.OPEN_CHANNEL:
+            return "open this incident's channel"
+        case EffectKind.REFRESH_CARD:
+            return "update the incident card or the channel topic"
+        case EffectKind.ANNOUNCE_ENTRY:
+            return "post a timeline entry in this channel"
+        case EffectKind.INVITE:
+            return "invite responders to this channel"
+        case EffectKind.REMIND:
+            return "post an update reminder"
+        case EffectKind.PUBLISH_REPORTS:
+            return "publish the status-page report and the postmortem draft"
+        case EffectKind.NOTICE:
+            return "post a notice"
+        case _:
+            assert_never(kind)
+
+
 @dataclass(frozen=True, slots=True)
 class Effect:
-    """One side effect; `dedupe_key` lets a pending effect absorb an identical later one."""
+    """One side effect; `dedupe_key` lets a pending effect absorb an identical later one.
+
+    Effects of one incident reach one `destination` in the order they were queued; another
+    destination's effects go their own way, so a receiver that is down holds back only itself.
+    """
 
     kind: EffectKind
     incident_number: int | None
     payload: dict[str, Any] = field(default_factory=dict)
     dedupe_key: str | None = None
+    destination: str = SLACK
 
 
 def entry_payload(entry: TimelineEntry) -> dict[str, Any]:

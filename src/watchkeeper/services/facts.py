@@ -31,6 +31,7 @@ def assign_role(ctx: Context, request: Request, role: str, user_id: str) -> Inci
     by = request.actor.user_id
 
     def change(incident: Incident, now: datetime) -> None:
+        ctx.permissions.check(Permission.ASSIGN_ROLES, by, incident)
         incident.assign_role(role, user_id, by=by, at=now)
 
     return apply_change(ctx, request, change)

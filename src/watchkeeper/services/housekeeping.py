@@ -7,6 +7,7 @@ error) is kept a week for whoever investigates a delivery, then dropped.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +21,10 @@ REQUEST_KEYS_KEPT = timedelta(days=1)
 SETTLED_EFFECTS_KEPT = timedelta(days=7)
 #: Rows forgotten per transaction.
 BATCH = 2000
+#: How often housekeeping runs.
+EVERY = timedelta(hours=1)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,17 @@ def forget_old_records(ctx: Context, batch: int = BATCH) -> Forgotten:
         ctx, lambda uow: uow.outbox.forget_settled(now - SETTLED_EFFECTS_KEPT, batch), batch
     )
     return Forgotten(request_keys, settled_effects)
+
+
+def housekeep(ctx: Context) -> None:
+    """One round of housekeeping, and a log line when it forgot anything."""
+    forgotten = forget_old_records(ctx)
+    if forgotten.request_keys or forgotten.settled_effects:
+        log.info(
+            "forgot %s handled request keys and %s settled effects",
+            forgotten.request_keys,
+            forgotten.settled_effects,
+        )
 
 
 def _in_batches(ctx: Context, forget: Callable[[UnitOfWork], int], batch: int) -> int:

@@ -17,6 +17,20 @@ class IncidentView:
     names: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class Gauges:
+    """What `/metrics` gauges: incidents still open, side effects still to deliver."""
+
+    open_incidents: int
+    pending_effects: int
+
+
+def count_gauges(ctx: Context) -> Gauges:
+    """Count what the gauges show, without loading a single incident."""
+    with ctx.uow(read_only=True) as uow:
+        return Gauges(uow.incidents.count_open(), uow.outbox.pending_count())
+
+
 def open_incidents(ctx: Context) -> list[Incident]:
     """Every incident not yet resolved, oldest first, without their timelines (for lists)."""
     with ctx.uow(read_only=True) as uow:

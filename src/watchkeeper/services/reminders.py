@@ -1,8 +1,8 @@
-"""Use cases for update reminders: a cadence per incident, snoozing, and sending one when due."""
+"""Update reminders: a cadence per incident, snoozing, and the due work that sends them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from watchkeeper.domain.errors import IncidentError
@@ -10,7 +10,9 @@ from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.reminders import ESCALATE_TO_BROADCAST
 from watchkeeper.services.changes import apply_change
 from watchkeeper.services.context import Context, Request
+from watchkeeper.services.due import BATCH, Done, DueWork, carry_out_due, upcoming
 from watchkeeper.services.effects import Effect, EffectKind
+from watchkeeper.services.ports import UnitOfWork
 
 
 def set_reminders(
@@ -54,43 +56,26 @@ def _reminder_notice(ctx: Context, incident: Incident) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class SentReminder:
-    """A reminder a sweep sent: which incident, the due time it had, when the next is due."""
-
-    number: int
-    due_at: datetime
-    next_due: datetime | None
+def _due_at(ctx: Context, incident: Incident) -> datetime | None:
+    return ctx.reminders.due_at(incident)
 
 
-def send_due_reminders(ctx: Context, limit: int = 500) -> list[SentReminder]:
-    """Send every reminder due now, `limit` incidents per transaction, each exactly once.
+def _send(
+    ctx: Context, uow: UnitOfWork, claimed: Sequence[tuple[Incident, datetime]], now: datetime
+) -> list[Effect]:
+    """Record each claimed reminder on its incident; the effects that post them, as escalated."""
+    effects = [e for incident, due in claimed for e in _remind(ctx, incident, due, now)]
+    uow.incidents.record_reminders([incident for incident, _ in claimed])
+    return effects
 
-    The claim in the database makes each due reminder go out once however many schedulers
-    sweep at the same moment: one transaction locks a batch of due incidents (rows another
-    replica holds are passed over, and whatever it sent is no longer due once it commits) and
-    records their next due times. The reminders are effects in that same transaction, so a
-    Slack failure delays them but never loses or doubles them.
-    """
-    sent: list[SentReminder] = []
-    while True:
-        now = ctx.now()
-        with ctx.uow() as uow:
-            claimed = uow.incidents.claim_due_reminders(now, limit)
-            effects = [e for incident, due in claimed for e in _remind(ctx, incident, due, now)]
-            uow.outbox.add_all(effects, now)
-            next_due = [(incident, ctx.reminders.due_at(incident)) for incident, _ in claimed]
-            uow.incidents.record_reminders(next_due)
-            uow.commit()
-        batch = [
-            SentReminder(incident.number, due, after)
-            for (incident, due), (_, after) in zip(claimed, next_due, strict=True)
-        ]
-        if batch:
-            ctx.on_effects()
-        sent.extend(batch)
-        if len(batch) < limit:
-            return sent
+
+#: Update reminders: due a quiet interval after the last formal update or unanswered reminder.
+REMINDERS = DueWork("remind", _due_at, _send)
+
+
+def send_due_reminders(ctx: Context, limit: int = BATCH) -> list[Done]:
+    """Send every reminder due now, `limit` incidents per transaction, each exactly once."""
+    return carry_out_due(ctx, REMINDERS, limit)
 
 
 def _remind(ctx: Context, incident: Incident, due_at: datetime, now: datetime) -> list[Effect]:
@@ -103,7 +88,8 @@ def _remind(ctx: Context, incident: Incident, due_at: datetime, now: datetime) -
         "due_at": due_at.isoformat(),
     }
     effects = [Effect(EffectKind.REMIND, incident.number, {**payload, "target": "channel"})]
-    if ctx.broadcast and incident.unanswered_reminders >= ESCALATE_TO_BROADCAST:
+    # Once per quiet spell: the broadcast channel hears that updates stopped, not every reminder.
+    if ctx.broadcast and incident.unanswered_reminders == ESCALATE_TO_BROADCAST:
         effects.append(
             Effect(EffectKind.REMIND, incident.number, {**payload, "target": "broadcast"})
         )
@@ -111,6 +97,5 @@ def _remind(ctx: Context, incident: Incident, due_at: datetime, now: datetime) -
 
 
 def upcoming_reminders(ctx: Context, until: datetime) -> list[tuple[int, datetime]]:
-    """(number, due time) of every reminder due by `until`, for the scheduler to plan."""
-    with ctx.uow(read_only=True) as uow:
-        return uow.incidents.due_reminders(until)
+    """(number, due time) of every reminder due by `until`."""
+    return [(n, at) for kind, n, at in upcoming(ctx, until) if kind == REMINDERS.kind]

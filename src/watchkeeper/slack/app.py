@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.middleware.request_verification import RequestVerification
 from slack_sdk import WebClient
 
 from watchkeeper.metrics import Metrics
@@ -33,7 +34,13 @@ def build_app(
     keeps acks near a raw server's: the listener only parses and commits, and everything slow
     runs later in the courier. Authorization uses the known bot token, so a slow or failing
     Slack never delays or breaks an ack.
+
+    Without a signing secret (None) the app checks no signatures and may only serve Socket
+    Mode, where Slack signs nothing: `web.web_app` refuses to put such an app on HTTP.
     """
+    if signing_secret is not None and not signing_secret.strip():
+        # An empty key signs as well as any: anyone could forge requests with it.
+        raise ValueError("a blank signing secret verifies nothing; give the secret or None")
 
     def authorize(
         enterprise_id: str | None, team_id: str | None, user_id: str | None
@@ -63,10 +70,26 @@ def build_app(
     return app
 
 
+def verifies_signatures(app: App) -> bool:
+    """True when the app checks Slack's signature, with a real secret, on every HTTP request."""
+    # Bolt keeps its middleware in a private list; reading it judges the app by what it runs,
+    # not by a flag kept beside it that could disagree.
+    middleware = getattr(app, "_middleware_list", [])
+    return any(
+        isinstance(step, RequestVerification) and step.verifier.signing_secret.strip()
+        for step in middleware
+    )
+
+
 #: What someone in another workspace is told when they type `/incident`.
 NOT_INSTALLED = (
     ":warning: Watchkeeper is not installed in this workspace, so nothing was done. "
     "Ask your Slack admins about incident tooling here."
+)
+#: What anyone is told while the bot does not yet know which workspace it serves.
+STARTING_UP = (
+    ":hourglass: Watchkeeper is starting up and cannot check where this request comes from "
+    "yet, so nothing was done. Try again in a few seconds."
 )
 
 
@@ -75,14 +98,18 @@ def only_the_installed_workspace(identity: BotIdentity) -> Callable[..., BoltRes
 
     A slash command gets an ephemeral reply the person can read (a 403 would only show Slack's
     generic failure); an event is acknowledged and dropped, since Slack retries refused events
-    and turns off delivery to an app that keeps refusing; anything else gets 403.
+    and turns off delivery to an app that keeps refusing; anything else gets 403. Until
+    `auth.test` has said which workspace that is, everything is refused (fail closed): a
+    command with a reply saying to try again, an event with 503 so that Slack delivers it again.
     """
 
     def middleware(
         body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse:
+        if identity.team_id is None:
+            return _starting_up(body)
         team = context.team_id
-        if not (identity.team_id and team and team != identity.team_id):
+        if not (team and team != identity.team_id):
             return next()
         log.warning(
             "refused a request from workspace %s; this bot serves %s", team, identity.team_id
@@ -96,3 +123,10 @@ def only_the_installed_workspace(identity: BotIdentity) -> Callable[..., BoltRes
         return BoltResponse(status=403, body="This app is not installed in that workspace.")
 
     return middleware
+
+
+def _starting_up(body: dict[str, Any]) -> BoltResponse:
+    log.warning("refused a request: the bot's workspace is not known yet (auth.test pending)")
+    if body.get("command"):
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": STARTING_UP})
+    return BoltResponse(status=503, body="Watchkeeper is starting up; try again shortly.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
 from watchkeeper.domain.durations import format_duration
@@ -13,6 +13,7 @@ from watchkeeper.domain.incident import COMMANDER, Incident
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind
+from watchkeeper.reports.times import in_zone
 from watchkeeper.slack.ids import Action
 from watchkeeper.slack.markup import clip, escape, label, mention
 
@@ -41,7 +42,7 @@ STATUS_EMOJI = {
 
 def when(moment: datetime, zone: ZoneInfo) -> str:
     """A time as the channel reads it: `Nov 24, 08:38 UTC`."""
-    local = moment.astimezone(zone)
+    local = in_zone(moment, zone)
     return f"{local:%b} {local.day}, {local:%H:%M} {local.tzname()}"
 
 
@@ -197,6 +198,8 @@ def _entry_text(
             return f":round_pushpin: {by} set *{detail['milestone']}* to {when(moment, zone)}"
         case EntryKind.PINNED:
             return f":pushpin: Pinned message from {by} added to the timeline{quoted}"
+        case _:
+            assert_never(kind)
 
 
 def incident_line(incident: Incident, now: datetime) -> str:

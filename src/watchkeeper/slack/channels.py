@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from watchkeeper.slack.failures import rate_limit_wait
 
 MAX_NAME = 80
 _NOT_ALLOWED = re.compile(r"[^a-z0-9_-]+")
@@ -38,14 +43,42 @@ def is_channel_id(ref: str) -> bool:
     return _CHANNEL_ID.fullmatch(ref) is not None
 
 
-def find_by_name(client: WebClient, name: str) -> dict[str, Any] | None:
-    """The public channel called `name` (archived ones included), as conversations.list shows it."""
+#: Longest a lookup waits in all on rate limits between its pages before giving up for now.
+LOOKUP_PATIENCE = timedelta(seconds=30)
+
+
+def find_by_name(
+    client: WebClient,
+    name: str,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    patience: timedelta = LOOKUP_PATIENCE,
+) -> dict[str, Any] | None:
+    """The channel called `name` (archived ones included), as conversations.list shows it.
+
+    Private channels count too (the bot sees those it is in), so a private broadcast channel is
+    found. In a large workspace the listing takes many pages and conversations.list is rate
+    limited: a page refused with `Retry-After` is asked for again after that wait, from the
+    same cursor, instead of the whole lookup failing and starting over from the first page.
+    """
     wanted = name.removeprefix("#")
     cursor: str | None = None
+    waited = timedelta(0)
     while True:
-        page = client.conversations_list(
-            types="public_channel", exclude_archived=False, limit=1000, cursor=cursor
-        )
+        try:
+            page = client.conversations_list(
+                types="public_channel,private_channel",
+                exclude_archived=False,
+                limit=1000,
+                cursor=cursor,
+            )
+        except SlackApiError as error:
+            wait = rate_limit_wait(error)
+            if wait is None or waited + wait > patience:
+                raise
+            sleep(wait.total_seconds())
+            waited += wait
+            continue
         for channel in page.get("channels") or []:
             if channel.get("name") == wanted:
                 return dict(channel)

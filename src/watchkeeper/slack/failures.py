@@ -1,4 +1,4 @@
-"""How a failed Web API call is treated: wait and retry, or stop and say what to fix."""
+"""How a failed Web API call is judged: wait and retry, or stop and say what to fix."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import http.client
 import re
 import socket
 import urllib.error
-from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
+
+from watchkeeper.services.effects import EffectKind, doing_what
+from watchkeeper.services.settling import Verdict, backoff
 
 #: Slack's error codes are snake_case words.
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]*")
@@ -38,58 +40,24 @@ ALREADY_DONE = frozenset(
 )
 
 
-#: What each kind of effect was doing, for the notice that says it failed for good.
-_DOING = {
-    "open_channel": "open this incident's channel",
-    "refresh_card": "update the incident card or the channel topic",
-    "announce_entry": "post a timeline entry in this channel",
-    "invite": "invite responders to this channel",
-    "remind": "post an update reminder",
-    "publish_reports": "publish the status-page report and the postmortem draft",
-    "notice": "post a notice",
-}
-
-#: Tries of an effect that fails in a way nobody foresaw, before it is set aside.
-UNFORESEEN_ATTEMPTS = 20
-
-
-class PermanentFailure(Exception):
-    """A delivery that no retry can make succeed; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """Retry after `delay`, or (delay None) give up; `reason` goes to the log and the outbox."""
-
-    reason: str
-    delay: timedelta | None
-
-
-def backoff(attempts: int) -> timedelta:
-    """1 s, 2 s, 4 s … capped at 5 minutes: Slack outages end, and retries must not pile up."""
-    return timedelta(seconds=min(300, 2 ** min(attempts, 9)))
-
-
-def judge(error: Exception, attempts: int) -> Verdict:
-    """Decide what to do about one failed delivery."""
-    if isinstance(error, PermanentFailure):
-        return Verdict(str(error), None)
+def judge(error: Exception, attempts: int) -> Verdict | None:
+    """The verdict on a failed call to Slack, or None for an error that is not Slack's."""
     if isinstance(error, SlackApiError):
         status = error.response.status_code
         code = str(error.response.get("error", "")) if error.response.data else ""
         if not _ERROR_CODE.fullmatch(code):
             code = ""  # not one of Slack's codes: the SDK's note about an HTML error page
-        if status == 429 or code == "ratelimited":
-            wait = _retry_after(error)
+        if (wait := rate_limit_wait(error)) is not None:
             return Verdict(f"rate limited by Slack; retrying in {wait.total_seconds():.0f}s", wait)
         if status >= 500 or code in TRANSIENT_ERRORS:
-            return Verdict(f"Slack answered {status} {code}".strip(), backoff(attempts))
+            reason = f"Slack answered {status} {code}".strip()
+            return Verdict(reason, backoff(attempts), outage=True)
         advice = ADVICE.get(code, "See Slack's documentation for this error.")
         return Verdict(f"Slack refused the call: {code or status}. {advice}", None)
     if isinstance(error, urllib.error.HTTPError):
         if error.code == 429:
             return Verdict("rate limited by Slack", _seconds(error.headers.get("Retry-After")))
-        return Verdict(f"Slack answered {error.code}", backoff(attempts))
+        return Verdict(f"Slack answered {error.code}", backoff(attempts), outage=True)
     if isinstance(
         error,
         (
@@ -101,14 +69,14 @@ def judge(error: Exception, attempts: int) -> Verdict:
             OSError,
         ),
     ):
-        return Verdict(f"could not reach Slack: {error}", backoff(attempts))
-    reason = f"unexpected {type(error).__name__}: {error}"
-    return Verdict(reason, backoff(attempts) if attempts < UNFORESEEN_ATTEMPTS else None)
+        return Verdict(f"could not reach Slack: {error}", backoff(attempts), outage=True)
+    return None
 
 
 def is_transient(error: SlackApiError) -> bool:
     """True when a later try of the same call may succeed (rate limits, Slack's own trouble)."""
-    return judge(error, attempts=0).delay is not None
+    judged = judge(error, attempts=0)
+    return judged is not None and judged.delay is not None
 
 
 def problem_notice(failed: str, target: str | None, reason: str, reference: str) -> str:
@@ -116,7 +84,8 @@ def problem_notice(failed: str, target: str | None, reason: str, reference: str)
     if target == "broadcast":
         doing = "announce an entry in the broadcast channel"
     else:
-        doing = _DOING.get(failed, failed.replace("_", " "))
+        known = failed in EffectKind.__members__.values()
+        doing = doing_what(EffectKind(failed)) if known else failed.replace("_", " ")
     # Reasons are our own words plus Slack's error codes; escaped all the same.
     safe = reason.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return f":warning: {reference}: Watchkeeper could not {doing}. {safe}"
@@ -127,7 +96,11 @@ def already_done(error: SlackApiError) -> bool:
     return str(error.response.get("error", "")) in ALREADY_DONE
 
 
-def _retry_after(error: SlackApiError) -> timedelta:
+def rate_limit_wait(error: SlackApiError) -> timedelta | None:
+    """How long Slack asks to wait (`Retry-After`) when it refused a call as rate limited."""
+    code = error.response.get("error", "") if isinstance(error.response.data, dict) else ""
+    if error.response.status_code != 429 and code != "ratelimited":
+        return None
     headers = error.response.headers or {}
     value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
     if isinstance(value, list):

@@ -18,8 +18,6 @@ from watchkeeper.services.ports import ClaimedEffect
 #: Slack's error codes are snake_case words; anything else (an HTML error page) is not a label.
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
-Deliver = Callable[[ClaimedEffect], None]
-
 
 class InstrumentedWebClient(WebClient):
     """A WebClient that counts each Web API call by method and result."""
@@ -53,15 +51,16 @@ def result_of(error: SlackApiError) -> str:
     return f"http_{error.response.status_code}"
 
 
-def counting(deliver: Deliver, metrics: Metrics) -> Deliver:
-    """Deliver effects as `deliver` does; count retries, and reminders posted in a channel."""
+def count_settled(metrics: Metrics) -> Callable[[ClaimedEffect, str], None]:
+    """Count each settled attempt: by kind and outcome, retries, and reminders posted."""
 
-    def deliver_and_count(effect: ClaimedEffect) -> None:
+    def settled(effect: ClaimedEffect, outcome: str) -> None:
+        metrics.effects.labels(effect.kind, outcome).inc()
         if effect.attempts > 0:
             metrics.slack_retries.labels(effect.kind).inc()
-        deliver(effect)
         payload = effect.payload
-        if effect.kind == EffectKind.REMIND and payload.get("target") != "broadcast":
+        posted = outcome == "delivered" and effect.kind == EffectKind.REMIND
+        if posted and payload.get("target") != "broadcast":
             metrics.reminders.labels(str(payload.get("level", ""))).inc()
 
-    return deliver_and_count
+    return settled

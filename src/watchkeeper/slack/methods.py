@@ -11,8 +11,9 @@ from types import MappingProxyType
 class MethodSpec:
     """One Web API method: the bot scopes Watchkeeper asks for to call it, and its required args.
 
-    `bot_scopes` holds the one scope (of those Slack accepts) that the manifest requests for this
-    method; it is empty for methods that need no scope. `required_args` leaves out `token`, which
+    `bot_scopes` holds the scopes (of those Slack accepts) that the manifest requests for what
+    Watchkeeper does with this method: usually one; conversations.list lists public and private
+    channels, which takes one scope each. It is empty for methods that need no scope. `required_args` leaves out `token`, which
     travels in the `Authorization` header.
     """
 
@@ -37,18 +38,26 @@ METHODS: Mapping[str, MethodSpec] = MappingProxyType(
             _spec("conversations.setTopic", ("channels:manage",), ("channel", "topic")),
             _spec("conversations.info", ("channels:read",), ("channel",)),
             _spec("conversations.join", ("channels:join",), ("channel",)),
-            _spec("conversations.list", ("channels:read",), ()),
+            # Private channels too: a broadcast channel may be private (the bot is in it).
+            _spec("conversations.list", ("channels:read", "groups:read"), ()),
             _spec("conversations.history", ("channels:history",), ("channel",)),
             _spec("chat.postMessage", ("chat:write",), ("channel",)),
             _spec("chat.update", ("chat:write",), ("ts", "channel")),
             _spec("chat.getPermalink", (), ("channel", "message_ts")),
             _spec("pins.add", ("pins:write",), ("channel",)),
             _spec("views.open", (), ("view",)),
+            _spec("views.update", (), ("view",)),
             _spec("views.publish", (), ("user_id", "view")),
             _spec("files.getUploadURLExternal", ("files:write",), ("length", "filename")),
             _spec("files.completeUploadExternal", ("files:write",), ("files",)),
         ]
     )
+)
+
+#: Methods called with the app-level token (`xapp-`) rather than the bot token, with the scope
+#: that token needs: Socket Mode's link. The bot's scopes and the manifest do not include them.
+APP_LEVEL_METHODS: Mapping[str, str] = MappingProxyType(
+    {"apps.connections.open": "connections:write"}
 )
 
 # The bot events the app subscribes to, with the scope each needs (`app_home_opened` needs none).

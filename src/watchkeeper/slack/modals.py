@@ -181,3 +181,25 @@ def _modal(
         "close": plain("Cancel"),
         "blocks": blocks,
     }
+
+
+def loading_modal(reference: str) -> View:
+    """A placeholder opened at once (Slack's trigger lasts 3 s), filled by `views.update`."""
+    return {
+        "type": "modal",
+        "title": plain(clip(reference, 24)),
+        "close": plain("Cancel"),
+        "blocks": [
+            {"type": "section", "text": plain(f"Loading {reference}…")},
+        ],
+    }
+
+
+def notice_modal(title: str, text: str) -> View:
+    """A modal that only says something (why a form cannot be shown)."""
+    return {
+        "type": "modal",
+        "title": plain(clip(title, 24)),
+        "close": plain("Close"),
+        "blocks": [{"type": "section", "text": plain(clip(text, 3000))}],
+    }

@@ -59,3 +59,27 @@ def escalation(incident: Incident, level: int, quiet_since: datetime, now: datet
         f"{format_duration(now - quiet_since)} after {level} reminders; {commander}. "
         f"Follow it in {channel}."
     )
+
+
+#: Why Slack would not invite someone, in words a responder can act on.
+WHY_LEFT_OUT = {
+    "user_is_restricted": "a guest account, which only a person can invite",
+    "user_disabled": "a deactivated account",
+    "cant_invite": "Slack does not let apps invite them here",
+    "user_not_found": "not a person in this workspace (a user group? name its members)",
+    "invitee_cant_see_channel": "they cannot see this channel",
+    "org_user_not_in_team": "they are not in this workspace",
+    "ura_max_channels": "their account may not join more channels",
+}
+
+
+def left_out_notice(tell: str, left_out: list[tuple[str, str]]) -> str:
+    """Whom the bot could not invite, and why, addressed to whoever asked for them."""
+    people = ", ".join(
+        f"{mention(user)} ({WHY_LEFT_OUT.get(code, escape(code.replace('_', ' ')))})"
+        for user, code in left_out
+    )
+    return (
+        f":warning: {mention(tell)}, I invited everyone else but could not invite {people}. "
+        "Invite them yourself if they need to be here."
+    )

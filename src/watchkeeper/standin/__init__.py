@@ -1,4 +1,4 @@
-"""A local stand-in for Slack's Web API over loopback HTTP, for the tests and `watchkeeper demo`."""
+"""A local stand-in for Slack over loopback (Web API on HTTP, Socket Mode on WebSockets), for the tests and `watchkeeper demo`."""
 
 from watchkeeper.standin.server import FakeSlack
 from watchkeeper.standin.state import (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -9,15 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from watchkeeper.slack.methods import METHODS
+from watchkeeper.slack.methods import APP_LEVEL_METHODS, METHODS
 
 
 @dataclass(frozen=True, slots=True)
 class MethodRule:
     """What Slack checks before running a method.
 
-    `accepted_scopes` are the bot scopes of which any one lets a bot token call the method (empty:
-    no scope needed); `bot_token_allowed` is false for methods only user tokens may call.
+    `accepted_scopes` are the scopes of which any one lets the token call the method (empty: no
+    scope needed); `bot_token_allowed` is false for methods only user tokens may call; `app_level`
+    methods take the app-level token (`xapp-`) and no other, and their scopes are app-level ones.
     """
 
     name: str
@@ -25,12 +27,32 @@ class MethodRule:
     required_args: tuple[str, ...]
     deprecated: bool = False
     bot_token_allowed: bool = True
+    app_level: bool = False
 
 
 class Contract(Protocol):
     """Looks a method up; None means Slack has no method by that name."""
 
     def rule(self, method: str) -> MethodRule | None: ...
+
+
+# Methods Slack serves only to the app-level token (`APP_LEVEL_METHODS`, beside the bot's own
+# table) stay out of `METHODS` on purpose: that table is what the *bot token* calls, and the
+# manifest's bot scopes are checked against it; `connections:write` is a scope of the app-level
+# token (Socket Mode), never a bot scope. Slack's reference files do not say which token a method
+# takes either (`apps.connections.open` lists no scope at all), so both contracts consult that
+# table: with the reference, the reference says whether Slack has the method and what it
+# requires, and the table adds that it is app-level; without it, the table stands in for it.
+
+
+def app_level_rule(rule: MethodRule) -> MethodRule:
+    """`rule` made app-level when Slack serves the method only to the app-level token."""
+    scope = APP_LEVEL_METHODS.get(rule.name)
+    if scope is None:
+        return rule
+    return dataclasses.replace(
+        rule, accepted_scopes=(scope,), bot_token_allowed=False, app_level=True
+    )
 
 
 # Without Slack's reference files the stand-in still refuses the one retired upload method an app
@@ -40,11 +62,13 @@ _METHOD_NAME = re.compile(r"[A-Za-z]+(\.[A-Za-z]+)+")
 
 
 class TableContract:
-    """The methods in `watchkeeper.slack.methods.METHODS`, and nothing else."""
+    """The methods in `watchkeeper.slack.methods.METHODS`, plus the app-level ones, nothing else."""
 
     def rule(self, method: str) -> MethodRule | None:
         if method in _RETIRED:
             return MethodRule(method, (), (), deprecated=True)
+        if method in APP_LEVEL_METHODS:
+            return app_level_rule(MethodRule(method, (), ()))
         spec = METHODS.get(method)
         if spec is None:
             return None
@@ -74,7 +98,8 @@ class ReferenceContract:
         path = self._methods_dir / f"{method}.json"
         if not path.is_file():
             return None
-        return rule_from_reference(method, json.loads(path.read_text(encoding="utf-8")))
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return app_level_rule(rule_from_reference(method, doc))
 
 
 def rule_from_reference(method: str, doc: dict[str, Any]) -> MethodRule:

@@ -50,10 +50,15 @@ def invite(ws: Workspace, args: dict[str, Any]) -> JsonObject:
     errors: list[JsonObject] = []
     invitable: list[str] = []
     for user_id in users:
+        user = ws.users.get(user_id)
         if user_id == ws.bot:
             problem = "cant_invite_self"
-        elif user_id not in ws.users:
-            problem = "user_not_found"
+        elif user is None:
+            problem = "user_not_found"  # also a user group's ID: only people can be invited
+        elif user.deleted:
+            problem = "user_disabled"
+        elif user.is_restricted:
+            problem = "user_is_restricted"
         elif user_id in channel.members:
             problem = "already_in_channel"
         else:
@@ -127,6 +132,11 @@ def list_channels(ws: Workspace, args: dict[str, Any]) -> JsonObject:
     types = set(split_ids(text_arg(args, "types"))) or {"public_channel"}
     if not types <= _TYPES:
         raise SlackError("invalid_types")
+    if "private_channel" in types and "groups:read" not in ws.scopes:
+        # Each type asked for needs its own scope; Slack refuses the whole call without it.
+        raise SlackError(
+            "missing_scope", needed="groups:read", provided=",".join(sorted(ws.scopes))
+        )
     limit = int_arg(args, "limit", 100, error="invalid_limit")
     if not 1 <= limit <= 1000:
         raise SlackError("invalid_limit")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from watchkeeper.standin import chat, conversations, files, history, views
+from watchkeeper.slack.methods import APP_LEVEL_METHODS
+from watchkeeper.standin import chat, conversations, files, history, socket_mode, views
 from watchkeeper.standin.contract import Contract, MethodRule
 from watchkeeper.standin.errors import SlackError, invalid_arguments
 from watchkeeper.standin.state import JsonObject, Workspace
@@ -32,7 +33,11 @@ HANDLERS: Mapping[str, Handler] = {
     "users.info": views.user_info,
     "files.getUploadURLExternal": files.get_upload_url,
     "files.completeUploadExternal": files.complete_upload,
+    "apps.connections.open": socket_mode.open_link,
 }
+
+# What the app-level token is granted: the scope of every app-level method the stand-in knows.
+APP_TOKEN_SCOPES = frozenset(APP_LEVEL_METHODS.values())
 
 # Slack answers a method name it does not know with HTTP 200 (observed on slack.com), not 404.
 UNKNOWN_METHOD_STATUS = 200
@@ -48,14 +53,20 @@ def answer(
         return Reply.json(body, status=UNKNOWN_METHOD_STATUS)
     if not token:
         return Reply.json({"ok": False, "error": "not_authed"})
-    if token != ws.identity.token:
+    app_token = token == ws.identity.app_token
+    if token != ws.identity.token and not app_token:
         return Reply.json({"ok": False, "error": "invalid_auth"})
+    # A token Slack knows but of the wrong kind (the bot token on an app-level method, or the
+    # other way round) is not_allowed_token_type, not invalid_auth.
+    if app_token != rule.app_level:
+        return Reply.json({"ok": False, "error": "not_allowed_token_type"})
+    granted = APP_TOKEN_SCOPES if app_token else ws.scopes
     headers = {
-        "x-oauth-scopes": ",".join(sorted(ws.scopes)),
+        "x-oauth-scopes": ",".join(sorted(granted)),
         "x-accepted-oauth-scopes": ",".join(rule.accepted_scopes),
     }
     try:
-        body = _run(ws, rule, args)
+        body = _run(ws, rule, args, granted)
     except SlackError as refused:
         body = refused.body()
     if body.get("error") == "not_implemented":
@@ -63,15 +74,17 @@ def answer(
     return Reply.json(body, headers=headers)
 
 
-def _run(ws: Workspace, rule: MethodRule, args: dict[str, Any]) -> JsonObject:
+def _run(
+    ws: Workspace, rule: MethodRule, args: dict[str, Any], granted: frozenset[str] | set[str]
+) -> JsonObject:
     if rule.deprecated:
         raise SlackError("method_deprecated")
-    if not rule.bot_token_allowed:
+    if not rule.bot_token_allowed and not rule.app_level:
         raise SlackError("not_allowed_token_type")
     accepted = rule.accepted_scopes
-    if accepted and not ws.scopes.intersection(accepted):
+    if accepted and not granted.intersection(accepted):
         raise SlackError(
-            "missing_scope", needed=",".join(accepted), provided=",".join(sorted(ws.scopes))
+            "missing_scope", needed=",".join(accepted), provided=",".join(sorted(granted))
         )
     missing = [name for name in rule.required_args if args.get(name) is None]
     if missing:

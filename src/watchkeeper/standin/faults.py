@@ -30,6 +30,8 @@ class Fault:
     retry_after: int | None = None
     seconds: float = 0.0
     after_processing: bool = False
+    #: Calls that go through untouched before this fault applies (a page in mid-listing).
+    passes: int = 0
 
 
 class FaultQueue:
@@ -49,6 +51,9 @@ class FaultQueue:
         if not queue:
             return None
         fault = queue[0]
+        if fault.passes > 0:
+            fault.passes -= 1
+            return None
         fault.remaining -= 1
         if fault.remaining == 0:
             queue.popleft()

@@ -17,6 +17,8 @@ from watchkeeper.standin.contract import Contract, ReferenceContract, TableContr
 from watchkeeper.standin.errors import SlackError
 from watchkeeper.standin.faults import Fault, FaultKind, FaultQueue, failure_reply
 from watchkeeper.standin.files import UPLOAD_PATH, receive_upload
+from watchkeeper.standin.requests import SocketModeRequests
+from watchkeeper.standin.socket_mode import SocketModeServer
 from watchkeeper.standin.state import (
     GENERAL_CHANNEL_ID,
     Call,
@@ -38,14 +40,17 @@ FILES_PATH = "/files/"
 # Fault keys for the two endpoints that are not Web API methods.
 UPLOAD_FAULT = "upload"
 RESPONSE_URL_FAULT = "response_url"
+# The Web API method that opens Socket Mode links; hung up on while the socket side refuses.
+CONNECTIONS_OPEN = "apps.connections.open"
 
 
 class FakeSlack:
     """Slack's Web API, in process, on loopback: what tests and `watchkeeper demo` talk to.
 
     With `reference_dir` (the shared `slack-api` folder) every call is checked against Slack's own
-    method reference; without it, against `watchkeeper.slack.methods.METHODS`. Every public method
-    is thread-safe; inspection helpers return copies.
+    method reference; without it, against `watchkeeper.slack.methods.METHODS`. Socket Mode runs
+    beside it (`socket_mode`): `apps.connections.open` with `app_token` opens links. Every public
+    method is thread-safe; inspection helpers return copies.
     """
 
     def __init__(
@@ -54,6 +59,7 @@ class FakeSlack:
         latency: float = 0.0,
         *,
         token: str = "xoxb-test-token",  # noqa: S107 - the stand-in's own made-up token
+        app_token: str = "xapp-1-test",  # noqa: S107 - made up, as above
         team_id: str = "T0WATCH",
         bot_user_id: str = "UBOT",
         bot_id: str = "BWATCH",
@@ -64,22 +70,32 @@ class FakeSlack:
         self._contract: Contract = (
             ReferenceContract(reference_dir) if reference_dir is not None else TableContract()
         )
-        identity = Identity(token=token, team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id)
+        identity = Identity(
+            token=token,
+            app_token=app_token,
+            team_id=team_id,
+            bot_user_id=bot_user_id,
+            bot_id=bot_id,
+        )
         granted = set(scopes) if scopes is not None else required_bot_scopes()
         self._lock = threading.Lock()
         self._ws = Workspace(identity, granted, clock)
         self._faults = FaultQueue()
+        self._down: int | None = None
         self._server: StandInServer | None = None
         self._thread: threading.Thread | None = None
+        self._socket = SocketModeServer()
+        self._ws.socket_links = self._socket
         general = self._ws.add_channel("general", creator="UANA", channel_id=GENERAL_CHANNEL_ID)
         general.members.update(user_id for user_id in self._ws.users if user_id != bot_user_id)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Serve on `host:port` (0: any free port) from a daemon thread."""
+        """Serve on `host:port` (0: any free port) from a daemon thread, Socket Mode beside it."""
         if self._server is not None:
             raise RuntimeError("the Slack stand-in is already running")
+        self._socket.start(host)
         server = StandInServer((host, port), self)
         with self._lock:
             self._ws.root_url = server.root_url
@@ -91,11 +107,12 @@ class FakeSlack:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop serving; calls in flight are abandoned."""
+        """Stop serving; calls in flight are abandoned, Socket Mode links cut."""
         server, thread = self._server, self._thread
         self._server = self._thread = None
         if server is None:
             return
+        self._socket.stop()
         server.shutdown()
         server.server_close()
         if thread is not None:
@@ -122,6 +139,26 @@ class FakeSlack:
     @property
     def token(self) -> str:
         return self._ws.identity.token
+
+    @property
+    def app_token(self) -> str:
+        """The app-level token (`xapp-`) that `apps.connections.open` takes."""
+        return self._ws.identity.app_token
+
+    @property
+    def socket_mode(self) -> SocketModeServer:
+        """The Socket Mode side: envelopes to send, faults to inject, links to inspect."""
+        return self._socket
+
+    def socket_mode_requests(self, *, timeout: float | None = None) -> SocketModeRequests:
+        """Commands, interactions and events over Socket Mode, answered like `SignedRequests`.
+
+        Commands' `response_url` is `response_url("socket-mode")`; `timeout` overrides the ack
+        limit (Slack's 3 seconds).
+        """
+        return SocketModeRequests(
+            self._socket, self.team_id, self.response_url("socket-mode"), timeout=timeout
+        )
 
     @property
     def team_id(self) -> str:
@@ -156,10 +193,25 @@ class FakeSlack:
     # -- arranging the workspace -------------------------------------------------------------
 
     def add_user(
-        self, user_id: str, name: str, *, real_name: str | None = None, tz: str = "UTC"
+        self,
+        user_id: str,
+        name: str,
+        *,
+        real_name: str | None = None,
+        tz: str = "UTC",
+        guest: bool = False,
+        deactivated: bool = False,
     ) -> User:
+        """A workspace member; a `guest` (restricted) or `deactivated` one cannot be invited."""
         with self._lock:
-            user = User(user_id, name, real_name or name.capitalize(), tz=tz)
+            user = User(
+                user_id,
+                name,
+                real_name or name.capitalize(),
+                tz=tz,
+                is_restricted=guest,
+                deleted=deactivated,
+            )
             self._ws.users[user_id] = user
             return copy.deepcopy(user)
 
@@ -203,8 +255,11 @@ class FakeSlack:
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
         """Answer the next `times` calls to `method` with a failure instead of running them.
+
+        With `after`, that many calls go through first (a listing refused in mid-pages).
 
         429 is Slack's rate limit (`Retry-After` header, default 1 second, and `ratelimited`); a 5xx
         without `error` is an HTML error page; `error` alone (status 200) is an `ok: false` answer.
@@ -212,7 +267,9 @@ class FakeSlack:
         `method` may be `"upload"` (the upload URL) or `"response_url"`, for `slow`/`drop` too.
         """
         code = status if status is not None else (200 if error else 500)
-        fault = Fault(FaultKind.FAIL, times, status=code, error=error, retry_after=retry_after)
+        fault = Fault(
+            FaultKind.FAIL, times, status=code, error=error, retry_after=retry_after, passes=after
+        )
         with self._lock:
             self._faults.add(method, fault)
 
@@ -221,18 +278,31 @@ class FakeSlack:
         with self._lock:
             self._faults.add(method, Fault(FaultKind.SLOW, times, seconds=seconds))
 
-    def drop(self, method: str, times: int = 1, *, after_processing: bool = False) -> None:
+    def drop(
+        self, method: str, times: int = 1, *, after_processing: bool = False, after: int = 0
+    ) -> None:
         """Close the connection on the next `times` calls without answering.
 
-        With `after_processing` the call takes effect first, as when a reply is lost on the way.
+        With `after_processing` the call takes effect first, as when a reply is lost on the way;
+        with `after`, that many calls go through first.
         """
-        fault = Fault(FaultKind.DROP, times, after_processing=after_processing)
+        fault = Fault(FaultKind.DROP, times, after_processing=after_processing, passes=after)
         with self._lock:
             self._faults.add(method, fault)
 
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+
+    def go_down(self, status: int = 503) -> None:
+        """An outage: every Web API call answers `status` (an HTML error page) until `come_back`."""
+        with self._lock:
+            self._down = status
+
+    def come_back(self) -> None:
+        """End the outage `go_down` began."""
+        with self._lock:
+            self._down = None
 
     # -- slash command response_url --------------------------------------------------------
 
@@ -344,7 +414,11 @@ class FakeSlack:
             if args is not None:
                 self._ws.calls.append(Call(key, args, self._ws.clock()))
             fault = self._faults.take(key)
+            if self._down is not None and is_api_call:
+                fault = Fault(FaultKind.FAIL, 1, status=self._down)
             delay = self.latency
+        if key == CONNECTIONS_OPEN and self._socket.refusing:
+            return None  # Slack is unreachable: see SocketModeServer.refuse
         if fault is not None and fault.kind is FaultKind.SLOW:
             delay += fault.seconds
         if delay > 0:

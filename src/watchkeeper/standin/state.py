@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from watchkeeper.standin.errors import SlackError
 
@@ -22,9 +22,11 @@ class Call(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """Who the stand-in says the app is: its token, workspace and bot user."""
+    """Who the stand-in says the app is: its tokens, workspace and bot user."""
 
     token: str = "xoxb-test-token"  # noqa: S105 - the stand-in's own made-up token
+    #: The app-level token (`xapp-`, `connections:write`) that opens Socket Mode links.
+    app_token: str = "xapp-1-test"  # noqa: S105 - made up, as above
     team_id: str = "T0WATCH"
     team_name: str = "Watchkeeper Demo"
     team_domain: str = "watchkeeper-demo"
@@ -43,13 +45,18 @@ class User:
     real_name: str
     tz: str = "UTC"
     is_bot: bool = False
+    #: A guest (single- or multi-channel): apps cannot invite them.
+    is_restricted: bool = False
+    #: Deactivated.
+    deleted: bool = False
 
     def to_json(self, team_id: str) -> JsonObject:
         return {
             "id": self.id,
             "team_id": team_id,
             "name": self.name,
-            "deleted": False,
+            "deleted": self.deleted,
+            "is_restricted": self.is_restricted,
             "real_name": self.real_name,
             "tz": self.tz,
             "is_bot": self.is_bot,
@@ -218,6 +225,12 @@ GENERAL_CHANNEL_ID = "C0GENERAL"
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 
 
+class LinkIssuer(Protocol):
+    """Hands out Socket Mode URLs (`apps.connections.open`); see `standin.socket_mode`."""
+
+    def issue_url(self) -> str: ...
+
+
 class Workspace:
     """Everything the stand-in knows; callers hold the stand-in's lock while they use it."""
 
@@ -233,6 +246,8 @@ class Workspace:
         self.used_triggers: set[str] = set()
         self.responses: dict[str, list[Any]] = {}
         self.calls: list[Call] = []
+        #: The Socket Mode side, once the stand-in serves it.
+        self.socket_links: LinkIssuer | None = None
         self._counters: dict[str, int] = {}
         self._last_micros = 0
         self.users[identity.bot_user_id] = User(

@@ -1,4 +1,4 @@
-"""The outbox: Slack calls committed with the state change they follow, delivered afterwards."""
+"""The outbox: side effects committed with the state change they follow, delivered afterwards."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from watchkeeper.domain.incident import Incident
 from watchkeeper.store.dialect import rowcount, upsert_insert
 from watchkeeper.store.tables import outbox
 
+#: `outbox.waiting` for an effect whose destination could not answer.
+OUTAGE = "outage"
+
 
 class EffectToDeliver(Protocol):
     """What `SqlOutbox.add` needs of an effect (the services' `Effect` has it)."""
@@ -26,6 +29,8 @@ class EffectToDeliver(Protocol):
     def payload(self) -> Mapping[str, Any]: ...
     @property
     def dedupe_key(self) -> str | None: ...
+    @property
+    def destination(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,7 @@ class PendingEffect:
     reclaimed: bool = False
     created_at: datetime | None = None
     incident: Incident | None = None
+    destination: str = "slack"
 
     def with_incident(self, incident: Incident | None) -> PendingEffect:
         return replace(self, incident=incident)
@@ -78,12 +84,14 @@ class SqlOutbox:
     ) -> list[PendingEffect]:
         """Lease up to `limit` ready effects to `worker_id`, oldest first, in incident order.
 
-        An effect waits while an older one of its incident is undone (the channel must exist
-        before messages go into it); an expired lease makes an effect ready again.
+        An effect waits while an older one of its incident for the same destination is undone
+        (the channel must exist before messages go into it; a webhook's events arrive in order);
+        an expired lease makes an effect ready again.
         """
         older = outbox.alias("older")
         blocked = exists().where(
             older.c.incident_number == outbox.c.incident_number,
+            older.c.destination == outbox.c.destination,
             older.c.done_at.is_(None),
             older.c.id < outbox.c.id,
         )
@@ -118,6 +126,7 @@ class SqlOutbox:
                 outbox.c.payload,
                 outbox.c.attempts,
                 outbox.c.created_at,
+                outbox.c.destination,
             )
         ).all()
         effects = [
@@ -129,6 +138,7 @@ class SqlOutbox:
                 row.attempts,
                 reclaimed=row.id in expired,
                 created_at=row.created_at,
+                destination=row.destination,
             )
             for row in rows
         ]
@@ -157,15 +167,29 @@ class SqlOutbox:
         self._update(effect_id, payload=dict(payload))
 
     def complete(self, effect_ids: Collection[int], now: datetime) -> None:
-        """The effects were delivered."""
+        """The effects were delivered: their destinations answer, so what waits out an outage
+        of those goes now."""
+        ids = list(effect_ids)
+        self._session.execute(
+            update(outbox).where(outbox.c.id.in_(ids)).values(done_at=now, claimed_until=None)
+        )
+        answering = select(outbox.c.destination).where(outbox.c.id.in_(ids)).distinct()
         self._session.execute(
             update(outbox)
-            .where(outbox.c.id.in_(list(effect_ids)))
-            .values(done_at=now, claimed_until=None)
+            .where(
+                outbox.c.done_at.is_(None),
+                outbox.c.waiting.is_not(None),
+                outbox.c.next_attempt_at > now,
+                outbox.c.destination.in_(answering.scalar_subquery()),
+            )
+            .values(next_attempt_at=now, waiting=None)
         )
 
-    def retry_later(self, effect_id: int, error: str, at: datetime) -> None:
-        """Delivery failed; try again at `at` (the effect still holds its incident's queue)."""
+    def retry_later(
+        self, effect_id: int, error: str, at: datetime, *, outage: bool = False
+    ) -> None:
+        """Delivery failed; try again at `at` (the effect still holds its incident's queue),
+        or, when its destination was down (`outage`), as soon as a delivery succeeds again."""
         self._update(
             effect_id,
             attempts=outbox.c.attempts + 1,
@@ -173,6 +197,7 @@ class SqlOutbox:
             next_attempt_at=at,
             claimed_by=None,
             claimed_until=None,
+            waiting=OUTAGE if outage else None,
         )
 
     def give_up(self, effect_id: int, error: str, now: datetime) -> None:
@@ -229,4 +254,5 @@ def _row(effect: EffectToDeliver, now: datetime) -> dict[str, Any]:
         "attempts": 0,
         "next_attempt_at": now,
         "dedupe_key": effect.dedupe_key,
+        "destination": effect.destination,
     }

@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, select, true, update
@@ -29,15 +28,6 @@ from watchkeeper.store.tables import (
 )
 
 INCIDENT_COUNTER = "incident"
-
-
-class _Keep(Enum):
-    """Marks an argument left out, where None is a value (no reminder scheduled)."""
-
-    KEEP = "keep"
-
-
-KEEP = _Keep.KEEP
 
 
 class KnownPeople:
@@ -98,15 +88,11 @@ class SqlIncidentRepository:
 
     # --- incidents ----------------------------------------------------------------------
 
-    def add(self, incident: Incident, *, next_reminder_at: datetime | None = None) -> None:
+    def add(self, incident: Incident) -> None:
         """Store a newly declared incident; its timeline entries get their ids."""
         incident_id: int = self._session.execute(
             insert(incidents)
-            .values(
-                **incident_values(incident),
-                next_reminder_at=next_reminder_at,
-                updated_at=func.now(),
-            )
+            .values(**incident_values(incident), updated_at=func.now())
             .returning(incidents.c.id)
         ).scalar_one()
         self._write_children(incident_id, incident)
@@ -137,21 +123,24 @@ class SqlIncidentRepository:
         """Incidents not resolved, by number (`history` as for `get`)."""
         return self._load(incidents.c.status != Status.RESOLVED.value, history=history)
 
+    def count_open(self) -> int:
+        """How many incidents are not resolved."""
+        count: int = self._session.execute(
+            select(func.count())
+            .select_from(incidents)
+            .where(incidents.c.status != Status.RESOLVED.value)
+        ).scalar_one()
+        return count
+
     def all_incidents(self, *, history: bool = True) -> list[Incident]:
         """Every incident, by number (`history` as for `get`)."""
         return self._load(true(), history=history)
 
-    def save(self, incident: Incident, *, next_reminder_at: datetime | _Keep | None = KEEP) -> None:
-        """Write the incident back; new timeline entries get their ids in `incident.timeline`.
-
-        `next_reminder_at` stores when its next reminder is due (None: none); left out, the
-        stored time stays as it is.
-        """
+    def save(self, incident: Incident) -> None:
+        """Write the incident back; new timeline entries get their ids in `incident.timeline`."""
         values = incident_values(incident)
         # The repository reads no clock; the database's is good enough for a bookkeeping column.
         values["updated_at"] = func.now()
-        if not isinstance(next_reminder_at, _Keep):
-            values["next_reminder_at"] = next_reminder_at
         incident_id: int | None = self._session.execute(
             update(incidents)
             .where(incidents.c.number == incident.number)
@@ -241,44 +230,8 @@ class SqlIncidentRepository:
 
     # --- reminders ----------------------------------------------------------------------
 
-    def due_reminders(self, now: datetime) -> list[tuple[int, datetime]]:
-        """(number, due time) of open incidents whose reminder is due at `now`, oldest first."""
-        rows = self._session.execute(
-            select(incidents.c.number, incidents.c.next_reminder_at)
-            .where(
-                incidents.c.next_reminder_at <= now,
-                incidents.c.status != Status.RESOLVED.value,
-            )
-            .order_by(incidents.c.next_reminder_at, incidents.c.number)
-        )
-        return [(row.number, row.next_reminder_at) for row in rows]
-
-    def claim_due_reminders(self, now: datetime, limit: int) -> list[tuple[Incident, datetime]]:
-        """Lock up to `limit` open incidents whose reminder is due, oldest due first.
-
-        Each comes with the due time it had, without its timeline; the caller saves it with its
-        next due time in this transaction. Rows another transaction holds are passed over
-        (PostgreSQL), and once that one commits they are no longer due.
-        """
-        due = (
-            select(incidents.c.id, incidents.c.number, incidents.c.next_reminder_at)
-            .where(
-                incidents.c.next_reminder_at <= now,
-                incidents.c.status != Status.RESOLVED.value,
-            )
-            .order_by(incidents.c.next_reminder_at, incidents.c.number)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        rows = self._session.execute(due).all()
-        if not rows:
-            return []
-        due_at = {row.number: row.next_reminder_at for row in rows}
-        claimed = self._load(incidents.c.id.in_([row.id for row in rows]), history=False)
-        return [(incident, due_at[incident.number]) for incident in claimed]
-
-    def record_reminders(self, reminded: Sequence[tuple[Incident, datetime | None]]) -> None:
-        """Store, in one statement, that these claimed incidents were reminded, and their next due.
+    def record_reminders(self, reminded: Sequence[Incident]) -> None:
+        """Store, in one statement, that these claimed incidents were just reminded.
 
         Only the reminder columns change: a sweep loads no timeline and changes nothing else.
         """
@@ -290,7 +243,6 @@ class SqlIncidentRepository:
             .values(
                 unanswered_reminders=bindparam("b_unanswered"),
                 last_reminded_at=bindparam("b_reminded_at"),
-                next_reminder_at=bindparam("b_next"),
                 updated_at=func.now(),
             )
         )
@@ -301,9 +253,8 @@ class SqlIncidentRepository:
                     "b_number": incident.number,
                     "b_unanswered": incident.unanswered_reminders,
                     "b_reminded_at": incident.last_reminded_at,
-                    "b_next": next_due,
                 }
-                for incident, next_due in reminded
+                for incident in reminded
             ],
         )
 

@@ -81,11 +81,9 @@ incidents = Table(
     Column("reminders_enabled", Boolean, nullable=False),
     Column("reminder_interval_seconds", Integer, nullable=True),
     Column("snoozed_until", UTCDateTime, nullable=True),
-    Column("next_reminder_at", UTCDateTime, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     # A plain unique index admits any number of NULLs on both databases: no channel yet.
     Index("uq_incidents_channel_id", "channel_id", unique=True),
-    Index(None, "next_reminder_at"),
 )
 
 timeline_entries = Table(
@@ -176,6 +174,12 @@ outbox = Table(
     Column("done_at", UTCDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("dedupe_key", Text, nullable=True),
+    # Where the effect goes (`slack`, a webhook's name…): an incident's effects are delivered
+    # in order per destination, so one that is down holds back only itself.
+    Column("destination", Text, nullable=False, server_default="slack"),
+    # Why an effect waits past a failure: "outage" (its destination could not answer) is woken
+    # by the first delivery that succeeds afterwards; NULL waits its full delay (rate limits).
+    Column("waiting", Text, nullable=True),
     Index(None, "incident_number"),
     Index(None, "next_attempt_at"),
     Index(None, "done_at"),
@@ -190,11 +194,34 @@ Index(
     postgresql_where=outbox.c.done_at.is_(None),
 )
 
-# The courier's claim asks, per effect, whether an older effect of its incident is undelivered.
+# Deliveries that succeed look for effects waiting out an outage, every batch: few rows, found
+# without reading the settled ones.
+Index(
+    "ix_outbox_waiting_pending",
+    outbox.c.waiting,
+    sqlite_where=outbox.c.done_at.is_(None) & outbox.c.waiting.is_not(None),
+    postgresql_where=outbox.c.done_at.is_(None) & outbox.c.waiting.is_not(None),
+)
+
+# The courier's claim asks, per effect, whether an older effect of its incident is undelivered
+# at the same destination.
 Index(
     "ix_outbox_pending_by_incident",
     outbox.c.incident_number,
+    outbox.c.destination,
     outbox.c.id,
     sqlite_where=outbox.c.done_at.is_(None),
     postgresql_where=outbox.c.done_at.is_(None),
+)
+
+# Work that falls due: one due time per kind (`remind`, …) and subject (an incident's number, or
+# 0 for work about the whole workspace). NULL: nothing due. Claimed by a conditional update.
+due_work = Table(
+    "due_work",
+    metadata,
+    Column("kind", Text, nullable=False),
+    Column("subject", Integer, nullable=False),
+    Column("due_at", UTCDateTime, nullable=True),
+    PrimaryKeyConstraint("kind", "subject"),
+    Index(None, "kind", "due_at"),
 )

@@ -1,4 +1,4 @@
-"""The unit of work: one transaction over incidents and the outbox, committed or rolled back."""
+"""The unit of work: one transaction over incidents, the outbox and due work, all or nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.store.database import READ_ONLY
+from watchkeeper.store.due import SqlDueWork
 from watchkeeper.store.outbox import SqlOutbox
 from watchkeeper.store.repository import KnownPeople, SqlIncidentRepository
 
@@ -19,6 +20,7 @@ class SqlUnitOfWork:
 
     incidents: SqlIncidentRepository
     outbox: SqlOutbox
+    due: SqlDueWork
 
     def __init__(
         self,
@@ -41,6 +43,7 @@ class SqlUnitOfWork:
             self._session.connection(execution_options={READ_ONLY: True})
         self.incidents = SqlIncidentRepository(self._session, self._known_people)
         self.outbox = SqlOutbox(self._session)
+        self.due = SqlDueWork(self._session)
         return self
 
     def __exit__(

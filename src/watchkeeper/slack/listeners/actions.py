@@ -2,39 +2,38 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from watchkeeper.domain.errors import IncidentError
+from watchkeeper.domain.incident import reference
 from watchkeeper.services import facts
-from watchkeeper.services.context import Actor, Context, DuplicateRequest, Request
+from watchkeeper.services.context import Context
 from watchkeeper.services.queries import incident_in_channel
 from watchkeeper.services.reminders import snooze_reminders
 from watchkeeper.slack.ids import Action, Shortcut
-from watchkeeper.slack.markup import escape, to_plain
+from watchkeeper.slack.markup import to_plain
 from watchkeeper.slack.modals import (
     View,
     commander_modal,
     declare_modal,
+    loading_modal,
+    notice_modal,
     severity_modal,
     status_modal,
     update_modal,
 )
+from watchkeeper.slack.payloads import request_of
+from watchkeeper.slack.refusals import refusals
 
 #: How long the reminder's snooze button silences reminders.
 SNOOZE = timedelta(minutes=30)
 
 ModalFor = Callable[[Context, str], View]
-
-
-def _update(ctx: Context, channel_id: str) -> View:
-    incident = incident_in_channel(ctx, channel_id, history=False).incident
-    return update_modal(channel_id, incident.reference)
 
 
 def _status(ctx: Context, channel_id: str) -> View:
@@ -52,31 +51,56 @@ def _commander(ctx: Context, channel_id: str) -> View:
     return commander_modal(channel_id, incident.reference, incident.commander)
 
 
-MODALS: dict[Action, ModalFor] = {
-    Action.OPEN_UPDATE: _update,
+#: Forms that show the incident's current state, read from the database before they open.
+FORMS: dict[Action, ModalFor] = {
     Action.OPEN_STATUS: _status,
     Action.OPEN_SEVERITY: _severity,
     Action.OPEN_COMMANDER: _commander,
 }
 
+#: How long a click waits for the database before opening a placeholder form instead: Slack's
+#: trigger is valid for 3 seconds, and the form must open within them.
+FORM_READ_BUDGET = 1.0
 
-def _modal_opener(ctx: Context, modal_for: ModalFor) -> Callable[[dict[str, Any], WebClient], None]:
+
+def _form_opener(
+    ctx: Context, modal_for: ModalFor, reads: ThreadPoolExecutor
+) -> Callable[[dict[str, Any], WebClient], None]:
     # A closure, not default arguments: Bolt passes a listener its arguments by name.
     def open_modal(body: dict[str, Any], client: WebClient) -> None:
-        channel_id = body.get("channel", {}).get("id", "")
-        try:
-            view = modal_for(ctx, channel_id)
-        except IncidentError:
-            return  # the button is on a message outside an incident channel: nothing to open
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        read = reads.submit(modal_for, ctx, request_of(body).channel_id)
+        title = _reference(body) or "Incident"
+        answered, _ = wait([read], timeout=FORM_READ_BUDGET)
+        opened = None
+        if not answered:  # the database is slow: open now, fill in once it answers
+            opened = client.views_open(trigger_id=body["trigger_id"], view=loading_modal(title))
+        with refusals() as caught:
+            view = read.result()
+        if (refusal := caught.refusal) is not None:
+            if opened is None and refusal.outcome == "refused":
+                return  # a button outside an incident channel: nothing to open
+            view = notice_modal(title, refusal.plain)
+        if opened is None:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        else:
+            client.views_update(view_id=str(opened["view"]["id"]), view=view)
 
     return open_modal
 
 
-def actor_of(body: dict[str, Any]) -> Actor:
-    """The person who clicked or submitted."""
-    user = body.get("user", {})
-    return Actor(user.get("id", ""), user.get("username") or user.get("name", ""))
+def _open_update_form(body: dict[str, Any], client: WebClient) -> None:
+    """The update form needs nothing but the incident's number, which the button carries."""
+    reference = _reference(body)
+    if reference is None:
+        return  # not one of our buttons on an incident: nothing to open
+    channel_id = body.get("channel", {}).get("id", "")
+    client.views_open(trigger_id=body["trigger_id"], view=update_modal(channel_id, reference))
+
+
+def _reference(body: dict[str, Any]) -> str | None:
+    """`INC-7` from the clicked button's value (the incident's number), if it is one."""
+    value = str(((body.get("actions") or [{}])[0]).get("value", ""))
+    return reference(int(value)) if value.isdigit() else None
 
 
 def register(app: App, ctx: Context) -> None:
@@ -85,18 +109,15 @@ def register(app: App, ctx: Context) -> None:
     def acknowledge(ack: Ack) -> None:
         ack()
 
-    for action, modal_for in MODALS.items():
-        app.action(action.value)(ack=acknowledge, lazy=[_modal_opener(ctx, modal_for)])
+    app.action(Action.OPEN_UPDATE.value)(ack=acknowledge, lazy=[_open_update_form])
+    reads = ThreadPoolExecutor(4, thread_name_prefix="form-reads")
+    for action, modal_for in FORMS.items():
+        app.action(action.value)(ack=acknowledge, lazy=[_form_opener(ctx, modal_for, reads)])
 
     def snooze(ack: Ack, body: dict[str, Any]) -> None:
-        request = Request(
-            actor=actor_of(body),
-            channel_id=body.get("channel", {}).get("id", ""),
-            key=f"action:{body.get('trigger_id', '')}",
-        )
-        # Resolved meanwhile, or a double click: nothing more to do.
-        with contextlib.suppress(IncidentError, DuplicateRequest):
-            snooze_reminders(ctx, request, SNOOZE)
+        # Resolved meanwhile, or a double click: the reminder said all there is to say.
+        with refusals():
+            snooze_reminders(ctx, request_of(body), SNOOZE)
         ack()
 
     app.action(Action.SNOOZE.value)(snooze)
@@ -107,17 +128,14 @@ def register(app: App, ctx: Context) -> None:
     app.action(Action.DECLARE.value)(ack=acknowledge, lazy=[open_declare_modal])
 
     def add_to_timeline(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        channel_id = body.get("channel", {}).get("id", "")
+        request = request_of(body)
         message = body.get("message", {})
-        request = Request(
-            actor=actor_of(body),
-            channel_id=channel_id,
-            key=f"shortcut:{body.get('trigger_id', '')}",
-        )
-        try:
+        with refusals() as caught:
             # Refuse outside an incident channel before asking Slack for anything.
-            incident_in_channel(ctx, channel_id)
-            permalink = client.chat_getPermalink(channel=channel_id, message_ts=message["ts"])
+            incident_in_channel(ctx, request.channel_id)
+            permalink = client.chat_getPermalink(
+                channel=request.channel_id, message_ts=message["ts"]
+            )
             incident = facts.add_pinned_message(
                 ctx,
                 request,
@@ -126,11 +144,9 @@ def register(app: App, ctx: Context) -> None:
                 author=message.get("user", ""),
                 permalink=str(permalink.get("permalink", "")),
             )
-        except IncidentError as error:
-            respond(text=f":warning: {escape(str(error))}", response_type="ephemeral")
-            return
-        except DuplicateRequest:
-            return
-        respond(text=f"Added to the {incident.reference} timeline.", response_type="ephemeral")
+            respond(text=f"Added to the {incident.reference} timeline.", response_type="ephemeral")
+        refusal = caught.refusal
+        if refusal is not None and refusal.outcome != "duplicate":
+            respond(text=f":warning: {refusal.text}", response_type="ephemeral")
 
     app.shortcut(Shortcut.ADD_TO_TIMELINE.value)(ack=acknowledge, lazy=[add_to_timeline])

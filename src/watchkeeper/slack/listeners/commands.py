@@ -1,10 +1,9 @@
-"""The `/incident` slash command: parse, run one use case, answer in the ack."""
+"""The `/incident` slash command: read it, run its one use case, answer in the ack."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -13,20 +12,22 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from watchkeeper.domain.errors import IncidentError, NotPermitted
-from watchkeeper.services.context import Actor, Context, DuplicateRequest, Request
-from watchkeeper.services.ports import StorageUnavailable
-from watchkeeper.slack import commands as cmd
-from watchkeeper.slack.answers import Reply, answer, ephemeral
-from watchkeeper.slack.markup import clip, escape, mention, to_plain
+from watchkeeper.services.context import Context
+from watchkeeper.slack.markup import clip, escape, to_plain
 from watchkeeper.slack.modals import declare_modal
-from watchkeeper.slack.parser import CommandError, parse_command
+from watchkeeper.slack.payloads import request_of
+from watchkeeper.slack.refusals import refusals
+from watchkeeper.slack.subcommands import (
+    Declare,
+    Read,
+    Reply,
+    SetComponents,
+    ephemeral,
+    read_command,
+)
 
 log = logging.getLogger(__name__)
 
-_NAMED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|([^<>|]+)>")
-# A person in a permission refusal, `@U012AB3CD`; mentioned, Slack shows their name.
-_PERSON = re.compile(r"@([UW][A-Z0-9]+)\b")
 #: Free-text fields, kept as the plain words the responder saw.
 _TEXT_FIELDS = ("title", "message", "text")
 #: Slack's limit on a message's text: a reply echoing 100 KB of typed text is cut to it.
@@ -69,59 +70,42 @@ def _open_declare_form(ctx: Context, client: WebClient, trigger_id: str) -> None
 
 def respond(ctx: Context, body: dict[str, Any], outcome: Outcome | None = None) -> Reply:
     """The reply to one `/incident` request; every refusal says what was wrong and the form."""
-    reply = _reply(ctx, body, outcome or Outcome())
+    outcome = outcome or Outcome()
+    reply = ephemeral("")
+    with refusals() as caught:
+        read = _plain(
+            read_command(
+                body.get("text") or "",
+                severities=ctx.scale.names,
+                roles=ctx.roles,
+                now=ctx.now(),
+                zone=ctx.zone,
+            )
+        )
+        outcome.subcommand = read.subcommand.name
+        if isinstance(read.command, Declare) and not read.command.title:
+            outcome.opens_form = bool(body.get("trigger_id"))
+        reply = read.answer(ctx, request_of(body))
+    if (refusal := caught.refusal) is not None:
+        outcome.result = refusal.outcome
+        shown = f":warning: {refusal.text}"
+        if refusal.usage is not None:
+            shown += f"\nUse: `{escape(refusal.usage)}`"
+        reply = ephemeral(shown)
     reply["text"] = clip(reply["text"], REPLY_LIMIT)
     return reply
 
 
-def _reply(ctx: Context, body: dict[str, Any], outcome: Outcome) -> Reply:
-    raw = body.get("text") or ""
-    request = Request(
-        actor=Actor(body.get("user_id", ""), body.get("user_name", "")),
-        channel_id=body.get("channel_id", ""),
-        key=f"command:{body['trigger_id']}" if body.get("trigger_id") else None,
-        mentions=tuple(Actor(uid, name) for uid, name in _NAMED_MENTION.findall(raw)),
-    )
-    try:
-        command = _plain(
-            parse_command(
-                raw, severities=ctx.scale.names, roles=ctx.roles, now=ctx.now(), zone=ctx.zone
-            )
-        )
-        outcome.subcommand = command.name
-        if isinstance(command, cmd.Declare) and not command.title:
-            outcome.opens_form = bool(body.get("trigger_id"))
-            return ephemeral("Opening the form to declare an incident…")
-        return answer(ctx, command, request)
-    except CommandError as error:
-        outcome.result = "invalid"
-        return ephemeral(f":warning: {escape(error.problem)}\nUse: `{escape(error.usage)}`")
-    except IncidentError as error:
-        outcome.result = "refused"
-        refusal = escape(str(error))
-        if isinstance(error, NotPermitted):  # names whom to ask, by user ID
-            refusal = _PERSON.sub(lambda m: mention(m.group(1)), refusal)
-        return ephemeral(f":warning: {refusal}")
-    except StorageUnavailable:
-        outcome.result = "unavailable"
-        log.exception("the database did not answer /incident %s", raw[:40])
-        return ephemeral(
-            ":warning: Watchkeeper cannot reach its database right now, so nothing was changed. "
-            "Try the same command again in a moment."
-        )
-    except DuplicateRequest:
-        outcome.result = "duplicate"
-        log.info("request %s was already handled; answering it again without acting", request.key)
-        return ephemeral("Already done: Slack sent this command twice.")
-
-
-def _plain(command: cmd.Command) -> cmd.Command:
+def _plain(read: Read) -> Read:
     """Free text as the words the responder saw; mentions in it become `@name`."""
+    command = read.command
     changes: dict[str, Any] = {
         name: to_plain(getattr(command, name))
         for name in _TEXT_FIELDS
         if isinstance(getattr(command, name, None), str)
     }
-    if isinstance(command, cmd.SetComponents):
+    if isinstance(command, SetComponents):
         changes["components"] = tuple(to_plain(c) for c in command.components)
-    return dataclasses.replace(command, **changes) if changes else command
+    if not changes:
+        return read
+    return dataclasses.replace(read, command=dataclasses.replace(command, **changes))  # type: ignore[type-var]  # every command is a dataclass

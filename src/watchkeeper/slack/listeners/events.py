@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from watchkeeper.domain.errors import IncidentError
 from watchkeeper.services import facts
-from watchkeeper.services.context import Actor, Context, DuplicateRequest, Request
+from watchkeeper.services.context import Context
 from watchkeeper.services.queries import open_incidents
 from watchkeeper.slack.home import home_view
 from watchkeeper.slack.identity import BotIdentity
 from watchkeeper.slack.markup import to_plain
+from watchkeeper.slack.payloads import request_of
+from watchkeeper.slack.refusals import refusals
 
 
 def register(app: App, ctx: Context, identity: BotIdentity) -> None:
@@ -24,16 +24,11 @@ def register(app: App, ctx: Context, identity: BotIdentity) -> None:
         message = (event.get("item") or {}).get("message") or {}
         if not message.get("ts") or _by_the_bot(message, identity):
             return  # the bot's own card, or an item that is not a message
-        request = Request(
-            actor=Actor(event.get("user", "")),
-            channel_id=event.get("channel_id", ""),
-            key=_key(body),
-        )
         # A pin outside an incident channel, or an event Slack sent twice, changes nothing.
-        with contextlib.suppress(IncidentError, DuplicateRequest):
+        with refusals():
             facts.add_pinned_message(
                 ctx,
-                request,
+                request_of(body),
                 message_ts=str(message["ts"]),
                 text=to_plain(message.get("text", "")),
                 author=message.get("user", ""),
@@ -44,13 +39,8 @@ def register(app: App, ctx: Context, identity: BotIdentity) -> None:
         message = (event.get("item") or {}).get("message") or {}
         if not message.get("ts"):
             return
-        request = Request(
-            actor=Actor(event.get("user", "")),
-            channel_id=event.get("channel_id", ""),
-            key=_key(body),
-        )
-        with contextlib.suppress(IncidentError, DuplicateRequest):
-            facts.remove_pinned_message(ctx, request, str(message["ts"]))
+        with refusals():
+            facts.remove_pinned_message(ctx, request_of(body), str(message["ts"]))
 
     def app_home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
@@ -65,8 +55,3 @@ def register(app: App, ctx: Context, identity: BotIdentity) -> None:
 def _by_the_bot(message: dict[str, Any], identity: BotIdentity) -> bool:
     by_bot_id = bool(message.get("bot_id")) and message.get("bot_id") == identity.bot_id
     return by_bot_id or (identity.user_id is not None and message.get("user") == identity.user_id)
-
-
-def _key(body: dict[str, Any]) -> str | None:
-    event_id = body.get("event_id")
-    return f"event:{event_id}" if event_id else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -11,22 +10,14 @@ from slack_bolt import Ack, App
 from watchkeeper.domain.errors import IncidentError
 from watchkeeper.domain.status import Status
 from watchkeeper.services import facts, lifecycle
-from watchkeeper.services.context import Context, DuplicateRequest, Request
+from watchkeeper.services.context import Context, Request
 from watchkeeper.services.declare import declare_incident
-from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.slack.ids import Block, Callback
-from watchkeeper.slack.listeners.actions import actor_of
 from watchkeeper.slack.markup import to_plain
 from watchkeeper.slack.modals import submitted
-from watchkeeper.slack.parser import TITLE_MAX
-
-log = logging.getLogger(__name__)
-
-#: Shown under the field when the database does not answer; the modal stays open to resubmit.
-UNAVAILABLE = (
-    "Watchkeeper cannot reach its database right now, so nothing was changed. "
-    "Submit again in a moment."
-)
+from watchkeeper.slack.payloads import request_of
+from watchkeeper.slack.refusals import refusals
+from watchkeeper.slack.subcommands import TITLE_MAX
 
 #: A submission's use case: given the request and the view, change the incident.
 Submission = Callable[[Context, Request, dict[str, Any]], object]
@@ -83,23 +74,12 @@ def _listener(
 ) -> Callable[[Ack, dict[str, Any]], None]:
     # A closure, not default arguments: Bolt passes a listener its arguments by name.
     def submitted_view(ack: Ack, body: dict[str, Any]) -> None:
-        view = body["view"]
-        request = Request(
-            actor=actor_of(body),
-            channel_id=view.get("private_metadata", ""),
-            key=f"view:{view['id']}",
-        )
-        try:
-            submission(ctx, request, view)
-        except IncidentError as error:
-            ack(response_action="errors", errors={field.value: str(error)})
-            return
-        except StorageUnavailable:
-            log.exception("the database did not answer a %s submission", view.get("callback_id"))
-            ack(response_action="errors", errors={field.value: UNAVAILABLE})
-            return
-        except DuplicateRequest:
-            pass  # submitted twice: the first one did it
-        ack()
+        with refusals() as caught:
+            submission(ctx, request_of(body), body["view"])
+        refusal = caught.refusal
+        if refusal is None or refusal.outcome == "duplicate":
+            ack()  # submitted twice: the first one did it
+        else:
+            ack(response_action="errors", errors={field.value: refusal.plain})
 
     return submitted_view

@@ -52,6 +52,25 @@ def remember_progress(ctx: Context, effect_id: int, payload: Mapping[str, Any]) 
         uow.commit()
 
 
+#: The payload key under which an effect notes that the people it could not invite were named.
+LEFT_OUT_TOLD = "left_out_told"
+
+
+def tell_left_out(
+    ctx: Context, effect: ClaimedEffect, left_out: Sequence[tuple[str, str]], tell: str
+) -> None:
+    """Queue, once per effect, the notice naming who could not be invited and why."""
+    if effect.payload.get(LEFT_OUT_TOLD) or effect.incident_number is None:
+        return
+    with ctx.uow() as uow:
+        # In one transaction with the mark, so a retry of the effect neither skips nor repeats it.
+        uow.outbox.remember(effect.id, {**effect.payload, LEFT_OUT_TOLD: True})
+        notice = {"notice": "left_out", "left_out": [list(pair) for pair in left_out], "tell": tell}
+        uow.outbox.add(Effect(EffectKind.NOTICE, effect.incident_number, notice), ctx.now())
+        uow.commit()
+    ctx.on_effects()
+
+
 def effects_delivered(ctx: Context, effect_ids: Collection[int]) -> None:
     """These effects reached Slack; none runs again."""
     with ctx.uow() as uow:
@@ -59,10 +78,13 @@ def effects_delivered(ctx: Context, effect_ids: Collection[int]) -> None:
         uow.commit()
 
 
-def effect_delayed(ctx: Context, effect_id: int, error: str, delay: timedelta) -> None:
-    """The effect failed for now; try it again after `delay`."""
+def effect_delayed(
+    ctx: Context, effect_id: int, error: str, delay: timedelta, *, outage: bool = False
+) -> None:
+    """The effect failed for now; try it again after `delay`, or, after an `outage` of its
+    destination, as soon as another delivery succeeds."""
     with ctx.uow() as uow:
-        uow.outbox.retry_later(effect_id, error, ctx.now() + delay)
+        uow.outbox.retry_later(effect_id, error, ctx.now() + delay, outage=outage)
         uow.commit()
 
 

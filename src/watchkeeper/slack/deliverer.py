@@ -8,7 +8,7 @@ found and adopted (`channels`), and the uploaded files' IDs are kept before they
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,12 +18,13 @@ from slack_sdk.errors import SlackApiError
 from watchkeeper.domain.durations import format_compact
 from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.timeline import EntryKind
-from watchkeeper.services import delivery
+from watchkeeper.services import outbox
 from watchkeeper.services.context import Context
 from watchkeeper.services.effects import EffectKind
 from watchkeeper.services.ports import ClaimedEffect
 from watchkeeper.services.queries import incident_state
 from watchkeeper.services.reports import draft_documents, duration_of
+from watchkeeper.services.settling import PermanentFailure, Verdict
 from watchkeeper.slack.blocks import (
     entry_message,
     incident_card,
@@ -33,14 +34,15 @@ from watchkeeper.slack.blocks import (
 )
 from watchkeeper.slack.channels import channel_name, find_by_name, is_channel_id, is_incidents_own
 from watchkeeper.slack.failures import (
-    PermanentFailure,
+    ALREADY_DONE,
     already_done,
     is_transient,
+    judge,
     problem_notice,
 )
 from watchkeeper.slack.markup import escape, mention
 from watchkeeper.slack.receipts import find_posted, marker, may_have_reached_slack
-from watchkeeper.slack.reminder_message import escalation, reminder
+from watchkeeper.slack.reminder_message import escalation, left_out_notice, reminder
 from watchkeeper.slack.uploads import Document, share_documents
 
 log = logging.getLogger(__name__)
@@ -56,8 +58,8 @@ class ChannelMissing(PermanentFailure):
     """The incident has no channel (its opening was abandoned); nothing can be posted there."""
 
 
-class SlackDelivery:
-    """Carries out one claimed effect; raises on failure so the courier can judge it."""
+class SlackDeliverer:
+    """Carries out the effects Slack is the destination of; raises on failure, judges failures."""
 
     def __init__(
         self,
@@ -86,10 +88,17 @@ class SlackDelivery:
             EffectKind.NOTICE: self.notice,
         }
 
-    def __call__(self, effect: ClaimedEffect) -> None:
+    @property
+    def kinds(self) -> Collection[EffectKind]:
+        return self._handlers.keys()
+
+    def deliver(self, effect: ClaimedEffect) -> None:
         if effect.incident_number is None:
-            raise ValueError(f"effect {effect.id} ({effect.kind}) names no incident")
+            raise PermanentFailure(f"effect {effect.id} ({effect.kind}) names no incident")
         self._handlers[EffectKind(effect.kind)](effect)
+
+    def judge(self, error: Exception, attempts: int) -> Verdict | None:
+        return judge(error, attempts)
 
     # --- the incident channel -------------------------------------------------------------
 
@@ -97,13 +106,13 @@ class SlackDelivery:
         """Create the channel (once), invite, set the topic, post and pin the card."""
         incident = self._incident(effect)
         channel_id = incident.channel_id or self._create_channel(incident)
-        self._invite(channel_id, effect.payload.get("invite", []))
+        self._invite(effect, channel_id, effect.payload.get("invite", []), incident.declared_by)
         self._client.conversations_setTopic(channel=channel_id, topic=topic(incident))
-        card_ts = delivery.card_of(self._ctx, incident.number)
+        card_ts = outbox.card_of(self._ctx, incident.number)
         if card_ts is None:
             fallback, blocks = incident_card(incident, self._ctx.zone)
             card_ts = self._post(effect, channel_id, text=fallback, blocks=blocks)
-            delivery.record_card(self._ctx, incident.number, card_ts)
+            outbox.record_card(self._ctx, incident.number, card_ts)
         self._tolerate(lambda: self._client.pins_add(channel=channel_id, timestamp=card_ts))
 
     def refresh_card(self, effect: ClaimedEffect) -> None:
@@ -111,7 +120,7 @@ class SlackDelivery:
         payload = effect.payload
         incident = self._incident(effect)
         channel_id = self._channel(incident)
-        card_ts = delivery.card_of(self._ctx, incident.number)
+        card_ts = outbox.card_of(self._ctx, incident.number)
         if card_ts is not None:
             fallback, blocks = incident_card(incident, self._ctx.zone)
             self._client.chat_update(channel=channel_id, ts=card_ts, text=fallback, blocks=blocks)
@@ -120,7 +129,9 @@ class SlackDelivery:
 
     def invite(self, effect: ClaimedEffect) -> None:
         """Bring more responders into the channel."""
-        self._invite(self._channel(self._incident(effect)), effect.payload.get("users", []))
+        incident = self._incident(effect)
+        by = effect.payload.get("by") or incident.declared_by
+        self._invite(effect, self._channel(incident), effect.payload.get("users", []), by)
 
     def announce_entry(self, effect: ClaimedEffect) -> None:
         """Tell the incident channel, or the broadcast channel, about a timeline entry."""
@@ -159,8 +170,12 @@ class SlackDelivery:
         """Tell the channel about a change that leaves no timeline entry, or a failed delivery."""
         payload = effect.payload
         incident = self._incident(effect)
-        if delivery.is_problem_notice(effect):
+        if outbox.is_problem_notice(effect):
             self._tell_problem(effect, incident)
+            return
+        if payload.get("notice") == "left_out":
+            text = left_out_notice(payload["tell"], [(u, code) for u, code in payload["left_out"]])
+            self._post(effect, self._channel(incident), text=text)
             return
         by = mention(payload.get("by"))
         if payload.get("next"):
@@ -207,7 +222,7 @@ class SlackDelivery:
                 ),
                 Document(f"{ref}-postmortem.md", f"{ref} postmortem draft", documents.postmortem),
             ],
-            remember=lambda payload: delivery.remember_progress(self._ctx, effect.id, payload),
+            remember=lambda payload: outbox.remember_progress(self._ctx, effect.id, payload),
         )
 
     # --- helpers ----------------------------------------------------------------------------
@@ -266,7 +281,7 @@ class SlackDelivery:
                 )
             else:
                 channel_id = str(created["channel"]["id"])
-            delivery.record_channel(self._ctx, incident.number, channel_id, name)
+            outbox.record_channel(self._ctx, incident.number, channel_id, name)
             log.info("opened #%s for %s", name, incident.reference)
             return channel_id
         raise RuntimeError(f"every channel name for {incident.reference} is taken")
@@ -282,7 +297,7 @@ class SlackDelivery:
             return None
         if found is None:
             return None
-        owner = delivery.channel_owner(self._ctx, str(found["id"]))
+        owner = outbox.channel_owner(self._ctx, str(found["id"]))
         ours = owner in (None, incident.number) and is_incidents_own(
             found,
             bot_user_id=self._whoami(),
@@ -295,15 +310,32 @@ class SlackDelivery:
         """The bot's user ID, asked of Slack if it was not learned yet."""
         return self._bot_user_id() or str(self._client.auth_test()["user_id"])
 
-    def _invite(self, channel_id: str, users: list[str]) -> None:
+    def _invite(self, effect: ClaimedEffect, channel_id: str, users: list[str], tell: str) -> None:
+        """Invite everyone who can be invited; name those who cannot, and why, to `tell`."""
         bot = self._bot_user_id()
-        for user in users:
-            if user and user != bot:
-                self._tolerate(
-                    lambda u=user: self._client.conversations_invite(  # type: ignore[misc]
-                        channel=channel_id, users=u
-                    )
-                )
+        wanted = [user for user in dict.fromkeys(users) if user and user != bot]
+        if not wanted:
+            return
+        try:
+            # `force`: a guest or a deactivated account among them must not keep out the rest.
+            answer = self._client.conversations_invite(
+                channel=channel_id, users=",".join(wanted), force=True
+            )
+            refused = answer.get("errors") or []
+        except SlackApiError as error:
+            refused = error.response.get("errors") or []
+            if not refused and already_done(error):
+                return  # everyone asked for is in the channel already
+            if not refused:
+                raise  # about the call, not a person: not_in_channel, rate limits, outages
+        left_out = [
+            (str(each.get("user", "")), str(each.get("error", "")))
+            for each in refused
+            if each.get("error") not in ALREADY_DONE
+        ]
+        if left_out:
+            log.warning("could not invite %s to %s", left_out, channel_id)
+            outbox.tell_left_out(self._ctx, effect, left_out, tell)
 
     def _incident(self, effect: ClaimedEffect) -> Incident:
         # No message here shows the timeline; the reports read it whole themselves.

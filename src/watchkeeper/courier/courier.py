@@ -1,10 +1,10 @@
-"""The courier: delivers committed side effects to Slack in the background, retrying until done.
+"""The courier: delivers committed side effects to their destinations in the background.
 
 A use case commits its state change and the effects it implies in one transaction, then
-wakes the courier. Worker threads claim ready effects (one per incident at a time, so an
-incident's channel exists before anything is posted in it), carry them out, and settle them:
-done, retried after `Retry-After` or a backoff, or abandoned with a reason when no retry can
-help. Claims are leases in the database, renewed while the delivery runs, so a crash or a second
+wakes the courier. Worker threads claim ready effects (one per incident and destination at a
+time, so an incident's channel exists before anything is posted in it), hand each to the
+deliverer of its kind, and settle it: done, retried after `Retry-After` or a backoff, or set
+aside with a reason when no retry can help (the deliverer judges its own failures). Claims are leases in the database, renewed while the delivery runs, so a crash or a second
 replica never loses an effect: a lease left to run out (its holder died) makes it claimable again
 within seconds, and the handlers look for what the dead holder may have done before redoing it.
 """
@@ -19,14 +19,16 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
-from watchkeeper.services import delivery
+from watchkeeper.courier.deliverers import Deliverers
+from watchkeeper.services import outbox
 from watchkeeper.services.context import Context
 from watchkeeper.services.ports import ClaimedEffect
-from watchkeeper.slack.failures import judge
+from watchkeeper.services.settling import PermanentFailure, Verdict, verdict
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[ClaimedEffect], None]
+#: Told of every attempt's outcome (`delivered`, `retried`, `abandoned`), for the metrics.
+Settled = Callable[[ClaimedEffect, str], None]
 
 #: Longest sleep between looks at the outbox when nobody wakes the courier.
 IDLE_POLL = 1.0
@@ -41,15 +43,15 @@ class Courier:
     def __init__(
         self,
         ctx: Context,
-        deliver: Deliver,
+        deliverers: Deliverers,
         *,
         workers: int = 4,
         lease: timedelta = LEASE,
         poll: float = IDLE_POLL,
-        on_settled: Callable[[str, str], None] = lambda kind, outcome: None,
+        on_settled: Settled = lambda effect, outcome: None,
     ) -> None:
         self._ctx = ctx
-        self._deliver = deliver
+        self._deliverers = deliverers
         self._workers = workers
         self._batch = max(1, workers // 4)
         self._lease = lease
@@ -89,6 +91,11 @@ class Courier:
             log.exception("could not mark the last deliveries done")
 
     @property
+    def deliverers(self) -> Deliverers:
+        """Who delivers each kind of effect."""
+        return self._deliverers
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
@@ -107,7 +114,7 @@ class Courier:
             try:
                 # Unwoken, the courier looks before it claims: a look is a read, and a process
                 # that only delivers (nobody here wakes it) looks many times a second.
-                ready = woken or delivery.effects_ready(self._ctx)
+                ready = woken or outbox.effects_ready(self._ctx)
                 claimed = self._claim() if ready else []
             except Exception:
                 log.exception("could not claim side effects; trying again shortly")
@@ -123,7 +130,7 @@ class Courier:
         if not delivered:
             return
         try:
-            delivery.effects_delivered(self._ctx, delivered)
+            outbox.effects_delivered(self._ctx, delivered)
         except Exception:
             with self._lock:
                 self._delivered[:0] = delivered
@@ -137,7 +144,7 @@ class Courier:
         self._renewed_at = now
         with self._lock:
             ids = set(self._in_flight.values())
-        if ids and delivery.renew_claims(self._ctx, self._id, ids, self._lease) < len(ids):
+        if ids and outbox.renew_claims(self._ctx, self._id, ids, self._lease) < len(ids):
             log.warning("a delivery outlived its lease; another worker may have taken it over")
 
     def _claim(self) -> list[ClaimedEffect]:
@@ -148,7 +155,7 @@ class Courier:
             # While deliveries are under way, claim when a batch of workers is free: one
             # claim (and one read of the incidents) serves many, instead of one each.
             return []
-        claimed = list(delivery.claim_effects(self._ctx, self._id, self._lease, free))
+        claimed = list(outbox.claim_effects(self._ctx, self._id, self._lease, free))
         assert self._pool is not None
         for effect in claimed:
             if effect.id in busy:
@@ -170,29 +177,39 @@ class Courier:
 
     def _settle(self, effect: ClaimedEffect) -> None:
         try:
-            self._deliver(effect)
+            deliverer = self._deliverers.for_kind(effect.kind)
+        except PermanentFailure as unknown:
+            self._failed(effect, Verdict(str(unknown), None))
+            return
+        try:
+            deliverer.deliver(effect)
         except Exception as error:
-            verdict = judge(error, effect.attempts)
-            if verdict.delay is None:
-                log.error(
-                    "gave up on %s for INC-%s: %s",
-                    effect.kind,
-                    effect.incident_number,
-                    verdict.reason,
-                )
-                delivery.effect_abandoned(self._ctx, effect, verdict.reason)
-                self._on_settled(effect.kind, "abandoned")
-            else:
-                log.warning(
-                    "%s for INC-%s failed (%s); retrying in %ss",
-                    effect.kind,
-                    effect.incident_number,
-                    verdict.reason,
-                    int(verdict.delay.total_seconds()),
-                )
-                delivery.effect_delayed(self._ctx, effect.id, verdict.reason, verdict.delay)
-                self._on_settled(effect.kind, "retried")
+            self._failed(effect, verdict(error, effect.attempts, deliverer))
             return
         with self._lock:
             self._delivered.append(effect.id)
-        self._on_settled(effect.kind, "delivered")
+        self._on_settled(effect, "delivered")
+
+    def _failed(self, effect: ClaimedEffect, judged: Verdict) -> None:
+        if judged.delay is None:
+            log.error(
+                "gave up on %s for INC-%s: %s",
+                effect.kind,
+                effect.incident_number,
+                judged.reason,
+                exc_info=judged.unforeseen,
+            )
+            outbox.effect_abandoned(self._ctx, effect, judged.reason)
+            self._on_settled(effect, "abandoned")
+            return
+        log.warning(
+            "%s for INC-%s failed (%s); retrying in %ss",
+            effect.kind,
+            effect.incident_number,
+            judged.reason,
+            int(judged.delay.total_seconds()),
+        )
+        outbox.effect_delayed(
+            self._ctx, effect.id, judged.reason, judged.delay, outage=judged.outage
+        )
+        self._on_settled(effect, "retried")

@@ -1,1 +1,0 @@
-"""Update reminders: APScheduler plans them; the database decides who sends each one."""

@@ -1,0 +1,160 @@
+"""APScheduler wiring: one in-memory job per due (kind, incident), re-read from the database.
+
+The database is the truth: `due_work` holds when each kind of work (update reminders, and
+whatever else is registered in the context) next falls due for each incident. Each replica
+keeps its own in-memory APScheduler (job stores are never shared between schedulers) with one
+date job per due time, planned when this replica saves an incident and re-read from the
+database by a periodic sync, so changes made by other replicas and work that fell due while
+the bot was down are found. A job that fires sweeps its kind: it claims in the database every
+subject due by then, in batches (a thousand due at once cost a few transactions, not a
+thousand), and only the claimer carries each out, so several replicas do each exactly once.
+The jobs of subjects a sweep already served return at once. Periodic jobs (housekeeping) are
+registered beside them. Times come from the context's clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from watchkeeper.services.context import Context
+from watchkeeper.services.due import BATCH, carry_out_due, upcoming
+
+log = logging.getLogger(__name__)
+
+#: How far ahead the sync plans due work; later work is planned by a later sync.
+HORIZON = timedelta(minutes=10)
+#: Longest wait between syncs with the database.
+MAX_SYNC_EVERY = timedelta(seconds=30)
+SYNC_JOB = "sync-due-work"
+
+
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """Work done every `every`, first `first_after` after start, by every replica."""
+
+    name: str
+    run: Callable[[], None]
+    every: timedelta
+    first_after: timedelta = timedelta(minutes=1)
+
+
+def _job_id(kind: str, subject: int) -> str:
+    return f"{kind}:{subject}"
+
+
+class Scheduler:
+    """Plans each registered kind of due work per incident, and the periodic jobs."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        *,
+        periodic: Sequence[Periodic] = (),
+        sync_every: timedelta = MAX_SYNC_EVERY,
+        workers: int = 4,
+    ) -> None:
+        self._ctx = ctx
+        self._work = {work.kind: work for work in ctx.due_work}
+        self._periodic = periodic
+        self._sync_every = min(sync_every, MAX_SYNC_EVERY)
+        # Subjects a sweep served, with the due time it served, whose own job may still come.
+        self._swept: dict[tuple[str, int], datetime] = {}
+        self._lock = threading.Lock()
+        self._scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(workers)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC,
+        )
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    def start(self) -> None:
+        """Plan all the work the database knows, then keep in step with it."""
+        now = self._ctx.now()
+        self._scheduler.start()
+        self._scheduler.add_job(
+            self.sync,
+            "interval",
+            id=SYNC_JOB,
+            seconds=self._sync_every.total_seconds(),
+            next_run_time=now,
+        )
+        for job in self._periodic:
+            self._scheduler.add_job(
+                self._guarded(job),
+                "interval",
+                id=job.name,
+                seconds=job.every.total_seconds(),
+                next_run_time=now + job.first_after,
+            )
+
+    def stop(self) -> None:
+        """Stop planning; work being carried out finishes first."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    def plan(self, kind: str, subject: int, due_at: datetime | None) -> None:
+        """Plan (or, with None, drop) when a subject's work of `kind` falls due."""
+        if not self._scheduler.running or kind not in self._work:
+            return
+        if due_at is None:
+            with contextlib.suppress(JobLookupError):  # nothing planned: nothing to drop
+                self._scheduler.remove_job(_job_id(kind, subject))
+            return
+        self._scheduler.add_job(
+            self._fire,
+            "date",
+            id=_job_id(kind, subject),
+            run_date=due_at,
+            args=(kind, subject, due_at),
+            replace_existing=True,
+        )
+
+    def sync(self) -> None:
+        """Plan what the database says is due soon (changes by other replicas, missed work)."""
+        try:
+            due_soon = upcoming(self._ctx, self._ctx.now() + HORIZON)
+        except Exception:  # the database may be restarting; the next sync tries again
+            log.exception("could not read the work due soon")
+            return
+        for kind, subject, due_at in due_soon:
+            job = self._scheduler.get_job(_job_id(kind, subject))
+            if job is None or job.args != (kind, subject, due_at):
+                self.plan(kind, subject, due_at)
+
+    def _fire(self, kind: str, subject: int, due_at: datetime) -> None:
+        with self._lock:
+            if self._swept.pop((kind, subject), None) == due_at:
+                return  # a sweep started by another subject's job did this one already
+        try:
+            done = carry_out_due(self._ctx, self._work[kind], BATCH)
+        except Exception:  # keep the scheduler alive; the sync plans it again
+            log.exception("could not carry out the %s work due (woken for INC-%s)", kind, subject)
+            return
+        with self._lock:
+            for each in done:
+                if each.number != subject:
+                    self._swept[(kind, each.number)] = each.due_at
+        for each in done:
+            self.plan(kind, each.number, each.next_due)
+
+    @staticmethod
+    def _guarded(job: Periodic) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                job.run()
+            except Exception:  # the database may be restarting; the next round tries again
+                log.exception("%s failed; it runs again in %s", job.name, job.every)
+
+        return run

@@ -1,0 +1,13 @@
+"""Use cases: one function per thing a responder, an operator or the clock asks for.
+
+- `context`: `Context` (storage, clock, configured rules, registered due work) and `Request`
+- `changes`: the one path every change takes (load, change, record effects, commit)
+- `declare`, `lifecycle`, `facts`, `reminders`: the incident's use cases
+- `queries`, `reports`: read-only views and the documents drafted from an incident
+- `effects`: `Effect` and `EffectKind`, what the outside world must be told
+- `outbox`: the courier's use cases (claim, settle, remember what Slack holds)
+- `settling`: how a failed delivery is judged, and the `Deliverer` a destination provides
+- `due`: `DueWork`, kinds of scheduled work, and carrying out what is due exactly once
+- `housekeeping`: forgetting what has served its purpose
+- `ports`: what the use cases need from storage, as protocols
+"""

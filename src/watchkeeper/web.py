@@ -1,4 +1,5 @@
-"""HTTP mode: Slack's requests on `POST /slack/events`, plus `/healthz` and `/metrics`."""
+"""HTTP mode: Slack's requests on `POST /slack/events`, plus `/healthz`, `/metrics` and any
+routes mounted beside them (the status page's, `watchkeeper.status.status_routes`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hmac
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -16,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from watchkeeper.metrics import Metrics
 from watchkeeper.slack.app import verifies_signatures
@@ -40,13 +41,15 @@ def web_app(
     *,
     serve_metrics: bool = True,
     metrics_token: str | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The ASGI app; Bolt's synchronous dispatch runs in a worker thread, off the event loop.
 
-    Without a Bolt app (Socket Mode) only `/healthz` and `/metrics` are served: nothing
-    unsigned may reach the listeners over HTTP, and a Bolt app that does not check signatures
-    is refused outright. `serve_metrics=False` leaves `/metrics` to a server of its own on a
-    private interface (`metrics_app`); `metrics_token` makes it ask for that bearer token.
+    Without a Bolt app (Socket Mode) only `/healthz`, `/metrics` and `extra_routes` are
+    served: nothing unsigned may reach the listeners over HTTP, and a Bolt app that does not
+    check signatures is refused outright. `serve_metrics=False` leaves `/metrics` to a server
+    of its own on a private interface (`metrics_app`); `metrics_token` makes it ask for that
+    bearer token.
     """
     if bolt is not None and not verifies_signatures(bolt):
         raise ValueError(
@@ -84,7 +87,7 @@ def web_app(
             generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
 
-    routes = [Route("/healthz", healthz, methods=["GET"])]
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), *extra_routes]
     if serve_metrics:
         routes.append(Route("/metrics", metrics_text, methods=["GET"]))
     if bolt is not None:

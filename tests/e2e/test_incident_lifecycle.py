@@ -335,26 +335,30 @@ def test_resolving_uploads_the_postmortem_draft_to_the_channel(walked: Walked) -
 
 
 def test_resolving_uploads_the_status_page_report_newest_first(walked: Walked) -> None:
-    reports = [f for f in walked.slack.files.values() if f.text.startswith("Resolved\n")]
+    reports = [f for f in walked.slack.files.values() if f.filename == "INC-1-status-page.txt"]
     assert len(reports) == 1
     report = reports[0]
-    entries = report.text.strip().split("\n\n")
+    title, for_page, rest = report.text.split("\n\n", 2)
+    entries = rest.split("\n\n")
     low, high = walked.resolved_between
-    posted = {f"Posted {t:%b} {t.day}, {t:%Y} - {t:%H:%M} UTC" for t in (low, high)}
+    posted = {f"Posted {t:%b} {t:%d}, {t:%Y} - {t:%H:%M} UTC" for t in (low, high)}
 
     assert report.completed and report.channels == [walked.channel.id]
+    assert (title, for_page) == ("Checkout errors", "Incident Report for Watchkeeper Status")
     assert [entry.splitlines()[:2] for entry in entries] == [
         ["Resolved", "Payments are flowing again"],
         ["Monitoring", "Rollback complete"],
-        ["Identified", "Rolling back to 4.1"],
+        ["Update", "Rolling back to 4.1"],
         ["Identified", "Bad deploy of checkout-api 4.2"],
         ["Investigating", "We are currently investigating this issue."],
     ]
     assert entries[0].splitlines()[2] in posted
     for entry in entries:
         assert re.fullmatch(
-            r"Posted [A-Z][a-z]{2} \d{1,2}, \d{4} - \d{2}:\d{2} UTC", entry.splitlines()[2]
+            r"Posted [A-Z][a-z]{2} \d{2}, \d{4} - \d{2}:\d{2} UTC", entry.splitlines()[2]
         )
+    assert entries[-1].splitlines()[3:] == ["This incident affected: checkout-api and payments."]
+    assert report.text.endswith(".\n") and not report.text.endswith("\n\n")
 
 
 def test_reopening_a_resolved_incident_resumes_it(

@@ -1,7 +1,10 @@
 """Reports drafted from an incident: timeline, status-page report, postmortem and JSON export.
 
-Every renderer is a pure function of an `Incident` (plus display names and a time zone):
-no Slack, no SQL, no clock reads. `reports.markdown` holds the Markdown-safety helpers.
+Every renderer is a pure function of an `Incident` (plus display names, a time zone, and for
+the status-page report the page's name, the public title and the published postmortem):
+no Slack, no SQL, no clock reads. `reports.statuspage.status_updates` is the list of posts
+the status page (`watchkeeper.status`) shows too. `reports.markdown` holds the Markdown-safety
+helpers.
 """
 
 from watchkeeper.reports.export import SCHEMA_VERSION, incident_document
@@ -10,7 +13,13 @@ from watchkeeper.reports.postmortem import (
     PostmortemTemplateError,
     render_postmortem,
 )
-from watchkeeper.reports.statuspage import STANDARD_MESSAGES, render_status_page
+from watchkeeper.reports.statuspage import (
+    STANDARD_MESSAGES,
+    PublishedPostmortem,
+    StatusUpdate,
+    render_status_page,
+    status_updates,
+)
 from watchkeeper.reports.timeline import describe, render_timeline
 
 __all__ = [
@@ -18,9 +27,12 @@ __all__ = [
     "SCHEMA_VERSION",
     "STANDARD_MESSAGES",
     "PostmortemTemplateError",
+    "PublishedPostmortem",
+    "StatusUpdate",
     "describe",
     "incident_document",
     "render_postmortem",
     "render_status_page",
     "render_timeline",
+    "status_updates",
 ]

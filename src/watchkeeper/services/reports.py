@@ -20,6 +20,10 @@ from watchkeeper.services.queries import incident_by_number
 #: The formats `watchkeeper export` writes.
 FORMATS = ("postmortem", "statuspage", "timeline", "json")
 
+#: The status page's name in `Incident Report for …` until the publishing side supplies the
+#: configured one (by default the workspace's name + " Status").
+STATUS_PAGE_NAME = "Watchkeeper Status"
+
 
 @dataclass(frozen=True, slots=True)
 class Documents:
@@ -48,7 +52,7 @@ def draft_documents(ctx: Context, number: int) -> Documents:
         postmortem=render_postmortem(
             incident, names=view.names, zone=ctx.zone, template=ctx.postmortem_template
         ),
-        statuspage=render_status_page(incident, zone=ctx.zone),
+        statuspage=render_status_page(incident, zone=ctx.zone, page_name=STATUS_PAGE_NAME),
         timeline=render_timeline(incident, names=view.names, zone=ctx.zone),
         json=json.dumps(incident_document(incident, names=view.names), indent=2, ensure_ascii=False)
         + "\n",

@@ -4,6 +4,7 @@
     python -m bench.floors bolt --port 4002 --slack-url URL --token TOKEN
     python -m bench.floors bolt-ack --port 4003 --slack-url URL --token TOKEN
     python -m bench.floors poster --slack-url URL --token TOKEN --threads 64 --at T < channels
+    python -m bench.floors static --port 4004 --body FILE
 
 The three servers run on Watchkeeper's own HTTP stack (uvicorn + Starlette, `watchkeeper.web`:
 the same listen backlog, the same server settings), so the differences measured are what each
@@ -16,7 +17,10 @@ app does per request, not the HTTP server:
 - `bolt-ack`: the same Bolt app whose listener only acks: no post, no database, no work at all.
   What Bolt and the HTTP stack cost by themselves, so no Bolt bot can ack faster.
 
-The fourth is the reminders' floor, not a server:
+- `static`: answers every GET with the bytes of one file, as HTML: the status page's floor,
+  a page of the same size served with no work at all.
+
+The fifth is the reminders' floor, not a server:
 
 - `poster`: at the moment T (seconds since the epoch) posts one message with
   `chat.postMessage` to each channel ID read from stdin, from a pool of threads, then prints
@@ -31,6 +35,7 @@ import json
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -64,6 +69,20 @@ def raw_app(secret: str) -> Starlette:
             Route("/slack/events", events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ]
+    )
+
+
+def static_app(body: bytes) -> Starlette:
+    """Answer every GET with `body`: what serving a page costs with nothing to compute."""
+
+    async def page(request: Request) -> Response:
+        return Response(body, media_type="text/html; charset=utf-8")
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[Route("/healthz", healthz, methods=["GET"]), Route("/{path:path}", page)]
     )
 
 
@@ -108,7 +127,8 @@ def bare_poster(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.floors", description=__doc__)
-    parser.add_argument("kind", choices=["raw", "bolt", "bolt-ack", "poster"])
+    parser.add_argument("kind", choices=["raw", "bolt", "bolt-ack", "poster", "static"])
+    parser.add_argument("--body", help="the file every GET is answered with (static)")
     parser.add_argument("--port", type=int, help="where to listen (raw, bolt)")
     parser.add_argument("--slack-url", help="the stand-in's Web API URL (bolt, poster)")
     parser.add_argument("--token", help="the stand-in's bot token (bolt, poster)")
@@ -126,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.kind} needs --port")
     if args.kind == "raw":
         app = raw_app(SIGNING_SECRET)
+    elif args.kind == "static":
+        if not args.body:
+            parser.error("static needs --body")
+        app = static_app(Path(args.body).read_bytes())
     else:
         if not args.slack_url or not args.token:
             parser.error(f"{args.kind} needs --slack-url and --token")

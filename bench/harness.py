@@ -267,8 +267,10 @@ def watchkeeper_server(
     port: int | None = None,
     label: str = "watchkeeper",
     role: str = "all",
+    settings: Mapping[str, str] | None = None,
 ) -> ServerProcess:
-    """`watchkeeper serve` over HTTP on loopback, exactly as a user starts it.
+    """`watchkeeper serve` over HTTP on loopback, exactly as a user starts it (with `settings`
+    added to its environment).
 
     With `PROFILE_DIR` set, py-spy samples it into `PROFILE_DIR/<label>-<time>.txt` (collapsed
     stacks: open them in speedscope, or feed them to flamegraph.pl), and its output goes to the
@@ -281,6 +283,7 @@ def watchkeeper_server(
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": slack_url,
             "DATABASE_URL": database_url,
+            **(settings or {}),
         }
     )
     command = [

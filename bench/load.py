@@ -145,3 +145,35 @@ def send_commands(
     return asyncio.run(
         _drive(url, commands, clients=clients, secret=secret, team_id=team_id, timeout=timeout)
     )
+
+
+def fetch_many(
+    url: str, path: str, *, clients: int, total: int, timeout: float = 30.0
+) -> list[Outcome]:
+    """GET `path` `total` times with `clients` concurrent readers, a new connection each."""
+    target = urlsplit(url)
+    host, port = target.hostname or "127.0.0.1", target.port or 80
+    request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n").encode()
+    command = Command(f"GET {path}", "")
+
+    async def drive() -> list[Outcome]:
+        left = [total]
+        outcomes: list[Outcome] = []
+
+        async def reader() -> None:
+            while left[0] > 0:
+                left[0] -= 1
+                sent_at = time.time()
+                started = time.perf_counter()
+                try:
+                    status, body = await _send(host, port, request, timeout)
+                    error = ""
+                except (OSError, TimeoutError) as failure:
+                    status, body, error = 0, "", f"{type(failure).__name__}: {failure}"
+                elapsed = time.perf_counter() - started
+                outcomes.append(Outcome(command, status, body, elapsed, sent_at, error))
+
+        await asyncio.gather(*(reader() for _ in range(max(1, clients))))
+        return outcomes
+
+    return asyncio.run(drive())

@@ -21,7 +21,7 @@ from bench.harness import Database, clean_environment, watchkeeper_command
 from bench.sizes import Sizes
 from watchkeeper.reports import render_postmortem, render_status_page
 from watchkeeper.services.queries import incident_by_number
-from watchkeeper.services.reports import STATUS_PAGE_NAME, draft_documents
+from watchkeeper.services.reports import draft_documents
 
 T = TypeVar("T")
 
@@ -39,7 +39,7 @@ def run(sizes: Sizes, db: Database, scratch: Path) -> dict[str, Any]:
     )
     statuspage_s, statuspage = _best(
         sizes.report_repeats,
-        lambda: render_status_page(incident, zone=ctx.zone, page_name=STATUS_PAGE_NAME),
+        lambda: render_status_page(incident, zone=ctx.zone, page_name="Acme Status"),
     )
     all_documents_s, _ = _best(sizes.report_repeats, lambda: draft_documents(ctx, number))
 

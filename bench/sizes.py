@@ -39,6 +39,11 @@ class Sizes:
     report_entries: int = 10_000
     report_repeats: int = 3
 
+    #: Status page: incidents published over its 90 days of history, and readers at once.
+    status_incidents: int = 1000
+    status_clients: int = 50
+    status_requests: int = 2000
+
 
 FULL = Sizes()
 
@@ -57,4 +62,7 @@ QUICK = Sizes(
     reminders_floor_threads=4,
     report_entries=200,
     report_repeats=1,
+    status_incidents=30,
+    status_clients=5,
+    status_requests=50,
 )

@@ -19,12 +19,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import burst, latency, reminders, reports, startup
+from bench import burst, latency, reminders, reports, startup, status_page
 from bench.harness import Database, Unavailable, fresh_database, postgres_reachable
 from bench.sizes import Sizes
 from bench.slack_host import SlackProxy, slack_host
 
-BENCHMARKS = ("startup", "latency", "burst", "reminders", "reports", "latency-split", "burst-split")
+BENCHMARKS = (
+    "startup",
+    "latency",
+    "burst",
+    "reminders",
+    "reports",
+    "status-page",
+    "latency-split",
+    "burst-split",
+)
 #: What runs unless `--only` says otherwise: the split burst, two more minutes, only on request.
 DEFAULT_BENCHMARKS = tuple(name for name in BENCHMARKS if name != "burst-split")
 DATABASES = ("sqlite", "postgresql")
@@ -39,6 +48,7 @@ RUNNERS: dict[str, Runner] = {
     "burst": burst.run,
     "reminders": reminders.run,
     "reports": lambda sizes, db, slack, scratch: reports.run(sizes, db, scratch),
+    "status-page": status_page.run,
     # The same two benchmarks with the bot split over `serve --role web` and `--role delivery`.
     "latency-split": lambda sizes, db, slack, scratch: latency.watchkeeper(
         sizes, db, slack, scratch, split=True

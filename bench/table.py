@@ -145,6 +145,18 @@ def render(report: dict[str, Any]) -> str:
     row("every document (as resolve publishes) s", _named("reports", "all_documents_s"), ".3f")
     row("watchkeeper export --format json s", _named("reports", "export_json_s"), ".2f")
 
+    section(
+        f"Status page: {sizes['status_incidents']} published incidents, "
+        f"{sizes['status_clients']} readers, new connection each (floor: same bytes, no work)"
+    )
+    for name, label in (("page", "/status"), ("incident", "an incident's page")):
+        row(f"{label}: requests/s", _named("status-page", name, "requests_per_s"), ".0f")
+        row("  floor requests/s", _named("status-page", name, "floor", "requests_per_s"), ".0f")
+        row("  floor / watchkeeper", _named("status-page", name, "floor_over_watchkeeper"), ".2f")
+        row("  p50 ms", _named("status-page", name, "p50_ms"), ".1f")
+        row("  p99 ms", _named("status-page", name, "p99_ms"), ".1f")
+        row("  failed", _named("status-page", name, "failed"), "d")
+
     section("Start-up")
     row("serve -> healthy, empty database s", _named("startup", "first_start_s"), ".2f")
     row("serve -> healthy, restart s", _named("startup", "restart_s"), ".2f")

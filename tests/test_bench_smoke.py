@@ -20,6 +20,7 @@ from bench import (
     socket_clients,
     socket_reconnect,
     startup,
+    status_page,
 )
 from bench.harness import Database
 from bench.sizes import QUICK
@@ -169,3 +170,15 @@ def test_socket_reconnect_times_every_client_and_prints_the_grid(
     assert [result["client"] for result in results] == list(socket_clients.CLIENTS)
     assert all("recovered_s" in result and "error" not in result for result in results)
     assert "(d) disconnect: refresh_requested" in capsys.readouterr().out
+
+
+def test_the_status_page_reports_readers_per_second_beside_its_floor(
+    slack: SlackProxy, sqlite: Database, tmp_path: Path
+) -> None:
+    figures = status_page.run(QUICK, sqlite, slack, tmp_path)
+
+    for name in ("page", "incident"):
+        assert figures[name]["failed"] == 0
+        assert figures[name]["requests_per_s"] > 0
+        assert figures[name]["floor"]["requests_per_s"] > 0
+        assert figures[name]["floor_over_watchkeeper"] is not None

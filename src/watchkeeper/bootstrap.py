@@ -10,6 +10,7 @@ from datetime import timedelta
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine
+from starlette.routing import BaseRoute
 
 from watchkeeper.clock import Clock, SystemClock
 from watchkeeper.config import ROLES, Mode, Role, Settings
@@ -23,6 +24,7 @@ from watchkeeper.services import housekeeping
 from watchkeeper.services.context import Context
 from watchkeeper.services.housekeeping import housekeep
 from watchkeeper.services.ports import ClaimedEffect
+from watchkeeper.services.publishing import page_name, remember_workspace
 from watchkeeper.services.queries import Gauges, count_gauges
 from watchkeeper.services.reminders import REMINDERS
 from watchkeeper.slack.app import build_app
@@ -30,6 +32,8 @@ from watchkeeper.slack.deliverer import SlackDeliverer
 from watchkeeper.slack.identity import BotIdentity
 from watchkeeper.slack.instrumented import InstrumentedWebClient, count_settled
 from watchkeeper.slack.socket_link import SocketLink
+from watchkeeper.status import status_routes
+from watchkeeper.status.stored import StoredIncidents
 from watchkeeper.store.database import check_database, make_engine, make_session_factory
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.repository import KnownPeople
@@ -66,6 +70,8 @@ class Watchkeeper:
     role: Role = "all"
     #: The Socket Mode link, when Slack reaches this process that way (None: over HTTP).
     socket: SocketLink | None = None
+    #: What the public status page shows, when it is on.
+    status_page: StoredIncidents | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
     _health: Reading[dict[str, str]] = field(init=False)
 
@@ -78,8 +84,12 @@ class Watchkeeper:
         Requests are refused until the bot knows its workspace, so it asks Slack once before
         serving; if Slack does not answer now, it keeps asking in the background.
         """
-        if not self.identity.learn(self.client):
-            self.identity.learn_in_background(self.client, self._stopping)
+        if self.identity.learn(self.client):
+            self._learned_workspace()
+        else:
+            self.identity.learn_in_background(
+                self.client, self._stopping, then=self._learned_workspace
+            )
         if self.socket is not None:
             self.socket.start()
         if self.delivers:
@@ -122,6 +132,28 @@ class Watchkeeper:
             checks["database"] = f"unreachable: {type(error).__name__}"
         return checks
 
+    def status_routes(self) -> list[BaseRoute]:
+        """The public status page's routes under `/status`, when it is on."""
+        if self.status_page is None:
+            return []
+        return list(
+            status_routes(
+                self.status_page,
+                page_name=page_name(self.ctx),
+                zone=self.ctx.zone,
+                clock=self.ctx.clock,
+                public_url=self.settings.status_page_url or "",
+            )
+        )
+
+    def _learned_workspace(self) -> None:
+        """Keep the workspace's name (it titles the status page and reports made offline)."""
+        if self.identity.team_name:
+            try:
+                remember_workspace(self.ctx, self.identity.team_name)
+            except Exception:  # the name is a nicety: never stop the start for it
+                log.exception("could not store the workspace's name")
+
     def refresh_gauges(self) -> None:
         """Bring the gauges up to date before `/metrics` is read (two counts, a few seconds old
         at most: scrapers must not load the database, nor the processor acks run on)."""
@@ -153,6 +185,9 @@ def use_case_context(settings: Settings, engine: Engine, clock: Clock) -> Contex
         postmortem_template=settings.postmortem_template,
         permissions=settings.permissions.rules(),
         due_work=(REMINDERS,),
+        status_page=settings.serves_status_page,
+        status_page_name=settings.status_page_name,
+        status_page_url=settings.status_page_url,
     )
 
 
@@ -201,6 +236,17 @@ def build(
     )
     # What this process queues or settles moves the gauges: the next scrape counts afresh.
     counted = Reading(lambda: count_gauges(ctx), fresh_for=GAUGES_FRESH)
+    status_page = (
+        StoredIncidents(ctx, page_name=lambda: page_name(ctx), zone=ctx.zone)
+        if settings.serves_status_page
+        else None
+    )
+
+    def changed() -> None:
+        """A commit here queued effects: what the gauges and the status page show may move."""
+        counted.stale()
+        if status_page is not None:
+            status_page.changed()
 
     count = count_settled(metrics)
 
@@ -227,12 +273,12 @@ def build(
 
         def effects_queued() -> None:
             courier.wake()
-            counted.stale()
+            changed()
 
         ctx.on_effects = effects_queued
         ctx.on_due = scheduler.plan
     else:
-        ctx.on_effects = counted.stale
+        ctx.on_effects = changed
     secret = settings.slack_signing_secret
     bolt = build_app(
         ctx,
@@ -267,4 +313,5 @@ def build(
         counted,
         role,
         socket,
+        status_page,
     )

@@ -151,6 +151,7 @@ def _serve(args: argparse.Namespace) -> int:
         bot.refresh_gauges,
         serve_metrics=not apart,
         metrics_token=token,
+        extra_routes=bot.status_routes(),
     )
     server = BackgroundServer(app, args.host, args.port)
     servers = [server]

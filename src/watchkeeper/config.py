@@ -87,6 +87,8 @@ class SeveritySettings(BaseModel):
     reminder_interval: Duration | None = None
     responders: list[str] = Field(default_factory=list)
     broadcast_updates: bool = True
+    #: Incidents declared at this level go on the status page at once.
+    public: bool = False
 
 
 class PermissionSettings(BaseModel):
@@ -152,6 +154,18 @@ class Settings(BaseSettings):
         le=256,
         validation_alias=_env("WATCHKEEPER_COURIER_WORKERS", "courier_workers"),
     )
+    status_page_name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        validation_alias=_env("WATCHKEEPER_STATUS_PAGE_NAME", "status_page_name"),
+    )
+    status_page: bool = Field(
+        False, validation_alias=_env("WATCHKEEPER_STATUS_PAGE", "status_page")
+    )
+    status_page_url: str | None = Field(
+        None, validation_alias=_env("WATCHKEEPER_STATUS_PAGE_URL", "status_page_url")
+    )
     socket_stale_after: Duration = Field(
         timedelta(seconds=60),
         validation_alias=_env("WATCHKEEPER_SOCKET_STALE_AFTER", "socket_stale_after"),
@@ -198,6 +212,15 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-20 characters of lowercase a-z, 0-9, - and _")
         return value
 
+    @field_validator("status_page_url")
+    @classmethod
+    def _page_url_form(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(
+                "must be the page's public http(s) URL, such as https://status.example.com"
+            )
+        return value.rstrip("/") if value else None
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -228,6 +251,11 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
+    def serves_status_page(self) -> bool:
+        """The status page is on when it has a name, or when switched on (named after Slack)."""
+        return self.status_page or self.status_page_name is not None
+
+    @property
     def mode(self) -> Mode:
         """Socket Mode when an app-level token is set, else HTTP (`serve --mode` overrides)."""
         return "socket" if self.slack_app_token is not None else "http"
@@ -245,6 +273,7 @@ class Settings(BaseSettings):
                 reminder_interval=s.reminder_interval,
                 responders=tuple(s.responders),
                 broadcast_updates=s.broadcast_updates,
+                public=s.public,
             )
             for s in self.severities
         )

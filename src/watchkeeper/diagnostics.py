@@ -33,7 +33,7 @@ class Finding:
 
 def diagnose(settings: Settings, client: WebClient | None = None) -> list[Finding]:
     """Run every check that the settings allow; later checks need earlier ones to pass."""
-    findings = [Finding("settings", True, "valid"), _metrics(settings)]
+    findings = [Finding("settings", True, "valid"), _metrics(settings), _status_page(settings)]
     findings.append(_database(settings))
     if settings.slack_bot_token is None:
         findings.append(
@@ -190,6 +190,18 @@ def _socket_mode(client: WebClient, app_token: str) -> Finding:
     except OSError as error:
         return Finding("socket mode", False, f"Slack did not answer: {error}", "check the network")
     return Finding("socket mode", True, "the app-level token opens Socket Mode links")
+
+
+def _status_page(settings: Settings) -> Finding:
+    """Whether the public status page is served, under which name and address."""
+    if not settings.serves_status_page:
+        return Finding("status page", True, "off (WATCHKEEPER_STATUS_PAGE_NAME turns it on)")
+    name = settings.status_page_name or "the workspace's name + Status"
+    where = settings.status_page_url or "/status on this server's port"
+    detail = f"served as {name!r} at {where}"
+    if settings.status_page_url is None:
+        detail += " (set WATCHKEEPER_STATUS_PAGE_URL for absolute links in the feed and JSON)"
+    return Finding("status page", True, detail)
 
 
 def _metrics(settings: Settings) -> Finding:

@@ -48,7 +48,7 @@ class Reading(Generic[T]):
                 and self._taken_at is not None
                 and now - self._taken_at < self._fresh_for
             )
-            if not fresh or self._value is None:
+            if not fresh:
                 self._stale = False
                 try:
                     self._value = self._take()
@@ -56,4 +56,4 @@ class Reading(Generic[T]):
                     self._stale = True
                     raise
                 self._taken_at = now
-            return self._value
+            return self._value  # type: ignore[return-value]  # taken above when not fresh

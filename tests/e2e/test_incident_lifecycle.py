@@ -344,7 +344,7 @@ def test_resolving_uploads_the_status_page_report_newest_first(walked: Walked) -
     posted = {f"Posted {t:%b} {t:%d}, {t:%Y} - {t:%H:%M} UTC" for t in (low, high)}
 
     assert report.completed and report.channels == [walked.channel.id]
-    assert (title, for_page) == ("Checkout errors", "Incident Report for Watchkeeper Status")
+    assert (title, for_page) == ("Checkout errors", "Incident Report for Watchkeeper Demo Status")
     assert [entry.splitlines()[:2] for entry in entries] == [
         ["Resolved", "Payments are flowing again"],
         ["Monitoring", "Rollback complete"],

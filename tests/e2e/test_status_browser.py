@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import os
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
+from tests.e2e.helpers import as_user, declare, stored
+from tests.fixtures.bot import StartBot, signed_slack
 from tests.fixtures.status import (
     REFERENCE_POSTMORTEM,
     REFERENCE_REPORT,
@@ -31,6 +34,7 @@ from tests.fixtures.status import (
 )
 
 from watchkeeper.clock import FrozenClock
+from watchkeeper.standin import FakeSlack
 from watchkeeper.status import Impact, InMemoryPublishedIncidents
 
 pytestmark = pytest.mark.slow
@@ -190,3 +194,30 @@ def test_the_status_page_fits_a_phone_screen(browser: WebDriver, page_url: str) 
         browser.set_window_size(1280, 900)
 
     assert (incident_fits, page_fits) == (True, True)
+
+
+def test_the_running_bot_s_page_for_a_published_incident_reads_as_its_text_report(
+    browser: WebDriver, start_bot: StartBot, fake_slack: FakeSlack
+) -> None:
+    bot = start_bot(WATCHKEEPER_STATUS_PAGE_NAME="Acme Status")
+    slack = signed_slack(bot.url, fake_slack.team_id)
+    channel = declare(slack, fake_slack).id
+    as_user(slack, "publish Checkout trouble", channel=channel)
+    as_user(slack, "status identified A bad deploy.", channel=channel)
+    as_user(slack, "components Checkout", channel=channel)
+    as_user(slack, "resolve Checkout works again.", channel=channel)
+    publication = stored(bot).publication
+    assert publication is not None
+    address = f"{bot.url}/status/incidents/{publication.public_id}"
+    with urllib.request.urlopen(address + ".txt", timeout=10) as answer:  # noqa: S310 - loopback
+        report_text = answer.read().decode()
+
+    browser.get(address)
+    shown = browser.find_element(By.ID, "report").get_attribute("innerText") or ""
+    browser.get(f"{bot.url}/status")
+    page = browser.execute_script("return document.body.innerText")
+
+    assert lines(shown) == lines(report_text)
+    assert "Checkout trouble" in page and "All Systems Operational" in page
+    assert policy_violations(browser) == []
+    assert screenshot(browser, "status-running-bot.png").stat().st_size > 10_000

@@ -21,8 +21,10 @@ TABLES = {
     "incidents",
     "outbox",
     "people",
+    "publications",
     "roles",
     "timeline_entries",
+    "workspace",
 }
 
 

@@ -191,6 +191,7 @@ def test_resolved_incident_exports_the_exact_document() -> None:
         "reminders_enabled": True,
         "reminder_interval_seconds": 2700,
         "snoozed_until": None,
+        "publication": None,
         "users": {"U_ANA": "ana", "U_BEN": "ben", "U_CAT": None},
     }
 

@@ -56,6 +56,22 @@ class Action:
 
 
 @dataclass(slots=True)
+class Publication:
+    """The incident on the public status page: under which id and title, and its postmortem.
+
+    `listed` is False once it was taken off the page (the id stays, for putting it back);
+    `changed_at` moves whenever anything the page shows of the incident changes.
+    """
+
+    public_id: str
+    title: str
+    changed_at: datetime
+    listed: bool = True
+    postmortem: str = ""
+    postmortem_at: datetime | None = None
+
+
+@dataclass(slots=True)
 class Incident:
     """An incident and the rules for changing it; every change appends to `timeline`."""
 
@@ -84,6 +100,7 @@ class Incident:
     reminders_enabled: bool = True
     reminder_interval: timedelta | None = None
     snoozed_until: datetime | None = None
+    publication: Publication | None = None
 
     @classmethod
     def declare(
@@ -95,8 +112,13 @@ class Incident:
         declared_by: str,
         at: datetime,
         description: str = "",
+        public_message: str = "",
     ) -> Incident:
-        """Open a new incident, investigating, with its declaration as the first entry."""
+        """Open a new incident, investigating, with its declaration as the first entry.
+
+        `public_message` is what customers are told first, on the status page, if it is
+        published (the `description` is the responders' own summary).
+        """
         title = title.strip()
         if not title:
             raise IncidentError("An incident needs a title that says what is wrong.")
@@ -111,9 +133,10 @@ class Incident:
             highest_severity=severity,
             last_update_at=at,
         )
-        incident._record(
-            EntryKind.DECLARED, declared_by, at, title, formal=True, detail={"severity": severity}
-        )
+        detail = {"severity": severity}
+        if public_message.strip():
+            detail["public_message"] = public_message.strip()
+        incident._record(EntryKind.DECLARED, declared_by, at, title, formal=True, detail=detail)
         return incident
 
     @property
@@ -310,6 +333,54 @@ class Incident:
             detail={"milestone": milestone.value, "at": when.isoformat()},
         )
 
+    # --- the public status page ---------------------------------------------------------
+
+    @property
+    def is_published(self) -> bool:
+        """Whether the incident is on the public status page now."""
+        return self.publication is not None and self.publication.listed
+
+    def publish(self, public_id: str, title: str, *, by: str, at: datetime) -> None:
+        """Put the incident on the status page under `title` (or give it a new public title).
+
+        `public_id` is used the first time only: an incident keeps its public address.
+        """
+        title = " ".join(title.split()) or self.title
+        if self.publication is not None and self.publication.listed:
+            if self.publication.title == title:
+                raise IncidentError(f"{self.reference} is on the status page already.")
+            self.publication.title = title
+        elif self.publication is not None:
+            self.publication.listed = True
+            self.publication.title = title
+        else:
+            self.publication = Publication(public_id, title, changed_at=at)
+        self.publication.changed_at = at
+        self._record(EntryKind.PUBLISHED, by, at, title)
+
+    def unpublish(self, *, by: str, at: datetime) -> None:
+        """Take the incident off the status page."""
+        if self.publication is None or not self.publication.listed:
+            raise IncidentError(f"{self.reference} is not on the status page.")
+        self.publication.listed = False
+        self.publication.changed_at = at
+        self._record(EntryKind.UNPUBLISHED, by, at, "")
+
+    def publish_postmortem(self, text: str, *, by: str, at: datetime) -> None:
+        """Show the postmortem, as written, on the status page (replacing one shown before)."""
+        if self.publication is None or not self.publication.listed:
+            raise IncidentError(
+                f"{self.reference} is not on the status page; `/incident publish` puts it "
+                "there first."
+            )
+        text = text.strip()
+        if not text:
+            raise IncidentError("The postmortem to publish is empty.")
+        self.publication.postmortem = text
+        self.publication.postmortem_at = at
+        self.publication.changed_at = at
+        self._record(EntryKind.POSTMORTEM_PUBLISHED, by, at, "")
+
     # --- pinned messages ----------------------------------------------------------------
 
     def add_pinned_message(
@@ -403,17 +474,19 @@ class Incident:
         formal: bool = False,
         detail: dict[str, str] | None = None,
     ) -> None:
-        self.timeline.append(
-            TimelineEntry(
-                kind=kind,
-                at=at,
-                author=by,
-                text=text,
-                status=self.status,
-                formal=formal,
-                detail=detail or {},
-            )
+        entry = TimelineEntry(
+            kind=kind,
+            at=at,
+            author=by,
+            text=text,
+            status=self.status,
+            formal=formal,
+            detail=detail or {},
         )
+        self.timeline.append(entry)
+        if self.publication is not None and (entry.on_status_page or kind is EntryKind.COMPONENTS):
+            # The page shows posts and the affected components: it has changed.
+            self.publication.changed_at = max(self.publication.changed_at, at)
         if formal:
             self.last_update_at = at
             self.unanswered_reminders = 0

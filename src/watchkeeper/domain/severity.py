@@ -18,6 +18,8 @@ class SeverityLevel:
     reminder_interval: timedelta | None = None
     responders: tuple[str, ...] = ()
     broadcast_updates: bool = True
+    #: Incidents declared at this level go on the public status page at once.
+    public: bool = False
 
 
 @dataclass(frozen=True, slots=True)

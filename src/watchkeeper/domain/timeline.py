@@ -26,6 +26,9 @@ class EntryKind(StrEnum):
     RESOLVED = "resolved"
     REOPENED = "reopened"
     PINNED = "pinned"
+    PUBLISHED = "published"  # put on the public status page (or its public title changed)
+    UNPUBLISHED = "unpublished"  # taken off the status page
+    POSTMORTEM_PUBLISHED = "postmortem_published"  # the postmortem shown on the status page
 
 
 #: Entries a status page shows: the declaration, status changes and formal updates.

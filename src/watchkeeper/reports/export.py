@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from watchkeeper.domain.incident import MILESTONE_ORDER, Action, Incident
+from watchkeeper.domain.incident import MILESTONE_ORDER, Action, Incident, Publication
 from watchkeeper.domain.timeline import TimelineEntry
 from watchkeeper.reports.times import iso_utc
 
@@ -62,7 +62,21 @@ def incident_document(incident: Incident, *, names: Mapping[str, str]) -> dict[s
             else None
         ),
         "snoozed_until": _iso_or_none(incident.snoozed_until),
+        "publication": _publication(incident.publication),
         "users": {user: names.get(user) for user in sorted(_mentioned_users(incident))},
+    }
+
+
+def _publication(publication: Publication | None) -> dict[str, Any] | None:
+    if publication is None:
+        return None
+    return {
+        "public_id": publication.public_id,
+        "title": publication.title,
+        "listed": publication.listed,
+        "changed_at": iso_utc(publication.changed_at),
+        "postmortem": publication.postmortem,
+        "postmortem_at": _iso_or_none(publication.postmortem_at),
     }
 
 

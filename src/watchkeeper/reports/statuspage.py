@@ -81,9 +81,10 @@ class PublishedPostmortem:
 def status_updates(incident: Incident, *, declaration_message: str = "") -> list[StatusUpdate]:
     """What the status page shows of an incident, newest first.
 
-    - The declaration is an `Investigating` post. Its message is `declaration_message` (the
-      public message a declaring form gave, passed in by the caller; the incident's own
-      `description` is the responders' summary and never shown) or, without one, the standard
+    - The declaration is an `Investigating` post. Its message is the public message the
+      declaring form gave (kept on the declaration entry; `declaration_message` overrides it;
+      the incident's own `description` is the responders' summary and never shown) or,
+      without one, the standard
       sentence, until the first message posted while the incident is still in its opening
       investigation (`update`, or `status investigating <message>`): that message takes the
       declaration's place, at its own time, still labelled `Investigating`. Once the status
@@ -100,7 +101,7 @@ def status_updates(incident: Incident, *, declaration_message: str = "") -> list
         message = as_written(entry.text)
         match entry.kind:
             case EntryKind.DECLARED:
-                public = as_written(declaration_message)
+                public = as_written(declaration_message or entry.detail.get("public_message", ""))
                 if public:
                     opening = False
                 else:

@@ -62,6 +62,12 @@ def describe(entry: TimelineEntry, *, names: Mapping[str, str], zone: ZoneInfo) 
         case EntryKind.PINNED:
             link = f" ({detail['permalink']})" if detail.get("permalink") else ""
             return f"Pinned message by {who(entry.author, names)}{message}{link}"
+        case EntryKind.PUBLISHED:
+            return f"Published on the status page as {entry.text}"
+        case EntryKind.UNPUBLISHED:
+            return "Taken off the status page"
+        case EntryKind.POSTMORTEM_PUBLISHED:
+            return "Postmortem published on the status page"
         case _:
             assert_never(entry.kind)
 

@@ -61,6 +61,12 @@ class Context:
     broadcast: bool = False
     postmortem_template: Path | None = None
     permissions: Permissions = field(default_factory=Permissions)
+    #: Whether the public status page is served (publishing is offered only then).
+    status_page: bool = False
+    #: The status page's configured name; None: the workspace's name and " Status".
+    status_page_name: str | None = None
+    #: Where the public reaches the status page (`https://status.example.com`), if known.
+    status_page_url: str | None = None
     #: The kinds of work that fall due for an incident (registered by bootstrap).
     due_work: Sequence[DueWork] = ()
     #: Called after a commit that queued side effects, to wake whoever delivers them.

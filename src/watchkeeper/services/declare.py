@@ -7,6 +7,7 @@ from watchkeeper.domain.permissions import Permission
 from watchkeeper.services.changes import announcement
 from watchkeeper.services.context import Context, Request, admit
 from watchkeeper.services.effects import Effect, EffectKind
+from watchkeeper.services.publishing import new_public_id
 
 
 def declare_incident(
@@ -16,8 +17,12 @@ def declare_incident(
     title: str,
     severity: str | None = None,
     description: str = "",
+    public_message: str = "",
 ) -> Incident:
-    """Create the incident; its channel, card and announcement follow as side effects."""
+    """Create the incident; its channel, card and announcement follow as side effects.
+
+    At a severity marked public (and with a status page) it goes on the page at once.
+    """
     ctx.permissions.check(Permission.DECLARE, request.actor.user_id)
     now = ctx.now()
     level = ctx.scale.level(severity or ctx.scale.default)
@@ -30,7 +35,10 @@ def declare_incident(
             declared_by=request.actor.user_id,
             at=now,
             description=description,
+            public_message=public_message,
         )
+        if level.public and ctx.status_page:
+            incident.publish(new_public_id(), incident.title, by=request.actor.user_id, at=now)
         uow.incidents.add(incident)
         ctx.save(uow, incident)
         invitees = list(dict.fromkeys([request.actor.user_id, *level.responders]))

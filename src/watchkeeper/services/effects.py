@@ -22,6 +22,7 @@ class EffectKind(StrEnum):
     REMIND = "remind"  # an update reminder, escalated by its level
     PUBLISH_REPORTS = "publish_reports"  # status-page report and postmortem draft as files
     NOTICE = "notice"  # a change without a timeline entry (reminder settings), told in the channel
+    FETCH_POSTMORTEM = "fetch_postmortem"  # the channel's latest postmortem file, to publish
 
 
 def doing_what(kind: EffectKind) -> str:
@@ -41,6 +42,8 @@ def doing_what(kind: EffectKind) -> str:
             return "publish the status-page report and the postmortem draft"
         case EffectKind.NOTICE:
             return "post a notice"
+        case EffectKind.FETCH_POSTMORTEM:
+            return "read the channel's latest postmortem file to publish it"
         case _:
             assert_never(kind)
 

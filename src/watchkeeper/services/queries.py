@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from watchkeeper.domain.incident import Incident
 from watchkeeper.services.changes import incident_for
@@ -73,3 +74,21 @@ def people_in(incident: Incident) -> set[str]:
     people.update(e.detail["user"] for e in incident.timeline if e.detail.get("user"))
     people.update(a.owner_id for a in incident.actions if a.owner_id)
     return people
+
+
+def published_incidents(ctx: Context, since: datetime) -> list[Incident]:
+    """Incidents on the status page, open or declared since `since`, with what it shows."""
+    with ctx.uow(read_only=True) as uow:
+        return uow.incidents.published(since)
+
+
+def published_incident(ctx: Context, public_id: str) -> Incident | None:
+    """The incident on the status page under `public_id`, if there is one."""
+    with ctx.uow(read_only=True) as uow:
+        return uow.incidents.by_public_id(public_id)
+
+
+def status_page_changed_at(ctx: Context) -> datetime | None:
+    """When anything the status page shows last changed."""
+    with ctx.uow(read_only=True) as uow:
+        return uow.incidents.publications_changed_at()

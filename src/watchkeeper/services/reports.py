@@ -14,15 +14,13 @@ from watchkeeper.reports import (
     render_status_page,
     render_timeline,
 )
+from watchkeeper.reports.statuspage import PublishedPostmortem
 from watchkeeper.services.context import Context
+from watchkeeper.services.publishing import page_name
 from watchkeeper.services.queries import incident_by_number
 
 #: The formats `watchkeeper export` writes.
 FORMATS = ("postmortem", "statuspage", "timeline", "json")
-
-#: The status page's name in `Incident Report for …` until the publishing side supplies the
-#: configured one (by default the workspace's name + " Status").
-STATUS_PAGE_NAME = "Watchkeeper Status"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +50,25 @@ def draft_documents(ctx: Context, number: int) -> Documents:
         postmortem=render_postmortem(
             incident, names=view.names, zone=ctx.zone, template=ctx.postmortem_template
         ),
-        statuspage=render_status_page(incident, zone=ctx.zone, page_name=STATUS_PAGE_NAME),
+        statuspage=status_page_report(ctx, incident),
         timeline=render_timeline(incident, names=view.names, zone=ctx.zone),
         json=json.dumps(incident_document(incident, names=view.names), indent=2, ensure_ascii=False)
         + "\n",
+    )
+
+
+def status_page_report(ctx: Context, incident: Incident) -> str:
+    """The status-page report: under its public title, with its published postmortem."""
+    publication = incident.publication
+    postmortem = None
+    if publication is not None and publication.postmortem and publication.postmortem_at:
+        postmortem = PublishedPostmortem(publication.postmortem, publication.postmortem_at)
+    return render_status_page(
+        incident,
+        zone=ctx.zone,
+        page_name=page_name(ctx),
+        title=publication.title if publication is not None else None,
+        postmortem=postmortem,
     )
 
 

@@ -76,8 +76,14 @@ def button(text: str, action: Action, value: str, *, style: str | None = None) -
     return element
 
 
-def incident_card(incident: Incident, zone: ZoneInfo) -> tuple[str, Blocks]:
-    """The pinned card: what, how bad, who leads, what users see; kept current."""
+def incident_card(
+    incident: Incident, zone: ZoneInfo, *, status_page: bool = False
+) -> tuple[str, Blocks]:
+    """The pinned card: what, how bad, who leads, what users see; kept current.
+
+    With a `status_page`, its buttons also put the incident on the page or take it off, and
+    publish the postmortem of a resolved one.
+    """
     commander = incident.commander
     fields = [
         f"*Status*\n{STATUS_EMOJI[incident.status]} {incident.status.label}",
@@ -116,21 +122,32 @@ def incident_card(incident: Incident, zone: ZoneInfo) -> tuple[str, Blocks]:
     blocks.append(section("\n".join(shorten(fact, FACT_LIMIT) for fact in facts)))
     if incident.last_update_at:
         blocks.append(context(f"Last formal update {when(incident.last_update_at, zone)}"))
-    if incident.is_open:
-        number = str(incident.number)
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    button("Post update", Action.OPEN_UPDATE, number, style="primary"),
-                    button("Change status", Action.OPEN_STATUS, number),
-                    button("Change severity", Action.OPEN_SEVERITY, number),
-                    button("Assign commander", Action.OPEN_COMMANDER, number),
-                ],
-            }
-        )
+    if incident.is_published:
+        blocks.append(context(":globe_with_meridians: On the public status page"))
+    buttons = _card_buttons(incident, status_page=status_page)
+    if buttons:
+        blocks.append({"type": "actions", "elements": buttons})
     fallback = f"{incident.reference}: {escape(incident.title)} ({incident.severity}, {incident.status.label})"
     return fallback, blocks
+
+
+def _card_buttons(incident: Incident, *, status_page: bool) -> list[dict[str, Any]]:
+    number = str(incident.number)
+    buttons: list[dict[str, Any]] = []
+    if incident.is_open:
+        buttons += [
+            button("Post update", Action.OPEN_UPDATE, number, style="primary"),
+            button("Change status", Action.OPEN_STATUS, number),
+            button("Change severity", Action.OPEN_SEVERITY, number),
+            button("Assign commander", Action.OPEN_COMMANDER, number),
+        ]
+    if status_page and incident.is_published:
+        if not incident.is_open:
+            buttons.append(button("Publish postmortem", Action.OPEN_POSTMORTEM, number))
+        buttons.append(button("Take off status page", Action.UNPUBLISH, number))
+    elif status_page and incident.is_open:
+        buttons.append(button("Publish on status page", Action.PUBLISH, number))
+    return buttons
 
 
 def topic(incident: Incident) -> str:
@@ -198,6 +215,14 @@ def _entry_text(
             return f":round_pushpin: {by} set *{detail['milestone']}* to {when(moment, zone)}"
         case EntryKind.PINNED:
             return f":pushpin: Pinned message from {by} added to the timeline{quoted}"
+        case EntryKind.PUBLISHED:
+            return f":globe_with_meridians: {by} put {incident_ref} on the status page as *{text}*"
+        case EntryKind.UNPUBLISHED:
+            return f":no_entry_sign: {by} took {incident_ref} off the status page"
+        case EntryKind.POSTMORTEM_PUBLISHED:
+            return (
+                f":page_facing_up: {by} published the {incident_ref} postmortem on the status page"
+            )
         case _:
             assert_never(kind)
 

@@ -18,10 +18,10 @@ from slack_sdk.errors import SlackApiError
 from watchkeeper.domain.durations import format_compact
 from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.timeline import EntryKind
-from watchkeeper.services import outbox
-from watchkeeper.services.context import Context
+from watchkeeper.services import outbox, publishing
+from watchkeeper.services.context import Actor, Context, Request
 from watchkeeper.services.effects import EffectKind
-from watchkeeper.services.ports import ClaimedEffect
+from watchkeeper.services.ports import ClaimedEffect, StorageUnavailable
 from watchkeeper.services.queries import incident_state
 from watchkeeper.services.reports import draft_documents, duration_of
 from watchkeeper.services.settling import PermanentFailure, Verdict
@@ -42,8 +42,14 @@ from watchkeeper.slack.failures import (
 )
 from watchkeeper.slack.markup import escape, mention
 from watchkeeper.slack.receipts import find_posted, marker, may_have_reached_slack
+from watchkeeper.slack.refusals import refusals
 from watchkeeper.slack.reminder_message import escalation, left_out_notice, reminder
-from watchkeeper.slack.uploads import Document, share_documents
+from watchkeeper.slack.uploads import (
+    Document,
+    latest_postmortem_file,
+    read_text,
+    share_documents,
+)
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +92,7 @@ class SlackDeliverer:
             EffectKind.PUBLISH_REPORTS: self.publish_reports,
             EffectKind.REMIND: self.remind,
             EffectKind.NOTICE: self.notice,
+            EffectKind.FETCH_POSTMORTEM: self.fetch_postmortem,
         }
 
     @property
@@ -110,7 +117,9 @@ class SlackDeliverer:
         self._client.conversations_setTopic(channel=channel_id, topic=topic(incident))
         card_ts = outbox.card_of(self._ctx, incident.number)
         if card_ts is None:
-            fallback, blocks = incident_card(incident, self._ctx.zone)
+            fallback, blocks = incident_card(
+                incident, self._ctx.zone, status_page=self._ctx.status_page
+            )
             card_ts = self._post(effect, channel_id, text=fallback, blocks=blocks)
             outbox.record_card(self._ctx, incident.number, card_ts)
         self._tolerate(lambda: self._client.pins_add(channel=channel_id, timestamp=card_ts))
@@ -122,7 +131,9 @@ class SlackDeliverer:
         channel_id = self._channel(incident)
         card_ts = outbox.card_of(self._ctx, incident.number)
         if card_ts is not None:
-            fallback, blocks = incident_card(incident, self._ctx.zone)
+            fallback, blocks = incident_card(
+                incident, self._ctx.zone, status_page=self._ctx.status_page
+            )
             self._client.chat_update(channel=channel_id, ts=card_ts, text=fallback, blocks=blocks)
         if payload.get("topic"):
             self._client.conversations_setTopic(channel=channel_id, topic=topic(incident))
@@ -224,6 +235,31 @@ class SlackDeliverer:
             ],
             remember=lambda payload: outbox.remember_progress(self._ctx, effect.id, payload),
         )
+
+    def fetch_postmortem(self, effect: ClaimedEffect) -> None:
+        """Publish the channel's latest postmortem file (a responder's edit of the draft)."""
+        incident = self._incident(effect)
+        channel_id = self._channel(incident)
+        by = str(effect.payload.get("by", ""))
+        found = latest_postmortem_file(self._client, channel_id)
+        if found is None:
+            text = (
+                f":warning: {mention(by)}, there is no postmortem file in this channel to publish. "
+                "`/incident postmortem` drafts one; edit it, upload it here as "
+                "`…postmortem.md`, then `/incident postmortem publish`."
+            )
+            self._post(effect, channel_id, text=text)
+            return
+        text = read_text(self._client, found)
+        # Keyed by the effect: a retry after the publication committed publishes nothing twice.
+        request = Request(Actor(by), channel_id, key=f"postmortem-file:{effect.id}")
+        with refusals() as caught:
+            publishing.publish_postmortem(self._ctx, request, text)
+        refusal = caught.refusal
+        if refusal is not None and refusal.outcome == "refused":
+            self._post(effect, channel_id, text=f":warning: {mention(by)}, {refusal.text}")
+        elif refusal is not None and refusal.outcome == "unavailable":
+            raise StorageUnavailable(refusal.plain)
 
     # --- helpers ----------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -19,6 +20,8 @@ class BotIdentity:
     team_id: str | None = None
     user_id: str | None = None
     bot_id: str | None = None
+    #: The workspace's name, as Slack shows it.
+    team_name: str | None = None
 
     def learn(self, client: WebClient) -> bool:
         """Ask Slack once; False (and a log line) when it cannot answer now."""
@@ -30,10 +33,13 @@ class BotIdentity:
         self.team_id = answer.get("team_id")
         self.user_id = answer.get("user_id")
         self.bot_id = answer.get("bot_id")
+        self.team_name = answer.get("team")
         log.info("connected to Slack workspace %s as bot user %s", self.team_id, self.user_id)
         return True
 
-    def learn_in_background(self, client: WebClient, stop: threading.Event) -> threading.Thread:
+    def learn_in_background(
+        self, client: WebClient, stop: threading.Event, *, then: Callable[[], None] = lambda: None
+    ) -> threading.Thread:
         """Keep asking (backing off) until Slack answers, without holding up the start."""
 
         def keep_trying() -> None:
@@ -41,6 +47,8 @@ class BotIdentity:
             while not stop.is_set() and not self.learn(client):
                 stop.wait(delay)
                 delay = min(delay * 2, 60.0)
+            if self.team_id is not None:
+                then()
 
         thread = threading.Thread(target=keep_trying, name="auth-test", daemon=True)
         thread.start()

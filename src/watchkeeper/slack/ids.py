@@ -13,6 +13,7 @@ class Callback(StrEnum):
     STATUS = "change_status"
     SEVERITY = "change_severity"
     COMMANDER = "assign_commander"
+    PUBLISH_POSTMORTEM = "publish_postmortem"
 
 
 class Action(StrEnum):
@@ -24,6 +25,9 @@ class Action(StrEnum):
     OPEN_COMMANDER = "open_commander_modal"
     SNOOZE = "snooze_reminders"
     DECLARE = "open_declare_modal"
+    PUBLISH = "publish_on_status_page"
+    UNPUBLISH = "unpublish_from_status_page"
+    OPEN_POSTMORTEM = "open_postmortem_modal"
 
 
 class Block(StrEnum):
@@ -35,6 +39,8 @@ class Block(StrEnum):
     MESSAGE = "message"
     STATUS = "status"
     USER = "user"
+    POSTMORTEM = "postmortem"
+    PUBLIC_MESSAGE = "public_message"
 
 
 class Shortcut(StrEnum):

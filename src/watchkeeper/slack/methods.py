@@ -50,6 +50,7 @@ METHODS: Mapping[str, MethodSpec] = MappingProxyType(
             _spec("views.publish", (), ("user_id", "view")),
             _spec("files.getUploadURLExternal", ("files:write",), ("length", "filename")),
             _spec("files.completeUploadExternal", ("files:write",), ("files",)),
+            _spec("files.list", ("files:read",), ()),
         ]
     )
 )

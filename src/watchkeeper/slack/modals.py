@@ -64,8 +64,26 @@ def severity_select(scale: SeverityScale, current: str) -> dict[str, Any]:
     }
 
 
-def declare_modal(scale: SeverityScale, *, private_metadata: str = "") -> View:
-    """The form `/incident declare` opens when no title is given."""
+def declare_modal(
+    scale: SeverityScale, *, private_metadata: str = "", status_page: bool = False
+) -> View:
+    """The form `/incident declare` opens when no title is given (with a status page, it also
+    asks what customers are told first)."""
+    blocks = [
+        text_input(Block.TITLE, "Title", max_length=200, hint="Checkout errors for EU users"),
+        severity_select(scale, scale.default),
+        text_input(Block.DESCRIPTION, "What is happening", multiline=True, optional=True),
+    ]
+    if status_page:
+        blocks.append(
+            text_input(
+                Block.PUBLIC_MESSAGE,
+                "What customers read first, if it goes on the status page",
+                multiline=True,
+                optional=True,
+                hint="We are aware of failing checkouts for some customers and are looking into it.",
+            )
+        )
     return {
         "type": "modal",
         "callback_id": Callback.DECLARE.value,
@@ -73,11 +91,7 @@ def declare_modal(scale: SeverityScale, *, private_metadata: str = "") -> View:
         "title": plain("Declare an incident"),
         "submit": plain("Declare"),
         "close": plain("Cancel"),
-        "blocks": [
-            text_input(Block.TITLE, "Title", max_length=200, hint="Checkout errors for EU users"),
-            severity_select(scale, scale.default),
-            text_input(Block.DESCRIPTION, "What is happening", multiline=True, optional=True),
-        ],
+        "blocks": blocks,
     }
 
 
@@ -181,6 +195,25 @@ def _modal(
         "close": plain("Cancel"),
         "blocks": blocks,
     }
+
+
+def postmortem_modal(channel_id: str, reference: str, current: str) -> View:
+    """Publish the postmortem customers read on the status page (as written here)."""
+    field = text_input(
+        Block.POSTMORTEM,
+        "Postmortem, as customers will read it",
+        multiline=True,
+        hint="What happened, what it meant for customers, what we are changing",
+    )
+    if current:
+        field["element"]["initial_value"] = clip(current, 3000)
+    return _modal(
+        Callback.PUBLISH_POSTMORTEM,
+        f"Postmortem of {reference}",
+        "Publish",
+        channel_id,
+        [field],
+    )
 
 
 def loading_modal(reference: str) -> View:

@@ -1,4 +1,4 @@
-"""Sharing documents as files in a channel, once: upload, note the file IDs, then share them.
+"""Documents as files in a channel: shared once (upload, note the IDs, share), and read back.
 
 Slack's external upload takes three steps (get an upload URL, send the bytes, complete and
 share). Sharing is the step that shows in the channel, and its answer can be lost like any
@@ -70,3 +70,31 @@ def upload(client: WebClient, document: Document) -> str:
     with urllib.request.urlopen(request, timeout=client.timeout):  # noqa: S310
         pass
     return str(target["file_id"])
+
+
+#: Longest file read back (a postmortem to publish): far beyond any postmortem.
+READ_LIMIT = 1_000_000
+#: The name a postmortem file has, drafted by the bot or edited and uploaded by a responder.
+POSTMORTEM_FILE = "postmortem"
+
+
+def latest_postmortem_file(client: WebClient, channel_id: str) -> dict[str, Any] | None:
+    """The newest file in the channel whose name says it is a postmortem (`…postmortem….md`)."""
+    listed = client.files_list(channel=channel_id, count=100)
+    for found in listed.get("files") or []:
+        name = str(found.get("name") or "").lower()
+        if POSTMORTEM_FILE in name and name.endswith((".md", ".txt", ".markdown")):
+            return dict(found)
+    return None
+
+
+def read_text(client: WebClient, file: dict[str, Any]) -> str:
+    """A text file's content, fetched with the bot token (Slack's private file URL)."""
+    url = str(file.get("url_private_download") or file.get("url_private") or "")
+    # S310: Slack's own file URL, as files.list gave it; urlopen raises on >= 400.
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=client.timeout) as answer:  # noqa: S310
+        data: bytes = answer.read(READ_LIMIT + 1)
+    if len(data) > READ_LIMIT:
+        raise ValueError(f"{file.get('name')} is larger than {READ_LIMIT} bytes")
+    return data.decode("utf-8", "replace")

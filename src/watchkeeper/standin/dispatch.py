@@ -33,6 +33,7 @@ HANDLERS: Mapping[str, Handler] = {
     "users.info": views.user_info,
     "files.getUploadURLExternal": files.get_upload_url,
     "files.completeUploadExternal": files.complete_upload,
+    "files.list": files.list_files,
     "apps.connections.open": socket_mode.open_link,
 }
 

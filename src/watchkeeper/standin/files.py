@@ -91,3 +91,26 @@ def complete_upload(ws: Workspace, args: dict[str, Any]) -> JsonObject:
             )
         )
     return {"ok": True, "files": [stored.to_json(ws.root_url) for stored in completed]}
+
+
+def list_files(ws: Workspace, args: dict[str, Any]) -> JsonObject:
+    """files.list: newest first, optionally in one channel or by one user, a page at a time."""
+    channel = text_arg(args, "channel") or None
+    user = text_arg(args, "user") or None
+    count = int_arg(args, "count", 100, error="invalid_arguments")
+    page = max(1, int_arg(args, "page", 1, error="invalid_arguments"))
+    found = [
+        stored
+        for stored in ws.files.values()
+        if stored.completed
+        and (channel is None or channel in stored.channels)
+        and (user is None or stored.user == user)
+    ]
+    found.sort(key=lambda stored: (stored.created, stored.id), reverse=True)
+    shown = found[(page - 1) * count : page * count]
+    pages = max(1, -(-len(found) // count))
+    return {
+        "ok": True,
+        "files": [stored.to_json(ws.root_url) for stored in shown],
+        "paging": {"count": count, "total": len(found), "page": page, "pages": pages},
+    }

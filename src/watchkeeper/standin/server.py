@@ -241,6 +241,29 @@ class FakeSlack:
             channel.is_archived = archived
             return copy.deepcopy(channel)
 
+    def upload_file(
+        self, channel: str, filename: str, content: str, *, user: str = "UANA", comment: str = ""
+    ) -> StoredFile:
+        """A person shares a file in a channel (an edited postmortem draft, say)."""
+        with self._lock:
+            found = self._find(channel)
+            stored = StoredFile(
+                id=self._ws.new_id("F"),
+                filename=filename,
+                length=len(content.encode()),
+                created=self._ws.now(),
+                user=user,
+                title=filename,
+                content=content.encode(),
+                channels=[found.id],
+                completed=True,
+            )
+            self._ws.files[stored.id] = stored
+            found.messages.append(
+                Message(ts=self._ws.next_ts(), user=user, text=comment, files=[stored])
+            )
+            return copy.deepcopy(stored)
+
     def archive_channel(self, name_or_id: str) -> None:
         with self._lock:
             self._find(name_or_id).is_archived = True

@@ -100,6 +100,7 @@ class StoredFile:
             "user": self.user,
             "size": len(self.content or b""),
             "url_private": f"{root_url}files/{self.id}/{self.filename}",
+            "url_private_download": f"{root_url}files/{self.id}/download/{self.filename}",
             "channels": list(self.channels),
         }
 

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from watchkeeper.domain.incident import Action, Incident
+from watchkeeper.domain.incident import Action, Incident, Publication
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind, TimelineEntry
+from watchkeeper.store.tables import publications
 
 
 def incident_values(incident: Incident) -> dict[str, Any]:
@@ -43,6 +44,44 @@ def incident_values(incident: Incident) -> dict[str, Any]:
         "reminder_interval_seconds": None if interval is None else round(interval.total_seconds()),
         "snoozed_until": incident.snoozed_until,
     }
+
+
+#: The publication's columns as the incidents' query selects them beside the incident's own.
+PUBLICATION_COLUMNS = (
+    publications.c.public_id.label("pub_public_id"),
+    publications.c.title.label("pub_title"),
+    publications.c.listed.label("pub_listed"),
+    publications.c.changed_at.label("pub_changed_at"),
+    publications.c.postmortem.label("pub_postmortem"),
+    publications.c.postmortem_at.label("pub_postmortem_at"),
+)
+
+
+def publication_values(incident_id: int, publication: Publication) -> dict[str, Any]:
+    """A `publications` row."""
+    return {
+        "incident_id": incident_id,
+        "public_id": publication.public_id,
+        "title": publication.title,
+        "listed": publication.listed,
+        "changed_at": publication.changed_at,
+        "postmortem": publication.postmortem,
+        "postmortem_at": publication.postmortem_at,
+    }
+
+
+def to_publication(row: Row[Any]) -> Publication | None:
+    """The publication selected beside an incident (`PUBLICATION_COLUMNS`), if it has one."""
+    if row.pub_public_id is None:
+        return None
+    return Publication(
+        public_id=row.pub_public_id,
+        title=row.pub_title,
+        changed_at=row.pub_changed_at,
+        listed=row.pub_listed,
+        postmortem=row.pub_postmortem,
+        postmortem_at=row.pub_postmortem_at,
+    )
 
 
 def entry_values(incident_id: int, entry: TimelineEntry) -> dict[str, Any]:
@@ -126,4 +165,5 @@ def to_incident(
         reminders_enabled=row.reminders_enabled,
         reminder_interval=None if seconds is None else timedelta(seconds=seconds),
         snoozed_until=row.snoozed_until,
+        publication=to_publication(row) if "pub_public_id" in row._fields else None,
     )

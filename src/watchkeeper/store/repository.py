@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -12,19 +13,28 @@ from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, sele
 from sqlalchemy.orm import Session
 
 from watchkeeper.domain.errors import IncidentNotFound
-from watchkeeper.domain.incident import Incident, reference
+from watchkeeper.domain.incident import Incident, Publication, reference
 from watchkeeper.domain.status import Status
-from watchkeeper.domain.timeline import EntryKind
+from watchkeeper.domain.timeline import STATUS_PAGE_KINDS, EntryKind
 from watchkeeper.store.dialect import rowcount, upsert_insert
-from watchkeeper.store.mapping import action_values, entry_values, incident_values, to_incident
+from watchkeeper.store.mapping import (
+    PUBLICATION_COLUMNS,
+    action_values,
+    entry_values,
+    incident_values,
+    publication_values,
+    to_incident,
+)
 from watchkeeper.store.tables import (
     actions,
     counters,
     handled_requests,
     incidents,
     people,
+    publications,
     roles,
     timeline_entries,
+    workspace,
 )
 
 INCIDENT_COUNTER = "incident"
@@ -59,6 +69,7 @@ class _Loaded:
     actions: int
     #: False when its timeline was left unread: a save then adds entries and prunes nothing.
     history: bool
+    publication: Publication | None = None
 
 
 class SqlIncidentRepository:
@@ -228,6 +239,49 @@ class SqlIncidentRepository:
         )
         return rowcount(gone)
 
+    # --- the status page ------------------------------------------------------------------
+
+    def published(self, since: datetime) -> list[Incident]:
+        """Incidents on the status page, open or declared since `since`, with what it shows."""
+        return self._load(
+            publications.c.listed.is_(True)
+            & ((incidents.c.status != Status.RESOLVED.value) | (incidents.c.declared_at >= since)),
+            entry_kinds=STATUS_PAGE_KINDS,
+        )
+
+    def by_public_id(self, public_id: str) -> Incident | None:
+        """The incident on the status page under `public_id`, with what the page shows."""
+        found = self._load(
+            (publications.c.public_id == public_id) & publications.c.listed.is_(True),
+            entry_kinds=STATUS_PAGE_KINDS,
+        )
+        return found[0] if found else None
+
+    def publications_changed_at(self) -> datetime | None:
+        """When anything the status page shows last changed; None if nothing was ever on it."""
+        changed: datetime | None = self._session.execute(
+            select(func.max(publications.c.changed_at))
+        ).scalar_one()
+        return changed
+
+    def remember_workspace(self, name: str) -> None:
+        """Keep the workspace's name (it titles the status page unless one is configured)."""
+        statement = upsert_insert(self._session, workspace).values(key="name", value=name)
+        self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[workspace.c.key],
+                set_={"value": statement.excluded.value},
+                where=workspace.c.value != statement.excluded.value,
+            )
+        )
+
+    def workspace_name(self) -> str | None:
+        """The workspace's name as the bot last learned it, if it ever did."""
+        name: str | None = self._session.execute(
+            select(workspace.c.value).where(workspace.c.key == "name")
+        ).scalar_one_or_none()
+        return name
+
     # --- reminders ----------------------------------------------------------------------
 
     def record_reminders(self, reminded: Sequence[Incident]) -> None:
@@ -271,26 +325,47 @@ class SqlIncidentRepository:
             raise IncidentNotFound(f"No incident {reference(number)}.")
 
     def _load(
-        self, where: ColumnElement[bool], *, lock: bool = False, history: bool = True
+        self,
+        where: ColumnElement[bool],
+        *,
+        lock: bool = False,
+        history: bool = True,
+        entry_kinds: Collection[EntryKind] | None = None,
     ) -> list[Incident]:
-        """Incidents matching `where` with their children: four queries, however many match."""
-        query = select(incidents).where(where).order_by(incidents.c.number)
+        """Incidents matching `where` with their children: four queries, however many match.
+
+        The publication comes in the incidents' own query. `entry_kinds` reads only the
+        timeline entries of those kinds (what the status page shows, say).
+        """
+        query = (
+            select(incidents, *PUBLICATION_COLUMNS)
+            .outerjoin(publications, publications.c.incident_id == incidents.c.id)
+            .where(where)
+            .order_by(incidents.c.number)
+        )
         if lock:
             # FOR UPDATE on PostgreSQL; SQLite has no such clause and its BEGIN IMMEDIATE
             # already holds the database's single write lock.
-            query = query.with_for_update()
+            query = query.with_for_update(of=incidents)
         rows = self._session.execute(query).all()
         if not rows:
             return []
         # A subquery instead of a list of ids keeps `all_incidents` under bind-parameter limits.
-        matching = select(incidents.c.id).where(where)
+        matching = (
+            select(incidents.c.id)
+            .outerjoin(publications, publications.c.incident_id == incidents.c.id)
+            .where(where)
+        )
         entries: defaultdict[int, list[Row[Any]]] = defaultdict(list)
         if history:
+            timeline = select(timeline_entries).where(timeline_entries.c.incident_id.in_(matching))
+            if entry_kinds is not None:
+                timeline = timeline.where(
+                    timeline_entries.c.kind.in_([k.value for k in entry_kinds])
+                )
             entries = self._children(
-                select(timeline_entries)
-                .where(timeline_entries.c.incident_id.in_(matching))
                 # Recorded order: a pin joins the timeline late, at its own (earlier) time.
-                .order_by(timeline_entries.c.incident_id, timeline_entries.c.id)
+                timeline.order_by(timeline_entries.c.incident_id, timeline_entries.c.id)
             )
         held = self._children(select(roles).where(roles.c.incident_id.in_(matching)))
         agreed = self._children(
@@ -301,7 +376,7 @@ class SqlIncidentRepository:
         found = [to_incident(row, entries[row.id], held[row.id], agreed[row.id]) for row in rows]
         for incident in found:
             self._loaded[incident.number] = _Loaded(
-                dict(incident.roles), len(incident.actions), history
+                dict(incident.roles), len(incident.actions), history, copy(incident.publication)
             )
         return found
 
@@ -317,8 +392,25 @@ class SqlIncidentRepository:
         if loaded is None or loaded.roles != incident.roles:
             self._write_roles(incident_id, incident)
         self._write_actions(incident_id, incident, stored=loaded.actions if loaded else 0)
+        if incident.publication is not None and (
+            loaded is None or loaded.publication != incident.publication
+        ):
+            self._write_publication(incident_id, incident.publication)
         self._loaded[incident.number] = _Loaded(
-            dict(incident.roles), len(incident.actions), loaded is None or loaded.history
+            dict(incident.roles),
+            len(incident.actions),
+            loaded is None or loaded.history,
+            copy(incident.publication),
+        )
+
+    def _write_publication(self, incident_id: int, publication: Publication) -> None:
+        values = publication_values(incident_id, publication)
+        statement = upsert_insert(self._session, publications).values(values)
+        self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[publications.c.incident_id],
+                set_={name: statement.excluded[name] for name in values if name != "incident_id"},
+            )
         )
 
     def _write_timeline(self, incident_id: int, incident: Incident, *, prune: bool) -> None:

@@ -225,3 +225,33 @@ due_work = Table(
     PrimaryKeyConstraint("kind", "subject"),
     Index(None, "kind", "due_at"),
 )
+
+# An incident on the public status page: its opaque public id (never its number), public
+# title, whether it is listed now, its published postmortem, and when what the page shows of
+# it last changed (the page's ETag and cache follow the latest such change).
+publications = Table(
+    "publications",
+    metadata,
+    Column(
+        "incident_id",
+        Integer,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("public_id", Text, nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("listed", Boolean, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+    Column("postmortem", Text, nullable=False),
+    Column("postmortem_at", UTCDateTime, nullable=True),
+    PrimaryKeyConstraint("incident_id"),
+    Index(None, "changed_at"),
+)
+
+# What the bot has learned about the workspace it serves (`name`), for reports made offline.
+workspace = Table(
+    "workspace",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from watchkeeper.domain.incident import reference
-from watchkeeper.services import facts
+from watchkeeper.services import facts, publishing
 from watchkeeper.services.context import Context
 from watchkeeper.services.queries import incident_in_channel
 from watchkeeper.services.reminders import snooze_reminders
@@ -23,12 +23,14 @@ from watchkeeper.slack.modals import (
     declare_modal,
     loading_modal,
     notice_modal,
+    postmortem_modal,
     severity_modal,
     status_modal,
     update_modal,
 )
 from watchkeeper.slack.payloads import request_of
-from watchkeeper.slack.refusals import refusals
+from watchkeeper.slack.refusals import Refusal, refusals
+from watchkeeper.slack.subcommands.publishing import page_address
 
 #: How long the reminder's snooze button silences reminders.
 SNOOZE = timedelta(minutes=30)
@@ -51,11 +53,18 @@ def _commander(ctx: Context, channel_id: str) -> View:
     return commander_modal(channel_id, incident.reference, incident.commander)
 
 
+def _postmortem(ctx: Context, channel_id: str) -> View:
+    incident = incident_in_channel(ctx, channel_id, history=False).incident
+    current = incident.publication.postmortem if incident.publication else ""
+    return postmortem_modal(channel_id, incident.reference, current)
+
+
 #: Forms that show the incident's current state, read from the database before they open.
 FORMS: dict[Action, ModalFor] = {
     Action.OPEN_STATUS: _status,
     Action.OPEN_SEVERITY: _severity,
     Action.OPEN_COMMANDER: _commander,
+    Action.OPEN_POSTMORTEM: _postmortem,
 }
 
 #: How long a click waits for the database before opening a placeholder form instead: Slack's
@@ -103,6 +112,12 @@ def _reference(body: dict[str, Any]) -> str | None:
     return reference(int(value)) if value.isdigit() else None
 
 
+def _say(respond: Respond, refusal: Refusal | None) -> None:
+    """Tell the person who clicked why nothing happened (a repeated click needs no word)."""
+    if refusal is not None and refusal.outcome != "duplicate":
+        respond(text=f":warning: {refusal.text}", response_type="ephemeral")
+
+
 def register(app: App, ctx: Context) -> None:
     """Each button acks at once; the modal opens right after the ack."""
 
@@ -122,8 +137,28 @@ def register(app: App, ctx: Context) -> None:
 
     app.action(Action.SNOOZE.value)(snooze)
 
+    def publish(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        with refusals() as caught:
+            incident = publishing.publish(ctx, request_of(body))
+            respond(
+                text=f"{incident.reference} is on the status page: {page_address(ctx, incident)}",
+                response_type="ephemeral",
+            )
+        _say(respond, caught.refusal)
+
+    def unpublish(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        with refusals() as caught:
+            publishing.unpublish(ctx, request_of(body))
+        _say(respond, caught.refusal)
+
+    app.action(Action.PUBLISH.value)(publish)
+    app.action(Action.UNPUBLISH.value)(unpublish)
+
     def open_declare_modal(body: dict[str, Any], client: WebClient) -> None:
-        client.views_open(trigger_id=body["trigger_id"], view=declare_modal(ctx.scale))
+        view = declare_modal(ctx.scale, status_page=ctx.status_page)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
     app.action(Action.DECLARE.value)(ack=acknowledge, lazy=[open_declare_modal])
 

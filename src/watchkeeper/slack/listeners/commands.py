@@ -63,7 +63,8 @@ def register(app: App, ctx: Context, count: Callable[[str, str], None]) -> None:
 def _open_declare_form(ctx: Context, client: WebClient, trigger_id: str) -> None:
     """Open the declaration modal (after the ack: Slack's trigger stays valid 3 seconds)."""
     try:
-        client.views_open(trigger_id=trigger_id, view=declare_modal(ctx.scale))
+        view = declare_modal(ctx.scale, status_page=ctx.status_page)
+        client.views_open(trigger_id=trigger_id, view=view)
     except Exception:  # nobody waits on this thread: say what happened
         log.exception("could not open the form to declare an incident")
 

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 
 from watchkeeper.domain.errors import IncidentError
 from watchkeeper.domain.status import Status
-from watchkeeper.services import facts, lifecycle
+from watchkeeper.services import facts, lifecycle, publishing
 from watchkeeper.services.context import Context, Request
 from watchkeeper.services.declare import declare_incident
 from watchkeeper.slack.ids import Block, Callback
@@ -33,6 +33,7 @@ def _declare(ctx: Context, request: Request, view: dict[str, Any]) -> object:
         title=title,
         severity=submitted(view, Block.SEVERITY) or None,
         description=to_plain(submitted(view, Block.DESCRIPTION)),
+        public_message=to_plain(submitted(view, Block.PUBLIC_MESSAGE)),
     )
 
 
@@ -53,6 +54,10 @@ def _commander(ctx: Context, request: Request, view: dict[str, Any]) -> object:
     return facts.assign_role(ctx, request, "commander", submitted(view, Block.USER))
 
 
+def _postmortem(ctx: Context, request: Request, view: dict[str, Any]) -> object:
+    return publishing.publish_postmortem(ctx, request, to_plain(submitted(view, Block.POSTMORTEM)))
+
+
 #: Each modal: its use case, and the input block a refusal is shown under.
 SUBMISSIONS: dict[Callback, tuple[Submission, Block]] = {
     Callback.DECLARE: (_declare, Block.TITLE),
@@ -60,6 +65,7 @@ SUBMISSIONS: dict[Callback, tuple[Submission, Block]] = {
     Callback.STATUS: (_status, Block.STATUS),
     Callback.SEVERITY: (_severity, Block.SEVERITY),
     Callback.COMMANDER: (_commander, Block.USER),
+    Callback.PUBLISH_POSTMORTEM: (_postmortem, Block.POSTMORTEM),
 }
 
 

@@ -11,7 +11,14 @@ from zoneinfo import ZoneInfo
 
 from watchkeeper.services.context import Context, Request
 from watchkeeper.slack.markup import escape
-from watchkeeper.slack.subcommands import anywhere, facts, lifecycle, reminders, views
+from watchkeeper.slack.subcommands import (
+    anywhere,
+    facts,
+    lifecycle,
+    publishing,
+    reminders,
+    views,
+)
 from watchkeeper.slack.subcommands.grammar import (
     CommandError,
     Typed,
@@ -74,6 +81,7 @@ SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
     *lifecycle.SUBCOMMANDS,
     *facts.SUBCOMMANDS,
     *views.SUBCOMMANDS,
+    *publishing.SUBCOMMANDS,
     *reminders.SUBCOMMANDS,
 )
 

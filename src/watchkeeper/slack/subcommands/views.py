@@ -7,10 +7,11 @@ from typing import Any
 
 from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.reports.timeline import describe
-from watchkeeper.services import lifecycle, queries
+from watchkeeper.services import lifecycle, publishing, queries
 from watchkeeper.services.context import Context, Request
 from watchkeeper.slack.blocks import incident_card, shorten, when
 from watchkeeper.slack.markup import escape
+from watchkeeper.slack.subcommands.grammar import CommandError, Typed, shown
 from watchkeeper.slack.subcommands.record import Reply, Subcommand, ephemeral, nothing_but
 
 #: How many entries `/incident timeline` shows before pointing at the full export.
@@ -31,7 +32,10 @@ class ShowSummary:
 
 @dataclass(frozen=True, slots=True)
 class PublishPostmortem:
-    """Publish the postmortem draft again from the current data."""
+    """Publish the postmortem draft again from the current data; `to_page`: the channel's
+    latest postmortem file goes on the status page instead."""
+
+    to_page: bool = False
 
 
 def _timeline(ctx: Context, command: ShowTimeline, request: Request) -> Reply:
@@ -60,7 +64,26 @@ def _summary(ctx: Context, command: ShowSummary, request: Request) -> Reply:
     return ephemeral(fallback, [b for b in blocks if b["type"] != "actions"])
 
 
+def _read_postmortem(rest: str, typed: Typed, usage: str) -> PublishPostmortem:
+    if not rest:
+        return PublishPostmortem()
+    if rest.lower() == "publish":
+        return PublishPostmortem(to_page=True)
+    raise CommandError(
+        f"`{shown(rest)}` is not something `postmortem` does; "
+        "`postmortem` drafts it again, `postmortem publish` puts it on the status page.",
+        usage,
+    )
+
+
 def _postmortem(ctx: Context, command: PublishPostmortem, request: Request) -> Reply:
+    if command.to_page:
+        incident = publishing.publish_postmortem_file(ctx, request)
+        return ephemeral(
+            f"Publishing the latest postmortem file of this channel on the {incident.reference} "
+            "status page; the channel hears when it is there. (Edit the draft, upload it here "
+            "as `…postmortem.md`, then publish.)"
+        )
     incident = lifecycle.publish_postmortem(ctx, request)
     return ephemeral(f"Publishing the {incident.reference} reports from the current data.")
 
@@ -84,10 +107,10 @@ SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
     ),
     Subcommand(
         "postmortem",
-        "/incident postmortem",
-        "Publish the postmortem draft again.",
+        "/incident postmortem [publish]",
+        "Draft the postmortem again; with publish, put the latest postmortem file on the status page.",
         PublishPostmortem,
-        nothing_but(PublishPostmortem(), "postmortem"),
+        _read_postmortem,
         _postmortem,
     ),
 )

@@ -87,6 +87,8 @@ CHANNEL_FORMS = [
     "postmortem {}",
     "remind {}",
     "snooze {}",
+    "publish {}",
+    "unpublish {}",
     "help {}",
     "list {}",
     "{}",

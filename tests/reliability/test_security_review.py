@@ -320,7 +320,7 @@ def test_a_moment_beyond_the_zones_clock_is_shown_in_utc_not_a_crash() -> None:
     year_one = datetime(1, 1, 1, 0, 0, tzinfo=UTC)
 
     assert when(year_one, NEW_YORK) == "Jan 1, 00:00 UTC"
-    assert format_posted(year_one, NEW_YORK) == "Jan 1, 1 - 00:00 UTC"
+    assert format_posted(year_one, NEW_YORK) == "Jan 01, 1 - 00:00 UTC"
 
 
 def test_reports_of_an_incident_stored_with_a_year_one_milestone_still_render() -> None:

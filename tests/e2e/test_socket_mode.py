@@ -135,7 +135,7 @@ def test_slacks_refresh_request_is_a_reconnect_not_an_outage(
     fake_slack.socket_mode.disconnect("refresh_requested")
     took = back_and_working(fake_slack, over_socket, after=before, channel=channel.id)
 
-    assert took < 5
+    assert took < BACK_WITHIN
     assert health(socket_bot, fake_slack)[0] == 200
 
 

@@ -103,7 +103,9 @@ def test_acks_stay_fast_while_every_slack_call_is_slow_or_rate_limited(
         took.append(time.monotonic() - started)
         assert reply.status == 200 and f"INC-{number}" in reply.text, reply.body
 
-    assert max(took) < 1.0, took
+    # Each Slack call takes 5 s: an ack that waited on one would take that long. Slack's own
+    # 3 s deadline is the bound, so a loaded machine (the suite runs on several workers) passes.
+    assert max(took) < 3.0, took
     fake_slack.clear_faults()
 
 

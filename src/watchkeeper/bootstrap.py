@@ -16,12 +16,14 @@ from watchkeeper.clock import Clock, SystemClock
 from watchkeeper.config import ROLES, Mode, Role, Settings
 from watchkeeper.courier.courier import IDLE_POLL, Courier
 from watchkeeper.courier.deliverers import Deliverers
+from watchkeeper.domain.follow_ups import DigestRule, NudgeRule
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.metrics import Metrics
 from watchkeeper.readings import Reading
 from watchkeeper.scheduler.scheduler import Periodic, Scheduler
 from watchkeeper.services import housekeeping
 from watchkeeper.services.context import Context
+from watchkeeper.services.follow_ups import DIGEST, NUDGES
 from watchkeeper.services.housekeeping import housekeep
 from watchkeeper.services.ports import ClaimedEffect
 from watchkeeper.services.publishing import page_name, remember_workspace
@@ -29,6 +31,7 @@ from watchkeeper.services.queries import Gauges, count_gauges
 from watchkeeper.services.reminders import REMINDERS
 from watchkeeper.slack.app import build_app
 from watchkeeper.slack.deliverer import SlackDeliverer
+from watchkeeper.slack.follow_up_deliverer import FollowUpDeliverer
 from watchkeeper.slack.identity import BotIdentity
 from watchkeeper.slack.instrumented import InstrumentedWebClient, count_settled
 from watchkeeper.slack.socket_link import SocketLink
@@ -184,7 +187,20 @@ def use_case_context(settings: Settings, engine: Engine, clock: Clock) -> Contex
         broadcast=settings.broadcast_channel is not None,
         postmortem_template=settings.postmortem_template,
         permissions=settings.permissions.rules(),
-        due_work=(REMINDERS,),
+        due_work=(REMINDERS, NUDGES),
+        workspace_work=(DIGEST,),
+        nudges=NudgeRule(
+            hour=settings.follow_ups.nudge_hour,
+            zone=settings.zone,
+            skip_weekends=settings.follow_ups.skip_weekends,
+        ),
+        digest=(
+            DigestRule(
+                settings.follow_ups.digest_weekday, settings.follow_ups.digest_hour, settings.zone
+            )
+            if settings.follow_ups.digest
+            else None
+        ),
         status_page=settings.serves_status_page,
         status_page_name=settings.status_page_name,
         status_page_url=settings.status_page_url,
@@ -256,7 +272,7 @@ def build(
 
     courier = Courier(
         ctx,
-        Deliverers([slack]),
+        Deliverers([slack, FollowUpDeliverer(ctx, client, slack)]),
         workers=settings.courier_workers,
         on_settled=settled,
         poll=DELIVERY_POLL if role == "delivery" else IDLE_POLL,

@@ -73,6 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--all", action="store_true", help="resolved incidents too")
     listing.set_defaults(run=_list)
 
+    actions = commands.add_parser("actions", help="follow-ups across incidents")
+    actions.add_argument("--open", action="store_true", help="only those still open")
+    actions.add_argument(
+        "--owner", nargs="+", action="extend", default=[], metavar="U…", help="owned by these users"
+    )
+    actions.add_argument("--overdue", action="store_true", help="only open ones past their due day")
+    actions.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    actions.set_defaults(run=_actions)
+
     export = commands.add_parser("export", help="write an incident's documents")
     export.add_argument("incident", help="INC-7 or 7")
     export.add_argument(
@@ -252,6 +261,16 @@ def _list(args: argparse.Namespace) -> int:
             + "  "
             + row[-1]
         )
+    return 0
+
+
+def _actions(args: argparse.Namespace) -> int:
+    from watchkeeper.reports.follow_ups import render
+    from watchkeeper.services.follow_ups import follow_ups
+
+    ctx = _offline_context(load_settings())
+    found = follow_ups(ctx, owners=args.owner, open_only=args.open, overdue=args.overdue)
+    sys.stdout.write(render(found, ctx.now().astimezone(ctx.zone).date(), args.format))
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -89,6 +89,33 @@ class SeveritySettings(BaseModel):
     broadcast_updates: bool = True
     #: Incidents declared at this level go on the status page at once.
     public: bool = False
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class FollowUpSettings(BaseModel):
+    """`[follow_ups]`: when owners are nudged, and the weekly digest of overdue follow-ups."""
+
+    nudge_hour: time = time(10, 0)
+    skip_weekends: bool = False
+    digest: bool = True
+    digest_day: str = "monday"
+    digest_hour: time = time(9, 0)
+
+    @field_validator("digest_day")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        if value.strip().lower() not in _WEEKDAYS:
+            raise ValueError(
+                f"{value!r} is not a day of the week; use one of {', '.join(_WEEKDAYS)}"
+            )
+        return value.strip().lower()
+
+    @property
+    def digest_weekday(self) -> int:
+        """Monday is 0."""
+        return _WEEKDAYS.index(self.digest_day)
 
 
 class PermissionSettings(BaseModel):
@@ -183,6 +210,7 @@ class Settings(BaseSettings):
     default_severity: str | None = None
     roles: list[str] = Field(default_factory=lambda: [COMMANDER, "communications", "scribe"])
     permissions: PermissionSettings = Field(default_factory=PermissionSettings)
+    follow_ups: FollowUpSettings = Field(default_factory=FollowUpSettings)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -33,7 +33,12 @@ class Finding:
 
 def diagnose(settings: Settings, client: WebClient | None = None) -> list[Finding]:
     """Run every check that the settings allow; later checks need earlier ones to pass."""
-    findings = [Finding("settings", True, "valid"), _metrics(settings), _status_page(settings)]
+    findings = [
+        Finding("settings", True, "valid"),
+        _metrics(settings),
+        _status_page(settings),
+        _follow_ups(settings),
+    ]
     findings.append(_database(settings))
     if settings.slack_bot_token is None:
         findings.append(
@@ -202,6 +207,23 @@ def _status_page(settings: Settings) -> Finding:
     if settings.status_page_url is None:
         detail += " (set WATCHKEEPER_STATUS_PAGE_URL for absolute links in the feed and JSON)"
     return Finding("status page", True, detail)
+
+
+def _follow_ups(settings: Settings) -> Finding:
+    """When follow-ups' owners are nudged and where the weekly digest goes: worth knowing."""
+    rule = settings.follow_ups
+    weekends = "weekends skipped" if rule.skip_weekends else "weekends too"
+    detail = f"owners nudged at {rule.nudge_hour:%H:%M} on their own clock ({weekends}); "
+    if not rule.digest:
+        detail += "no weekly digest ([follow_ups] digest = false)"
+    elif settings.broadcast_channel is None:
+        detail += "no weekly digest: it goes to WATCHKEEPER_BROADCAST_CHANNEL, which is not set"
+    else:
+        detail += (
+            f"digest of overdue ones {rule.digest_day.capitalize()}s at {rule.digest_hour:%H:%M} "
+            f"{settings.zone.key} in {settings.broadcast_channel}"
+        )
+    return Finding("follow-ups", True, detail)
 
 
 def _metrics(settings: Settings) -> Finding:

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ import pytest
 from watchkeeper.bootstrap import offline_context
 from watchkeeper.config import load_settings
 from watchkeeper.domain.status import Status
-from watchkeeper.services import facts, lifecycle
+from watchkeeper.services import facts, follow_ups, lifecycle
 from watchkeeper.services.context import Actor, Request
 from watchkeeper.services.declare import declare_incident
 from watchkeeper.services.queries import all_incidents
@@ -67,6 +68,9 @@ def two_incidents(database: dict[str, str], tmp_path: Path) -> dict[str, str]:
     facts.add_note(ctx, here, "Rolled back at 08:50")
     lifecycle.resolve(ctx, here, "Payments flow again")
     return env
+
+
+ANA = Actor("UANA", "ana")
 
 
 def newest_migration() -> str:
@@ -122,6 +126,59 @@ def test_export_writes_the_postmortem_to_a_file(
     text = target.read_text()
     assert text.startswith("# INC-1: Checkout errors\nDuration: ")
     assert "## Timeline" in text and "Rolled back at 08:50" in text
+
+
+@pytest.fixture
+def follow_ups_agreed(two_incidents: dict[str, str]) -> dict[str, str]:
+    """INC-1 (resolved) with an overdue follow-up of ben's and a done one; INC-2 with cara's."""
+    ctx = offline_context(load_settings(two_incidents, env_file=None))
+    with ctx.uow() as uow:
+        uow.incidents.set_channel(2, "C0INC2", "inc-2-search-is-slow")
+        uow.commit()
+    today = ctx.now().date()
+    first, second = Request(ANA, channel_id="C0INC1"), Request(ANA, channel_id="C0INC2")
+    follow_ups.add(ctx, first, "Alert on queue depth", "UBEN", today)
+    follow_ups.add(ctx, first, "Canary the payments deploy", "UBEN", today)
+    follow_ups.complete(ctx, first, 2)
+    follow_ups.add(ctx, second, "Index the search table", "UCARA", today + timedelta(days=9))
+    with ctx.uow() as uow:  # a week passes: make the first one overdue as a moved clock would
+        incident = uow.incidents.get(1, history=False)
+        incident.actions[0].due = today - timedelta(days=7)
+        uow.incidents.save(incident)
+        uow.commit()
+    return two_incidents
+
+
+def test_actions_lists_follow_ups_across_incidents(follow_ups_agreed: dict[str, str]) -> None:
+    table = watchkeeper("actions", env=follow_ups_agreed)
+    mine = watchkeeper(
+        "actions", "--open", "--owner", "UBEN", "--format", "csv", env=follow_ups_agreed
+    )
+    overdue = watchkeeper("actions", "--overdue", "--format", "json", env=follow_ups_agreed)
+
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["REF", "#", "STATE", "DUE", "OWNER", "FOLLOW-UP"]
+    assert "(overdue)" in lines[1] and "Alert on queue depth" in lines[1]
+    assert [line.split()[0] for line in lines[1:]] == ["INC-1", "INC-1", "INC-2"]
+    assert mine.stdout.splitlines()[0].startswith("incident,action,state,due,overdue,owner")
+    assert [row.split(",")[:3] for row in mine.stdout.splitlines()[1:]] == [["INC-1", "1", "open"]]
+    [late] = json.loads(overdue.stdout)
+    assert (late["incident"], late["action"], late["owner"], late["overdue"]) == (
+        "INC-1",
+        1,
+        "UBEN",
+        True,
+    )
+
+
+def test_export_json_includes_the_follow_ups_state(follow_ups_agreed: dict[str, str]) -> None:
+    exported = json.loads(watchkeeper("export", "INC-1", env=follow_ups_agreed).stdout)
+
+    assert [(a["text"], a["state"]) for a in exported["actions"]] == [
+        ("Alert on queue depth", "open"),
+        ("Canary the payments deploy", "done"),
+    ]
 
 
 def test_export_of_an_unknown_incident_says_so(two_incidents: dict[str, str]) -> None:
@@ -285,6 +342,8 @@ def test_check_passes_on_a_correct_setup(database: dict[str, str]) -> None:
     assert result.returncode == 0, result.stdout
     assert "[FAIL]" not in result.stdout
     assert "#incidents exists and the bot is in it" in result.stdout
+    assert "owners nudged at 10:00 on their own clock (weekends too)" in result.stdout
+    assert "digest of overdue ones Mondays at 09:00 UTC in #incidents" in result.stdout
 
 
 def test_check_says_when_the_bot_is_not_in_the_broadcast_channel(database: dict[str, str]) -> None:

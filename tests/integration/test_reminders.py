@@ -8,7 +8,6 @@ Declared at 08:00 with the default 30-minute interval, the first reminder is due
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,9 +15,7 @@ import pytest
 from sqlalchemy import Engine, select
 from tests.fixtures.concurrency import run_at_once
 
-from watchkeeper.bootstrap import use_case_context
 from watchkeeper.clock import FrozenClock
-from watchkeeper.config import Settings, load_settings
 from watchkeeper.domain.timeline import EntryKind
 from watchkeeper.services.context import Actor, Context, Request
 from watchkeeper.services.declare import declare_incident
@@ -27,8 +24,6 @@ from watchkeeper.services.lifecycle import post_update, resolve
 from watchkeeper.services.outbox import record_channel
 from watchkeeper.services.queries import incident_by_number
 from watchkeeper.services.reminders import send_due_reminders, upcoming_reminders
-from watchkeeper.store.database import make_engine
-from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.tables import outbox
 
 DECLARED_AT = datetime(2025, 11, 24, 8, 0, tzinfo=UTC)
@@ -39,38 +34,9 @@ def at(hour: int, minute: int) -> datetime:
     return datetime(2025, 11, 24, hour, minute, tzinfo=UTC)
 
 
-def replica(settings: Settings, engine: Engine, clock: FrozenClock) -> Context:
-    """The use cases' context of one bot process, wired as bootstrap wires it, on `engine`."""
-    return use_case_context(settings, engine, clock)
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    return load_settings(
-        {"DATABASE_URL": database_url, "WATCHKEEPER_BROADCAST_CHANNEL": "#incidents"},
-        env_file=None,
-    )
-
-
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(DECLARED_AT)
-
-
-@pytest.fixture
-def ctx(settings: Settings, engine: Engine, clock: FrozenClock) -> Context:
-    upgrade(settings.database_url)
-    return replica(settings, engine, clock)
-
-
-@pytest.fixture
-def second_replica(settings: Settings, ctx: Context, clock: FrozenClock) -> Iterator[Context]:
-    """Another process on the same database: its own engine and connections."""
-    engine = make_engine(settings.database_url)
-    try:
-        yield replica(settings, engine, clock)
-    finally:
-        engine.dispose()
 
 
 def declare(ctx: Context, title: str = "Checkout errors") -> int:

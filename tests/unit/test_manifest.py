@@ -58,3 +58,12 @@ def test_message_shortcut_adds_a_message_to_the_timeline(manifest: dict[str, Any
 def test_home_tab_and_interactivity_are_on(manifest: dict[str, Any]) -> None:
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_the_messages_tab_is_on_so_nudges_reach_owners_by_direct_message(
+    manifest: dict[str, Any],
+) -> None:
+    # Without it Slack refuses the bot's direct messages (messages_tab_disabled).
+    app_home = manifest["features"]["app_home"]
+    assert app_home["messages_tab_enabled"] is True
+    assert app_home["messages_tab_read_only_enabled"] is True

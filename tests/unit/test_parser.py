@@ -25,6 +25,7 @@ from watchkeeper.slack.subcommands import (
     ChangeStatus,
     CommandError,
     Declare,
+    FollowUpCommand,
     Help,
     ListIncidents,
     PostUpdate,
@@ -356,16 +357,22 @@ def test_components_need_at_least_one(text: str) -> None:
 
 
 def test_action_without_owner() -> None:
-    assert parse("action Add a canary stage") == AddAction("Add a canary stage", None)
+    assert parse("action Add a canary stage") == FollowUpCommand(
+        AddAction("Add a canary stage", None)
+    )
 
 
 @pytest.mark.parametrize("mention", ["<@U42|bo>", "<@U42>"])
 def test_action_trailing_mention_is_the_owner(mention: str) -> None:
-    assert parse(f"action Add a canary stage {mention}") == AddAction("Add a canary stage", "U42")
+    assert parse(f"action Add a canary stage {mention}") == FollowUpCommand(
+        AddAction("Add a canary stage", "U42")
+    )
 
 
 def test_action_mention_inside_the_text_is_not_the_owner() -> None:
-    assert parse("action Ask <@U42> about limits") == AddAction("Ask <@U42> about limits", None)
+    assert parse("action Ask <@U42> about limits") == FollowUpCommand(
+        AddAction("Ask <@U42> about limits", None)
+    )
 
 
 def test_action_plain_at_owner_asks_for_autocomplete() -> None:

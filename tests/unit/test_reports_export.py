@@ -91,6 +91,9 @@ def test_resolved_incident_exports_the_exact_document() -> None:
                 "owner": "U_BEN",
                 "added_by": "U_ANA",
                 "added_at": "2025-11-24T08:50:00Z",
+                "due": None,
+                "state": "open",
+                "reason": None,
             }
         ],
         "timeline": [

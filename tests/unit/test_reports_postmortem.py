@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -70,7 +70,11 @@ def golden() -> Incident:
         message="We confirm the incident has been resolved. The system is fully operational.",
     )
     incident.add_action(
-        "Alert on outbound queue depth", owner_id="U_BEN", by="U_ANA", at=at(10, 30)
+        "Alert on outbound queue depth",
+        owner_id="U_BEN",
+        by="U_ANA",
+        at=at(10, 30),
+        due=date(2025, 12, 1),
     )
     incident.add_action("Canary configuration pushes", owner_id=None, by="U_ANA", at=at(10, 31))
     incident.add_pinned_message(
@@ -140,15 +144,16 @@ def test_golden_incident_renders_the_exact_postmortem() -> None:
         "A configuration push halved the outbound worker pool in us-east. (by @ana)\n"
         "- 10:22 UTC — Resolved: "
         "We confirm the incident has been resolved. The system is fully operational. (by @ana)\n"
-        "- 10:30 UTC — Action 1 added: Alert on outbound queue depth (owner @ben) (by @ana)\n"
+        "- 10:30 UTC — Action 1 added: Alert on outbound queue depth "
+        "(owner @ben, due 2025-12-01) (by @ana)\n"
         "- 10:31 UTC — Action 2 added: Canary configuration pushes (by @ana)\n"
         "\n"
         "## Corrective and preventive measures\n"
         "\n"
-        "| # | Action | Owner | Added |\n"
-        "| --- | --- | --- | --- |\n"
-        "| 1 | Alert on outbound queue depth | @ben | Nov 24, 2025 10:30 UTC |\n"
-        "| 2 | Canary configuration pushes | _[To fill: owner]_ | Nov 24, 2025 10:31 UTC |\n"
+        "| # | Action | Owner | Due | State |\n"
+        "| --- | --- | --- | --- | --- |\n"
+        "| 1 | Alert on outbound queue depth | @ben | 2025-12-01 | open |\n"
+        "| 2 | Canary configuration pushes | _[To fill: owner]_ | _[To fill: due date]_ | open |\n"
         "\n"
         "## Metrics\n"
         "\n"
@@ -387,7 +392,7 @@ def test_no_hostile_line_starts_a_block_of_its_own() -> None:
 def test_pipes_in_an_action_do_not_add_table_columns() -> None:
     rows = section(render(hostile()), "## Corrective and preventive measures").splitlines()
     cells_per_row = [len(re.split(r"(?<!\\)\|", row)) - 2 for row in rows]
-    assert cells_per_row == [4, 4, 4]
+    assert cells_per_row == [5, 5, 5]
 
 
 def test_a_line_break_in_an_action_stays_inside_its_cell() -> None:

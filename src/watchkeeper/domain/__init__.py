@@ -4,6 +4,7 @@
   for changing each; every change appends a `TimelineEntry` (`timeline`)
 - `status`, `severity`, `milestones`: what an incident is measured on
 - `reminders`: when an incident is next due a reminder to post an update
+- `follow_ups`: a follow-up (`Action`) and its states, and when its owner is nudged
 - `permissions`: who may make the changes that matter most
 - `durations`: durations as responders type them and reports show them
 - `errors`: the refusals the rules give

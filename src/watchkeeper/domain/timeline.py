@@ -22,6 +22,7 @@ class EntryKind(StrEnum):
     NOTE = "note"
     CAUSE = "cause"
     ACTION = "action"
+    ACTION_CHANGED = "action_changed"  # a follow-up done, dropped, given an owner or a due day
     MILESTONE = "milestone"
     RESOLVED = "resolved"
     REOPENED = "reopened"

@@ -4,7 +4,7 @@ Every renderer is a pure function of an `Incident` (plus display names, a time z
 the status-page report the page's name, the public title and the published postmortem):
 no Slack, no SQL, no clock reads. `reports.statuspage.status_updates` is the list of posts
 the status page (`watchkeeper.status`) shows too. `reports.markdown` holds the Markdown-safety
-helpers.
+helpers; `reports.follow_ups` lists follow-ups across incidents (`watchkeeper actions`).
 """
 
 from watchkeeper.reports.export import SCHEMA_VERSION, incident_document

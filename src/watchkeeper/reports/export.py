@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from watchkeeper.domain.incident import MILESTONE_ORDER, Action, Incident, Publication
+from watchkeeper.domain.follow_ups import Action
+from watchkeeper.domain.incident import MILESTONE_ORDER, Incident, Publication
 from watchkeeper.domain.timeline import TimelineEntry
 from watchkeeper.reports.times import iso_utc
 
@@ -87,6 +88,9 @@ def _action(action: Action) -> dict[str, Any]:
         "owner": action.owner_id,
         "added_by": action.added_by,
         "added_at": iso_utc(action.added_at),
+        "due": action.due.isoformat() if action.due else None,
+        "state": action.state.value,
+        "reason": action.reason or None,
     }
 
 

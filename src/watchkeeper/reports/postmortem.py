@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from watchkeeper.domain.durations import format_duration
+from watchkeeper.domain.follow_ups import Action, FollowUpState
 from watchkeeper.domain.incident import COMMANDER, Incident
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.reports import markdown
@@ -63,6 +64,10 @@ class ActionRow:
     text: str
     owner: str
     added: str
+    #: The due day (`2026-12-14`), empty when none was set.
+    due: str = ""
+    #: `open`, `done`, or `won't do: <reason>`.
+    state: str = "open"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,11 +150,19 @@ def postmortem_context(
                 text=markdown.cell(action.text),
                 owner=markdown.cell(who(action.owner_id, names)) if action.owner_id else "",
                 added=format_moment(action.added_at, zone),
+                due=action.due.isoformat() if action.due else "",
+                state=_state(action),
             )
             for action in incident.actions
         ],
         "metrics": [_metric(incident, name, milestone) for name, milestone in _METRICS],
     }
+
+
+def _state(action: Action) -> str:
+    if action.state is FollowUpState.DROPPED and action.reason:
+        return markdown.cell(f"{action.state.value}: {action.reason}")
+    return action.state.value
 
 
 def _started(incident: Incident) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import assert_never
 from zoneinfo import ZoneInfo
@@ -19,6 +19,22 @@ _AUTHOR_IN_SENTENCE = frozenset({EntryKind.DECLARED, EntryKind.PINNED})
 def who(user_id: str, names: Mapping[str, str]) -> str:
     """A user as reports show one: `@ana`, or `@U123` when the name is unknown."""
     return f"@{names.get(user_id) or user_id}"
+
+
+def follow_up_change(detail: Mapping[str, str], person: Callable[[str], str]) -> str:
+    """What a change to a follow-up did: `marked action 2 done`, `gave action 2 to @ana`…"""
+    number = detail.get("action", "")
+    match detail.get("change"):
+        case "done":
+            return f"marked action {number} done"
+        case "dropped":
+            return f"dropped action {number} (won't do)"
+        case "owner":
+            return f"gave action {number} to {person(detail.get('owner', ''))}"
+        case "due":
+            return f"made action {number} due {detail.get('due', '')}"
+        case _:
+            return f"changed action {number}"
 
 
 def describe(entry: TimelineEntry, *, names: Mapping[str, str], zone: ZoneInfo) -> str:
@@ -50,7 +66,10 @@ def describe(entry: TimelineEntry, *, names: Mapping[str, str], zone: ZoneInfo) 
             return f"Root cause{message}"
         case EntryKind.ACTION:
             owner = detail.get("owner")
-            owned = f" (owner {who(owner, names)})" if owner else ""
+            facts = [f"owner {who(owner, names)}"] if owner else []
+            if detail.get("due"):
+                facts.append(f"due {detail['due']}")
+            owned = f" ({', '.join(facts)})" if facts else ""
             return f"Action {detail.get('action')} added{message}{owned}"
         case EntryKind.MILESTONE:
             when = format_moment(datetime.fromisoformat(detail["at"]), zone)
@@ -62,6 +81,9 @@ def describe(entry: TimelineEntry, *, names: Mapping[str, str], zone: ZoneInfo) 
         case EntryKind.PINNED:
             link = f" ({detail['permalink']})" if detail.get("permalink") else ""
             return f"Pinned message by {who(entry.author, names)}{message}{link}"
+        case EntryKind.ACTION_CHANGED:
+            change = follow_up_change(detail, lambda user: who(user, names))
+            return f"{change[0].upper()}{change[1:]}{message}"
         case EntryKind.PUBLISHED:
             return f"Published on the status page as {entry.text}"
         case EntryKind.UNPUBLISHED:

@@ -9,7 +9,9 @@ the bot was down are found. A job that fires sweeps its kind: it claims in the d
 subject due by then, in batches (a thousand due at once cost a few transactions, not a
 thousand), and only the claimer carries each out, so several replicas do each exactly once.
 The jobs of subjects a sweep already served return at once. Periodic jobs (housekeeping) are
-registered beside them. Times come from the context's clock.
+registered beside them. Times come from the context's clock; APScheduler, which runs on the
+machine's, is given each due time as "this long from now" on the context's clock, so a clock
+moved ahead (a test, a replayed outage) makes the work it passed due at once.
 """
 
 from __future__ import annotations
@@ -26,7 +28,15 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from watchkeeper.services.context import Context
-from watchkeeper.services.due import BATCH, carry_out_due, upcoming
+from watchkeeper.services.due import (
+    BATCH,
+    WORKSPACE,
+    carry_out_due,
+    carry_out_workspace_work,
+    due_time,
+    plan_workspace_work,
+    upcoming,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +45,8 @@ HORIZON = timedelta(minutes=10)
 #: Longest wait between syncs with the database.
 MAX_SYNC_EVERY = timedelta(seconds=30)
 SYNC_JOB = "sync-due-work"
+#: How soon a subject passed over (held by another transaction) is tried again.
+HELD_RETRY = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,7 @@ class Scheduler:
     ) -> None:
         self._ctx = ctx
         self._work = {work.kind: work for work in ctx.due_work}
+        self._workspace = {work.kind: work for work in ctx.workspace_work}
         self._periodic = periodic
         self._sync_every = min(sync_every, MAX_SYNC_EVERY)
         # Subjects a sweep served, with the due time it served, whose own job may still come.
@@ -81,7 +94,7 @@ class Scheduler:
 
     def start(self) -> None:
         """Plan all the work the database knows, then keep in step with it."""
-        now = self._ctx.now()
+        now = datetime.now(UTC)
         self._scheduler.start()
         self._scheduler.add_job(
             self.sync,
@@ -90,6 +103,11 @@ class Scheduler:
             seconds=self._sync_every.total_seconds(),
             next_run_time=now,
         )
+        for work in self._workspace.values():
+            try:
+                self.plan(work.kind, WORKSPACE, plan_workspace_work(self._ctx, work))
+            except Exception:  # the database may be restarting; the sync plans it later
+                log.exception("could not plan %s", work.kind)
         for job in self._periodic:
             self._scheduler.add_job(
                 self._guarded(job),
@@ -106,7 +124,7 @@ class Scheduler:
 
     def plan(self, kind: str, subject: int, due_at: datetime | None) -> None:
         """Plan (or, with None, drop) when a subject's work of `kind` falls due."""
-        if not self._scheduler.running or kind not in self._work:
+        if not self._scheduler.running or (kind not in self._work and kind not in self._workspace):
             return
         if due_at is None:
             with contextlib.suppress(JobLookupError):  # nothing planned: nothing to drop
@@ -116,10 +134,13 @@ class Scheduler:
             self._fire,
             "date",
             id=_job_id(kind, subject),
-            run_date=due_at,
+            run_date=self._on_the_machines_clock(due_at),
             args=(kind, subject, due_at),
             replace_existing=True,
         )
+
+    def _on_the_machines_clock(self, due_at: datetime) -> datetime:
+        return datetime.now(UTC) + (due_at - self._ctx.now())
 
     def sync(self) -> None:
         """Plan what the database says is due soon (changes by other replicas, missed work)."""
@@ -134,6 +155,9 @@ class Scheduler:
                 self.plan(kind, subject, due_at)
 
     def _fire(self, kind: str, subject: int, due_at: datetime) -> None:
+        if kind in self._workspace:
+            self._fire_workspace(kind)
+            return
         with self._lock:
             if self._swept.pop((kind, subject), None) == due_at:
                 return  # a sweep started by another subject's job did this one already
@@ -148,6 +172,41 @@ class Scheduler:
                     self._swept[(kind, each.number)] = each.due_at
         for each in done:
             self.plan(kind, each.number, each.next_due)
+        if all(each.number != subject for each in done):
+            self._again_if_held(kind, subject)
+
+    def _again_if_held(self, kind: str, subject: int) -> None:
+        """Try a subject the sweep passed over again shortly, if its work is still due.
+
+        A sweep passes over incidents another transaction holds (another kind's sweep at the
+        same moment, a command, another replica); when that one commits, the work is either
+        done (another replica's sweep) or still due, and then it must not wait for the sync.
+        """
+        try:
+            still = due_time(self._ctx, kind, subject)
+        except Exception:  # the sync plans it again
+            log.exception("could not read when %s work is due for INC-%s", kind, subject)
+            return
+        if still is None or still > self._ctx.now():
+            self.plan(kind, subject, still)
+            return
+        self._scheduler.add_job(
+            self._fire,
+            "date",
+            id=_job_id(kind, subject),
+            run_date=datetime.now(UTC) + HELD_RETRY,
+            args=(kind, subject, still),
+            replace_existing=True,
+        )
+
+    def _fire_workspace(self, kind: str) -> None:
+        try:
+            done = carry_out_workspace_work(self._ctx, self._workspace[kind])
+        except Exception:  # keep the scheduler alive; the sync plans it again
+            log.exception("could not carry out the %s work due", kind)
+            return
+        for each in done:
+            self.plan(kind, WORKSPACE, each.next_due)
 
     @staticmethod
     def _guarded(job: Periodic) -> Callable[[], None]:

@@ -3,6 +3,8 @@
 - `context`: `Context` (storage, clock, configured rules, registered due work) and `Request`
 - `changes`: the one path every change takes (load, change, record effects, commit)
 - `declare`, `lifecycle`, `facts`, `reminders`: the incident's use cases
+- `follow_ups`: follow-ups agreed and changed, their nudges and weekly digest (due work)
+- `publishing`: the public status page's use cases
 - `queries`, `reports`: read-only views and the documents drafted from an incident
 - `effects`: `Effect` and `EffectKind`, what the outside world must be told
 - `outbox`: the courier's use cases (claim, settle, remember what Slack holds)

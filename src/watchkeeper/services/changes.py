@@ -17,11 +17,14 @@ Change = Callable[[Incident, datetime], None]
 _CARD_KINDS = frozenset(EntryKind) - {
     EntryKind.NOTE,
     EntryKind.ACTION,
+    EntryKind.ACTION_CHANGED,
     EntryKind.PINNED,
     EntryKind.MILESTONE,
 }
 #: Entries the broadcast channel hears about when the severity's level says so.
 _MAJOR_KINDS = frozenset({EntryKind.STATUS_CHANGED, EntryKind.UPDATE, EntryKind.SEVERITY_CHANGED})
+#: Entries that may name a follow-up's owner (`detail["owner"]`).
+_OWNED = frozenset({EntryKind.ACTION, EntryKind.ACTION_CHANGED})
 #: Entries the broadcast channel always hears about.
 _ALWAYS_BROADCAST = frozenset({EntryKind.RESOLVED, EntryKind.REOPENED})
 
@@ -48,10 +51,12 @@ def apply_change(
     *,
     notice: Callable[[Incident], dict[str, str]] | None = None,
     history: bool = False,
+    number: int | None = None,
 ) -> Incident:
     """Change the incident of the request's channel and queue what the change must tell.
 
-    `notice` describes a change that leaves no timeline entry (reminder settings) for the
+    `number` names the incident instead, for a change made outside its channel (a follow-up
+    marked done from the App Home or a direct message). `notice` describes a change that leaves no timeline entry (reminder settings) for the
     channel to hear about. The incident's earlier timeline is read only with `history`: no
     rule but the pinned messages' looks at it, and a long incident must not slow each command.
     The incident returned holds only the entries this change added unless `history` is set.
@@ -59,7 +64,10 @@ def apply_change(
     now = ctx.now()
     with ctx.uow() as uow:
         admit(uow, request, now)
-        incident = incident_for(uow, request.channel_id, history=history)
+        if number is not None:
+            incident = uow.incidents.get(number, history=history)
+        else:
+            incident = incident_for(uow, request.channel_id, history=history)
         already = len(incident.timeline)
         change(incident, now)
         ctx.save(uow, incident)
@@ -87,6 +95,12 @@ def effects_of(ctx: Context, incident: Incident, entries: list[TimelineEntry]) -
     if roles:
         invite = {"users": [e.detail["user"] for e in roles], "by": roles[0].author}
         effects.append(Effect(EffectKind.INVITE, incident.number, invite))
+    for entry in entries:
+        # A follow-up's new owner is nudged on their own clock: learn which it is.
+        owner = entry.detail.get("owner") if entry.kind in _OWNED else None
+        if owner:
+            learn = {"action": int(entry.detail["action"]), "user": owner}
+            effects.append(Effect(EffectKind.LEARN_OWNER_ZONE, incident.number, learn))
     level = ctx.scale.level(incident.severity)
     for entry in entries:
         if entry.kind is EntryKind.PINNED:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from watchkeeper.clock import Clock
 from watchkeeper.domain.errors import IncidentError
+from watchkeeper.domain.follow_ups import DigestRule, NudgeRule
 from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.permissions import Permissions
 from watchkeeper.domain.reminders import ReminderPolicy
@@ -18,7 +19,7 @@ from watchkeeper.domain.severity import SeverityScale
 from watchkeeper.services.ports import UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
-    from watchkeeper.services.due import DueWork
+    from watchkeeper.services.due import DueWork, WorkspaceWork
 
 
 class DuplicateRequest(Exception):
@@ -69,6 +70,11 @@ class Context:
     status_page_url: str | None = None
     #: The kinds of work that fall due for an incident (registered by bootstrap).
     due_work: Sequence[DueWork] = ()
+    #: The kinds of work that fall due for the whole workspace (registered by bootstrap).
+    workspace_work: Sequence[WorkspaceWork] = ()
+    #: When follow-ups' owners are nudged, and when the digest of overdue ones goes out.
+    nudges: NudgeRule = field(default_factory=NudgeRule)
+    digest: DigestRule | None = field(default_factory=DigestRule)
     #: Called after a commit that queued side effects, to wake whoever delivers them.
     on_effects: Callable[[], None] = field(default=lambda: None)
     #: Called when an incident's work of a kind falls due at another time, so a scheduler in

@@ -20,6 +20,8 @@ from watchkeeper.services.ports import UnitOfWork
 
 #: Subjects claimed and carried out per transaction.
 BATCH = 500
+#: The subject of work about the whole workspace (no incident is numbered 0).
+WORKSPACE = 0
 
 #: Does the work for claimed incidents (each with the due time it had) at `now`; persists what
 #: it changed through the unit of work and returns the effects to queue.
@@ -35,6 +37,15 @@ class DueWork:
     kind: str
     due_at: Callable[[Context, Incident], datetime | None]
     carry_out: CarryOut
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceWork:
+    """One kind of scheduled work about the whole workspace (a weekly digest, say)."""
+
+    kind: str
+    next_after: Callable[[Context, datetime], datetime | None]
+    carry_out: Callable[[Context, UnitOfWork, datetime], list[Effect]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +83,40 @@ def carry_out_due(ctx: Context, work: DueWork, limit: int = BATCH) -> list[Done]
         done.extend(batch)
         if len(claimed) < limit:
             return done
+
+
+def plan_workspace_work(ctx: Context, work: WorkspaceWork) -> datetime | None:
+    """Make sure `work` is planned (once, however many replicas start); when it is due."""
+    with ctx.uow() as uow:
+        due = uow.due.when(work.kind, WORKSPACE)
+        if due is None:
+            due = work.next_after(ctx, ctx.now())
+            uow.due.plan(WORKSPACE, {work.kind: due})
+            uow.commit()
+    return due
+
+
+def carry_out_workspace_work(ctx: Context, work: WorkspaceWork) -> list[Done]:
+    """Carry out `work` if it is due now, exactly once across replicas; plan the next time."""
+    now = ctx.now()
+    with ctx.uow() as uow:
+        claimed = uow.due.claim(work.kind, now, 1, per_incident=False)
+        if not claimed:
+            return []
+        effects = work.carry_out(ctx, uow, now)
+        after = work.next_after(ctx, now)
+        uow.due.replan(work.kind, [(WORKSPACE, after)])
+        uow.outbox.add_all(effects, now)
+        uow.commit()
+    if effects:
+        ctx.on_effects()
+    return [Done(work.kind, WORKSPACE, claimed[0][1], after)]
+
+
+def due_time(ctx: Context, kind: str, subject: int) -> datetime | None:
+    """When `kind` next falls due for `subject` (an incident's number, or `WORKSPACE`)."""
+    with ctx.uow(read_only=True) as uow:
+        return uow.due.when(kind, subject)
 
 
 def upcoming(ctx: Context, until: datetime) -> list[tuple[str, int, datetime]]:

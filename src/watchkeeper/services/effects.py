@@ -23,6 +23,9 @@ class EffectKind(StrEnum):
     PUBLISH_REPORTS = "publish_reports"  # status-page report and postmortem draft as files
     NOTICE = "notice"  # a change without a timeline entry (reminder settings), told in the channel
     FETCH_POSTMORTEM = "fetch_postmortem"  # the channel's latest postmortem file, to publish
+    DIRECT_MESSAGE = "direct_message"  # a word to one person (a follow-up's nudge)
+    DIGEST = "digest"  # the weekly digest of overdue follow-ups, in the broadcast channel
+    LEARN_OWNER_ZONE = "learn_owner_zone"  # a follow-up owner's time zone, from Slack
 
 
 def doing_what(kind: EffectKind) -> str:
@@ -44,6 +47,12 @@ def doing_what(kind: EffectKind) -> str:
             return "post a notice"
         case EffectKind.FETCH_POSTMORTEM:
             return "read the channel's latest postmortem file to publish it"
+        case EffectKind.DIRECT_MESSAGE:
+            return "send a follow-up's owner a direct message"
+        case EffectKind.DIGEST:
+            return "post the digest of overdue follow-ups"
+        case EffectKind.LEARN_OWNER_ZONE:
+            return "look up a follow-up owner's time zone"
         case _:
             assert_never(kind)
 

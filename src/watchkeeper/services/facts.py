@@ -1,4 +1,4 @@
-"""Use cases that record what responders learn: severity, roles, impact, cause, actions, notes."""
+"""Use cases that record what responders learn: severity, roles, impact, cause, notes."""
 
 from __future__ import annotations
 
@@ -57,15 +57,6 @@ def set_cause(ctx: Context, request: Request, text: str) -> Incident:
 def add_note(ctx: Context, request: Request, text: str) -> Incident:
     """A timeline entry that is not a formal update."""
     return apply_change(ctx, request, lambda i, now: i.add_note(text, by=_by(request), at=now))
-
-
-def add_action(ctx: Context, request: Request, text: str, owner_id: str | None) -> Incident:
-    """A corrective or preventive measure, with its owner where named."""
-
-    def change(incident: Incident, now: datetime) -> None:
-        incident.add_action(text, owner_id=owner_id, by=_by(request), at=now)
-
-    return apply_change(ctx, request, change)
 
 
 def set_milestone(ctx: Context, request: Request, milestone: Milestone, when: datetime) -> Incident:

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.follow_ups import Action
+from watchkeeper.domain.incident import Incident, reference
 from watchkeeper.services.effects import Effect
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpView:
+    """A follow-up with the incident it came from, for lists across incidents."""
+
+    number: int
+    title: str
+    channel_id: str | None
+    action: Action
+
+    @property
+    def reference(self) -> str:
+        return reference(self.number)
 
 
 class StorageUnavailable(Exception):
@@ -34,6 +50,10 @@ class IncidentRepository(Protocol):
     def claim_request(self, key: str, now: datetime) -> bool: ...
     def forget_requests(self, handled_before: datetime, limit: int) -> int: ...
     def record_reminders(self, reminded: Sequence[Incident]) -> None: ...
+    def record_nudges(self, nudged: Sequence[tuple[Incident, Action]]) -> None: ...
+    def follow_ups(
+        self, *, owners: Sequence[str] = (), open_only: bool = False
+    ) -> list[FollowUpView]: ...
     def published(self, since: datetime) -> list[Incident]: ...
     def by_public_id(self, public_id: str) -> Incident | None: ...
     def publications_changed_at(self) -> datetime | None: ...
@@ -99,6 +119,7 @@ class DueWorkStore(Protocol):
 
     def plan(self, subject: int, due: Mapping[str, datetime | None]) -> None: ...
     def replan(self, kind: str, due: Sequence[tuple[int, datetime | None]]) -> None: ...
+    def when(self, kind: str, subject: int) -> datetime | None: ...
     def upcoming(self, until: datetime) -> list[tuple[str, int, datetime]]: ...
     def claim(
         self, kind: str, now: datetime, limit: int, *, per_incident: bool = True

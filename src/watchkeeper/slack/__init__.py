@@ -5,7 +5,9 @@
 - `payloads`: any payload read as a `Request`; `refusals`: refusals worded, once for all surfaces
 - `deliverer`: `SlackDeliverer`, the effects Slack is the destination of, each safe to repeat;
   `failures` judges its failures; `receipts`, `channels`, `uploads` make its steps idempotent
-- `blocks`, `modals`, `home`, `reminder_message`, `markup`, `times`: what Slack shows
+- `follow_up_deliverer`: `FollowUpDeliverer`, nudges by direct message, the digest, owners' zones
+- `blocks`, `modals`, `home`, `reminder_message`, `follow_up_messages`, `markup`: what Slack shows
+- `times`, `due_dates`: times and due dates as responders type them
 - `socket_link`: the Socket Mode link; `identity`: who the bot is; `instrumented`: counting
 - `ids`: every block, action and callback ID; `methods`: the Web API methods and their scopes
 """

@@ -13,6 +13,7 @@ from watchkeeper.domain.incident import COMMANDER, Incident
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind
+from watchkeeper.reports.timeline import follow_up_change
 from watchkeeper.reports.times import in_zone
 from watchkeeper.slack.ids import Action
 from watchkeeper.slack.markup import clip, escape, label, mention
@@ -141,6 +142,8 @@ def _card_buttons(incident: Incident, *, status_page: bool) -> list[dict[str, An
             button("Change severity", Action.OPEN_SEVERITY, number),
             button("Assign commander", Action.OPEN_COMMANDER, number),
         ]
+    # Follow-ups are agreed during the incident and, as often, at its review after it.
+    buttons.append(button("Add follow-up", Action.OPEN_FOLLOW_UP, number))
     if status_page and incident.is_published:
         if not incident.is_open:
             buttons.append(button("Publish postmortem", Action.OPEN_POSTMORTEM, number))
@@ -208,13 +211,16 @@ def _entry_text(
             return f":memo: Note from {by}{quoted}"
         case EntryKind.ACTION:
             owner = detail.get("owner")
-            owned = f" (owner {mention(owner)})" if owner else ""
-            return f":hammer_and_wrench: Action {detail.get('action', '')} added by {by}{owned}{quoted}"
+            owned = f", owner {mention(owner)}" if owner else ""
+            due = f", due {detail['due']}" if detail.get("due") else ""
+            return f":hammer_and_wrench: Follow-up {detail.get('action', '')} added by {by}{owned}{due}{quoted}"
         case EntryKind.MILESTONE:
             moment = datetime.fromisoformat(detail["at"])
             return f":round_pushpin: {by} set *{detail['milestone']}* to {when(moment, zone)}"
         case EntryKind.PINNED:
             return f":pushpin: Pinned message from {by} added to the timeline{quoted}"
+        case EntryKind.ACTION_CHANGED:
+            return f":hammer_and_wrench: {by} {follow_up_change(detail, mention)}{quoted}"
         case EntryKind.PUBLISHED:
             return f":globe_with_meridians: {by} put {incident_ref} on the status page as *{text}*"
         case EntryKind.UNPUBLISHED:

@@ -35,7 +35,7 @@ def channel_name(prefix: str, number: int, title: str, *, attempt: int = 1) -> s
 
 #: Slack's clock and ours may differ; a channel this much older than its incident is still its own.
 CLOCK_SKEW = timedelta(minutes=10)
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 
 
 def is_channel_id(ref: str) -> bool:

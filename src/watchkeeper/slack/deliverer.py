@@ -99,6 +99,11 @@ class SlackDeliverer:
     def kinds(self) -> Collection[EffectKind]:
         return self._handlers.keys()
 
+    @property
+    def has_broadcast(self) -> bool:
+        """True when a broadcast channel is set."""
+        return bool(self._broadcast)
+
     def deliver(self, effect: ClaimedEffect) -> None:
         if effect.incident_number is None:
             raise PermanentFailure(f"effect {effect.id} ({effect.kind}) names no incident")
@@ -120,7 +125,7 @@ class SlackDeliverer:
             fallback, blocks = incident_card(
                 incident, self._ctx.zone, status_page=self._ctx.status_page
             )
-            card_ts = self._post(effect, channel_id, text=fallback, blocks=blocks)
+            card_ts = self.post(effect, channel_id, text=fallback, blocks=blocks)
             outbox.record_card(self._ctx, incident.number, card_ts)
         self._tolerate(lambda: self._client.pins_add(channel=channel_id, timestamp=card_ts))
 
@@ -151,7 +156,7 @@ class SlackDeliverer:
         incident = self._incident(effect)
         if payload.get("target") != "broadcast":
             text = entry_message(incident.reference, entry, self._ctx.zone)
-            self._post(effect, self._channel(incident), text=text)
+            self.post(effect, self._channel(incident), text=text)
         elif self._broadcast:
             if entry["kind"] == EntryKind.RESOLVED.value:
                 text = resolution_summary(incident)
@@ -175,7 +180,7 @@ class SlackDeliverer:
                 self.post_to_broadcast(effect, escalation(incident, level, quiet_since, now))
             return
         text, blocks = reminder(incident, level, quiet_since, now, broadcast=bool(self._broadcast))
-        self._post(effect, self._channel(incident), text=text, blocks=blocks)
+        self.post(effect, self._channel(incident), text=text, blocks=blocks)
 
     def notice(self, effect: ClaimedEffect) -> None:
         """Tell the channel about a change that leaves no timeline entry, or a failed delivery."""
@@ -186,7 +191,7 @@ class SlackDeliverer:
             return
         if payload.get("notice") == "left_out":
             text = left_out_notice(payload["tell"], [(u, code) for u, code in payload["left_out"]])
-            self._post(effect, self._channel(incident), text=text)
+            self.post(effect, self._channel(incident), text=text)
             return
         by = mention(payload.get("by"))
         if payload.get("next"):
@@ -195,7 +200,7 @@ class SlackDeliverer:
             text = f":bell: {by} set update reminders: every {every}, next at {due}."
         else:
             text = f":no_bell: {by} switched update reminders off (`/incident remind on` resumes them)."
-        self._post(effect, self._channel(incident), text=text)
+        self.post(effect, self._channel(incident), text=text)
 
     def _tell_problem(self, effect: ClaimedEffect, incident: Incident) -> None:
         """Say what failed for good, in the incident channel or (none yet) the broadcast one."""
@@ -204,7 +209,7 @@ class SlackDeliverer:
             payload["failed"], payload.get("target"), payload["problem"], incident.reference
         )
         if incident.channel_id is not None:
-            self._post(effect, incident.channel_id, text=text)
+            self.post(effect, incident.channel_id, text=text)
         elif self._broadcast:
             self.post_to_broadcast(effect, text)
 
@@ -248,7 +253,7 @@ class SlackDeliverer:
                 "`/incident postmortem` drafts one; edit it, upload it here as "
                 "`…postmortem.md`, then `/incident postmortem publish`."
             )
-            self._post(effect, channel_id, text=text)
+            self.post(effect, channel_id, text=text)
             return
         text = read_text(self._client, found)
         # Keyed by the effect: a retry after the publication committed publishes nothing twice.
@@ -257,7 +262,7 @@ class SlackDeliverer:
             publishing.publish_postmortem(self._ctx, request, text)
         refusal = caught.refusal
         if refusal is not None and refusal.outcome == "refused":
-            self._post(effect, channel_id, text=f":warning: {mention(by)}, {refusal.text}")
+            self.post(effect, channel_id, text=f":warning: {mention(by)}, {refusal.text}")
         elif refusal is not None and refusal.outcome == "unavailable":
             raise StorageUnavailable(refusal.plain)
 
@@ -267,14 +272,14 @@ class SlackDeliverer:
         """Post in the broadcast channel, joining it first if the bot is not a member."""
         assert self._broadcast is not None
         try:
-            self._post(effect, self._broadcast, text=text)
+            self.post(effect, self._broadcast, text=text)
         except SlackApiError as error:
             if error.response.get("error") != "not_in_channel":
                 raise
             self._client.conversations_join(channel=self._broadcast)
-            self._post(effect, self._broadcast, text=text)
+            self.post(effect, self._broadcast, text=text)
 
-    def _post(self, effect: ClaimedEffect, channel: str, **content: Any) -> str:
+    def post(self, effect: ClaimedEffect, channel: str, **content: Any) -> str:
         """Post a message marked with its effect, unless an earlier try already posted it."""
         if may_have_reached_slack(effect):
             channel_id = channel if is_channel_id(channel) else self._broadcast_channel_id()

@@ -32,6 +32,9 @@ ADVICE = {
     "not_authed": "SLACK_BOT_TOKEN is not set.",
     "token_revoked": "The bot token was revoked; reinstall the app and update SLACK_BOT_TOKEN.",
     "account_inactive": "The bot token's app was uninstalled; reinstall it.",
+    "user_disabled": "That person's account is deactivated; give their follow-ups another owner.",
+    "messages_tab_disabled": "Turn on the App Home's Messages tab (manifest.yml, "
+    "messages_tab_enabled) so the bot can send direct messages.",
 }
 
 #: Slack errors that mean the thing asked for is already so.

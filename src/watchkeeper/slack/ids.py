@@ -14,6 +14,7 @@ class Callback(StrEnum):
     SEVERITY = "change_severity"
     COMMANDER = "assign_commander"
     PUBLISH_POSTMORTEM = "publish_postmortem"
+    ADD_FOLLOW_UP = "add_follow_up"
 
 
 class Action(StrEnum):
@@ -28,6 +29,8 @@ class Action(StrEnum):
     PUBLISH = "publish_on_status_page"
     UNPUBLISH = "unpublish_from_status_page"
     OPEN_POSTMORTEM = "open_postmortem_modal"
+    OPEN_FOLLOW_UP = "open_follow_up_modal"
+    FOLLOW_UP_DONE = "follow_up_done"
 
 
 class Block(StrEnum):
@@ -41,6 +44,8 @@ class Block(StrEnum):
     USER = "user"
     POSTMORTEM = "postmortem"
     PUBLIC_MESSAGE = "public_message"
+    FOLLOW_UP = "follow_up"
+    DUE = "due"
 
 
 class Shortcut(StrEnum):

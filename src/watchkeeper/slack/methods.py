@@ -40,7 +40,9 @@ METHODS: Mapping[str, MethodSpec] = MappingProxyType(
             _spec("conversations.join", ("channels:join",), ("channel",)),
             # Private channels too: a broadcast channel may be private (the bot is in it).
             _spec("conversations.list", ("channels:read", "groups:read"), ()),
-            _spec("conversations.history", ("channels:history",), ("channel",)),
+            # Direct messages too: a nudge's retry looks in the IM for the nudge it may have sent.
+            _spec("conversations.history", ("channels:history", "im:history"), ("channel",)),
+            _spec("conversations.open", ("im:write",), ()),
             _spec("chat.postMessage", ("chat:write",), ("channel",)),
             _spec("chat.update", ("chat:write",), ("ts", "channel")),
             _spec("chat.getPermalink", (), ("channel", "message_ts")),
@@ -48,6 +50,7 @@ METHODS: Mapping[str, MethodSpec] = MappingProxyType(
             _spec("views.open", (), ("view",)),
             _spec("views.update", (), ("view",)),
             _spec("views.publish", (), ("user_id", "view")),
+            _spec("users.info", ("users:read",), ("user",)),
             _spec("files.getUploadURLExternal", ("files:write",), ("length", "filename")),
             _spec("files.completeUploadExternal", ("files:write",), ("files",)),
             _spec("files.list", ("files:read",), ()),

@@ -102,6 +102,8 @@ def submitted(view: dict[str, Any], block: Block) -> str:
         return str((state.get("selected_option") or {}).get("value", ""))
     if state.get("type") == "users_select":
         return str(state.get("selected_user") or "")
+    if state.get("type") == "datepicker":
+        return str(state.get("selected_date") or "")
     return str(state.get("value") or "")
 
 
@@ -213,6 +215,36 @@ def postmortem_modal(channel_id: str, reference: str, current: str) -> View:
         "Publish",
         channel_id,
         [field],
+    )
+
+
+def follow_up_modal(channel_id: str, reference: str) -> View:
+    """Agree a follow-up from the card: what, who owns it, and when it is due."""
+    owner = {
+        "type": "input",
+        "block_id": Block.USER.value,
+        "label": plain("Owner"),
+        "optional": True,
+        "element": {"type": "users_select", "action_id": Block.USER.value},
+    }
+    due = {
+        "type": "input",
+        "block_id": Block.DUE.value,
+        "label": plain("Due"),
+        "optional": True,
+        "hint": plain("Its owner is nudged that day, and every week after while it is open."),
+        "element": {"type": "datepicker", "action_id": Block.DUE.value},
+    }
+    return _modal(
+        Callback.ADD_FOLLOW_UP,
+        f"Follow-up for {reference}",
+        "Add",
+        channel_id,
+        [
+            text_input(Block.FOLLOW_UP, "What will be done", hint="Alert on queue depth"),
+            owner,
+            due,
+        ],
     )
 
 

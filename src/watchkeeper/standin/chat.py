@@ -60,6 +60,8 @@ def _writable(ws: Workspace, ref: str, *, by_name: bool) -> Channel:
 def post_message(ws: Workspace, args: dict[str, Any]) -> JsonObject:
     # chat.postMessage is the one method here that also takes a channel by name (`#general`).
     channel = _writable(ws, text_arg(args, "channel") or "", by_name=True)
+    if channel.is_im and not ws.messages_tab:
+        raise SlackError("messages_tab_disabled")
     text, blocks, attachments = _content(args)
     metadata = _metadata(args)
     thread_ts = text_arg(args, "thread_ts") or None

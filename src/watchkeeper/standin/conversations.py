@@ -1,4 +1,4 @@
-"""The stand-in's conversations.* methods: create, invite, setTopic, info, join and list."""
+"""The stand-in's conversations.* methods: create, invite, setTopic, info, join, list and open."""
 
 from __future__ import annotations
 
@@ -88,6 +88,29 @@ def set_topic(ws: Workspace, args: dict[str, Any]) -> JsonObject:
     return {"ok": True, "channel": channel.to_json(ws.bot)}
 
 
+def open_conversation(ws: Workspace, args: dict[str, Any]) -> JsonObject:
+    """A direct message with one person (the stand-in opens no group DMs)."""
+    users = split_ids(text_arg(args, "users"))
+    if not users and not text_arg(args, "channel"):
+        raise SlackError("users_list_not_supplied")
+    if text_arg(args, "channel"):
+        channel = ws.channel(text_arg(args, "channel") or "")
+        if not channel.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        return {"ok": True, "channel": {"id": channel.id}}
+    if len(users) > 1:
+        raise SlackError("not_implemented")  # group DMs: Watchkeeper writes to one person
+    user = ws.user(users[0])
+    if user.deleted:
+        raise SlackError("user_disabled")
+    already = any(c.is_im and c.user == user.id for c in ws.channels.values())
+    channel = ws.im_with(user.id)
+    body: JsonObject = {"ok": True, "channel": {"id": channel.id}}
+    if already:
+        body.update(no_op=True, already_open=True)
+    return body
+
+
 def info(ws: Workspace, args: dict[str, Any]) -> JsonObject:
     channel = ws.channel(_channel_arg(args))
     body = channel.to_json(ws.bot)
@@ -144,8 +167,9 @@ def list_channels(ws: Workspace, args: dict[str, Any]) -> JsonObject:
     listed = [
         channel
         for channel in ws.channels.values()
-        if (channel.is_private and "private_channel" in types and ws.bot in channel.members)
-        or (not channel.is_private and "public_channel" in types)
+        if (channel.is_im and "im" in types)
+        or (channel.is_private and "private_channel" in types and ws.bot in channel.members)
+        or (not channel.is_private and not channel.is_im and "public_channel" in types)
         if not (exclude_archived and channel.is_archived)
     ]
     ids = [channel.id for channel in listed]

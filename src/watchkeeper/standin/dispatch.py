@@ -22,6 +22,7 @@ HANDLERS: Mapping[str, Handler] = {
     "conversations.info": conversations.info,
     "conversations.join": conversations.join,
     "conversations.list": conversations.list_channels,
+    "conversations.open": conversations.open_conversation,
     "conversations.history": history.history,
     "chat.postMessage": chat.post_message,
     "chat.update": chat.update,

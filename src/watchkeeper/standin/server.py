@@ -338,6 +338,11 @@ class FakeSlack:
         with self._lock:
             return copy.deepcopy(self._ws.responses.get(key, []))
 
+    def set_messages_tab(self, enabled: bool) -> None:
+        """Turn the App Home's Messages tab on or off: off, the bot cannot post in DMs."""
+        with self._lock:
+            self._ws.messages_tab = enabled
+
     # -- inspection ------------------------------------------------------------------------------
 
     def channel_by_name(self, name: str) -> Channel | None:
@@ -357,6 +362,14 @@ class FakeSlack:
         """The channel's messages (thread replies included) in posting order; ID or name."""
         with self._lock:
             return copy.deepcopy(self._find(channel).messages)
+
+    def direct_messages(self, user_id: str) -> list[Message]:
+        """What the bot sent `user_id` in private, in posting order (none: no DM was opened)."""
+        with self._lock:
+            for channel in self._ws.channels.values():
+                if channel.is_im and channel.user == user_id:
+                    return copy.deepcopy(channel.messages)
+            return []
 
     def pins(self, channel: str) -> list[Message]:
         """The channel's pinned messages in the order they were pinned."""

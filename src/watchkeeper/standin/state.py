@@ -150,6 +150,9 @@ class Channel:
     creator: str
     is_private: bool = False
     is_archived: bool = False
+    #: A direct-message channel between the bot and `user` (conversations.open).
+    is_im: bool = False
+    user: str = ""
     topic: str = ""
     members: set[str] = field(default_factory=set)
     messages: list[Message] = field(default_factory=list)
@@ -162,6 +165,16 @@ class Channel:
         raise SlackError("message_not_found")
 
     def to_json(self, viewer: str) -> JsonObject:
+        if self.is_im:
+            return {
+                "id": self.id,
+                "created": self.created,
+                "is_im": True,
+                "is_org_shared": False,
+                "user": self.user,
+                "is_user_deleted": False,
+                "priority": 0,
+            }
         return {
             "id": self.id,
             "name": self.name,
@@ -249,6 +262,8 @@ class Workspace:
         self.calls: list[Call] = []
         #: The Socket Mode side, once the stand-in serves it.
         self.socket_links: LinkIssuer | None = None
+        #: The App Home's Messages tab (manifest.yml): without it the bot cannot post in DMs.
+        self.messages_tab = True
         self._counters: dict[str, int] = {}
         self._last_micros = 0
         self.users[identity.bot_user_id] = User(
@@ -293,7 +308,7 @@ class Workspace:
     def channel_named(self, name: str) -> Channel | None:
         wanted = name.removeprefix("#")
         for channel in self.channels.values():
-            if channel.name == wanted:
+            if channel.name == wanted and not channel.is_im:
                 return channel
         return None
 
@@ -304,6 +319,19 @@ class Workspace:
             channel = self.channel_named(ref)
         if channel is None or (channel.is_private and self.bot not in channel.members):
             raise SlackError("channel_not_found")
+        return channel
+
+    def im_with(self, user_id: str) -> Channel:
+        """The bot's direct-message channel with a person, opened on first use."""
+        for channel in self.channels.values():
+            if channel.is_im and channel.user == user_id:
+                return channel
+        channel = Channel(
+            id=self.new_id("D"), name="", created=self.now(), creator=self.bot, is_im=True
+        )
+        channel.user = user_id
+        channel.members.update({self.bot, user_id})
+        self.channels[channel.id] = channel
         return channel
 
     def user(self, user_id: str) -> User:

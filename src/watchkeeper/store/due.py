@@ -18,9 +18,6 @@ from sqlalchemy.orm import Session
 from watchkeeper.store.dialect import upsert_insert
 from watchkeeper.store.tables import due_work, incidents
 
-#: The subject of work about the whole workspace rather than one incident.
-WORKSPACE = 0
-
 
 class SqlDueWork:
     """Due times within one session."""
@@ -54,6 +51,13 @@ class SqlDueWork:
             .values(due_at=bindparam("b_due")),
             [{"b_subject": subject, "b_due": at} for subject, at in due],
         )
+
+    def when(self, kind: str, subject: int) -> datetime | None:
+        """When `kind` falls due for `subject`, if it is planned."""
+        due: datetime | None = self._session.execute(
+            select(due_work.c.due_at).where(due_work.c.kind == kind, due_work.c.subject == subject)
+        ).scalar_one_or_none()
+        return due
 
     def upcoming(self, until: datetime) -> list[tuple[str, int, datetime]]:
         """(kind, subject, due time) of all work due by `until`, soonest first."""

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from watchkeeper.domain.incident import Action, Incident, Publication
+from watchkeeper.domain.follow_ups import Action, FollowUpState
+from watchkeeper.domain.incident import Incident, Publication
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind, TimelineEntry
@@ -107,6 +108,11 @@ def action_values(incident_id: int, action: Action) -> dict[str, Any]:
         "owner_id": action.owner_id,
         "added_by": action.added_by,
         "added_at": action.added_at,
+        "due": action.due,
+        "state": action.state.value,
+        "reason": action.reason,
+        "owner_zone": action.owner_zone,
+        "last_nudged_at": action.last_nudged_at,
     }
 
 
@@ -126,7 +132,18 @@ def to_entry(row: Row[Any]) -> TimelineEntry:
 
 def to_action(row: Row[Any]) -> Action:
     """An action from its row."""
-    return Action(row.number, row.text, row.owner_id, row.added_by, row.added_at)
+    return Action(
+        row.number,
+        row.text,
+        row.owner_id,
+        row.added_by,
+        row.added_at,
+        due=row.due,
+        state=FollowUpState(row.state),
+        reason=row.reason,
+        owner_zone=row.owner_zone,
+        last_nudged_at=row.last_nudged_at,
+    )
 
 
 def to_incident(

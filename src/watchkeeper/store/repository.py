@@ -13,9 +13,11 @@ from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, sele
 from sqlalchemy.orm import Session
 
 from watchkeeper.domain.errors import IncidentNotFound
+from watchkeeper.domain.follow_ups import Action, FollowUpState
 from watchkeeper.domain.incident import Incident, Publication, reference
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import STATUS_PAGE_KINDS, EntryKind
+from watchkeeper.services.ports import FollowUpView
 from watchkeeper.store.dialect import rowcount, upsert_insert
 from watchkeeper.store.mapping import (
     PUBLICATION_COLUMNS,
@@ -23,6 +25,7 @@ from watchkeeper.store.mapping import (
     entry_values,
     incident_values,
     publication_values,
+    to_action,
     to_incident,
 )
 from watchkeeper.store.tables import (
@@ -66,10 +69,15 @@ class _Loaded:
     """What an incident held when this session loaded it, so a save writes only what changed."""
 
     roles: dict[str, str]
-    actions: int
+    #: Copies of the follow-ups as loaded: a save writes the new ones and those that changed.
+    actions: tuple[Action, ...]
     #: False when its timeline was left unread: a save then adds entries and prunes nothing.
     history: bool
     publication: Publication | None = None
+
+
+def _copies(follow_ups: Sequence[Action]) -> tuple[Action, ...]:
+    return tuple(copy(action) for action in follow_ups)
 
 
 class SqlIncidentRepository:
@@ -312,6 +320,56 @@ class SqlIncidentRepository:
             ],
         )
 
+    # --- follow-ups -----------------------------------------------------------------------
+
+    def record_nudges(self, nudged: Sequence[tuple[Incident, Action]]) -> None:
+        """Store, in one statement, when these follow-ups' owners were nudged."""
+        if not nudged:
+            return
+        incident_id = (
+            select(incidents.c.id)
+            .where(incidents.c.number == bindparam("b_number"))
+            .scalar_subquery()
+        )
+        self._session.execute(
+            update(actions)
+            .where(actions.c.incident_id == incident_id, actions.c.number == bindparam("b_action"))
+            .values(last_nudged_at=bindparam("b_at")),
+            [
+                {
+                    "b_number": incident.number,
+                    "b_action": action.number,
+                    "b_at": action.last_nudged_at,
+                }
+                for incident, action in nudged
+            ],
+        )
+
+    def follow_ups(
+        self, *, owners: Sequence[str] = (), open_only: bool = False
+    ) -> list[FollowUpView]:
+        """Follow-ups across incidents, by incident and number (`owners`: theirs only)."""
+        query = (
+            select(
+                actions,
+                incidents.c.number.label("incident_number"),
+                incidents.c.title.label("incident_title"),
+                incidents.c.channel_id.label("incident_channel"),
+            )
+            .join(incidents, incidents.c.id == actions.c.incident_id)
+            .order_by(incidents.c.number, actions.c.number)
+        )
+        if owners:
+            query = query.where(actions.c.owner_id.in_(list(owners)))
+        if open_only:
+            query = query.where(actions.c.state == FollowUpState.OPEN.value)
+        return [
+            FollowUpView(
+                row.incident_number, row.incident_title, row.incident_channel, to_action(row)
+            )
+            for row in self._session.execute(query)
+        ]
+
     # --- helpers ------------------------------------------------------------------------
 
     def _update_one(self, number: int, **values: Any) -> None:
@@ -376,7 +434,10 @@ class SqlIncidentRepository:
         found = [to_incident(row, entries[row.id], held[row.id], agreed[row.id]) for row in rows]
         for incident in found:
             self._loaded[incident.number] = _Loaded(
-                dict(incident.roles), len(incident.actions), history, copy(incident.publication)
+                dict(incident.roles),
+                _copies(incident.actions),
+                history,
+                copy(incident.publication),
             )
         return found
 
@@ -391,14 +452,14 @@ class SqlIncidentRepository:
         self._write_timeline(incident_id, incident, prune=loaded is None or loaded.history)
         if loaded is None or loaded.roles != incident.roles:
             self._write_roles(incident_id, incident)
-        self._write_actions(incident_id, incident, stored=loaded.actions if loaded else 0)
+        self._write_actions(incident_id, incident, stored=loaded.actions if loaded else ())
         if incident.publication is not None and (
             loaded is None or loaded.publication != incident.publication
         ):
             self._write_publication(incident_id, incident.publication)
         self._loaded[incident.number] = _Loaded(
             dict(incident.roles),
-            len(incident.actions),
+            _copies(incident.actions),
             loaded is None or loaded.history,
             copy(incident.publication),
         )
@@ -462,14 +523,24 @@ class SqlIncidentRepository:
             ],
         )
 
-    def _write_actions(self, incident_id: int, incident: Incident, *, stored: int) -> None:
-        # Actions are agreed, never edited, only added: those past the `stored` first are new.
-        new = incident.actions[stored:]
-        if not new:
+    def _write_actions(
+        self, incident_id: int, incident: Incident, *, stored: tuple[Action, ...]
+    ) -> None:
+        # Follow-ups are numbered in order and never removed: those past the stored ones are
+        # new; of the stored ones, only those that changed (done, a new owner…) are written.
+        written = [
+            action
+            for position, action in enumerate(incident.actions)
+            if position >= len(stored) or stored[position] != action
+        ]
+        if not written:
             return
+        statement = upsert_insert(self._session, actions)
+        changing = ("due", "state", "reason", "owner_id", "owner_zone", "last_nudged_at")
         self._session.execute(
-            upsert_insert(self._session, actions).on_conflict_do_nothing(
-                index_elements=[actions.c.incident_id, actions.c.number]
+            statement.on_conflict_do_update(
+                index_elements=[actions.c.incident_id, actions.c.number],
+                set_={name: statement.excluded[name] for name in changing},
             ),
-            [action_values(incident_id, action) for action in new],
+            [action_values(incident_id, action) for action in written],
         )

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -134,7 +135,15 @@ actions = Table(
     Column("owner_id", Text, nullable=True),
     Column("added_by", Text, nullable=False),
     Column("added_at", UTCDateTime, nullable=False),
+    # A follow-up's life after the incident: due day, state, and when its owner was nudged.
+    Column("due", Date, nullable=True),
+    Column("state", Text, nullable=False, server_default="open"),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("owner_zone", Text, nullable=True),
+    Column("last_nudged_at", UTCDateTime, nullable=True),
     PrimaryKeyConstraint("incident_id", "number"),
+    # "Your follow-ups" and `watchkeeper actions --owner` look them up by owner and state.
+    Index(None, "owner_id", "state"),
 )
 
 counters = Table(

@@ -1,4 +1,5 @@
-"""Buttons on the incident card and the reminder: open a modal, or snooze reminders."""
+"""Buttons on the incident card, the reminder and follow-ups: open a modal, snooze reminders,
+mark a follow-up done."""
 
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from watchkeeper.domain.incident import reference
-from watchkeeper.services import facts, publishing
+from watchkeeper.services import facts, follow_ups, publishing
 from watchkeeper.services.context import Context
 from watchkeeper.services.queries import incident_in_channel
 from watchkeeper.services.reminders import snooze_reminders
+from watchkeeper.slack.follow_up_messages import done_reply, read_done_value
+from watchkeeper.slack.home import show_home
 from watchkeeper.slack.ids import Action, Shortcut
 from watchkeeper.slack.markup import to_plain
 from watchkeeper.slack.modals import (
     View,
     commander_modal,
     declare_modal,
+    follow_up_modal,
     loading_modal,
     notice_modal,
     postmortem_modal,
@@ -53,6 +57,11 @@ def _commander(ctx: Context, channel_id: str) -> View:
     return commander_modal(channel_id, incident.reference, incident.commander)
 
 
+def _follow_up(ctx: Context, channel_id: str) -> View:
+    incident = incident_in_channel(ctx, channel_id, history=False).incident
+    return follow_up_modal(channel_id, incident.reference)
+
+
 def _postmortem(ctx: Context, channel_id: str) -> View:
     incident = incident_in_channel(ctx, channel_id, history=False).incident
     current = incident.publication.postmortem if incident.publication else ""
@@ -65,6 +74,7 @@ FORMS: dict[Action, ModalFor] = {
     Action.OPEN_SEVERITY: _severity,
     Action.OPEN_COMMANDER: _commander,
     Action.OPEN_POSTMORTEM: _postmortem,
+    Action.OPEN_FOLLOW_UP: _follow_up,
 }
 
 #: How long a click waits for the database before opening a placeholder form instead: Slack's
@@ -155,6 +165,26 @@ def register(app: App, ctx: Context) -> None:
 
     app.action(Action.PUBLISH.value)(publish)
     app.action(Action.UNPUBLISH.value)(unpublish)
+
+    def follow_up_done(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        value = str(((body.get("actions") or [{}])[0]).get("value", ""))
+        named = read_done_value(value)
+        if named is None:
+            return  # not one of our buttons
+        number, action = named
+        with refusals() as caught:
+            incident = follow_ups.complete(ctx, request_of(body), action, number=number)
+        refusal = caught.refusal
+        if (body.get("view") or {}).get("type") == "home":
+            # Done now or already: either way it leaves the list, which is what the click asked.
+            show_home(ctx, client, body["user"]["id"])
+        elif refusal is None:
+            respond(text=done_reply(incident, incident.action(action)), replace_original=True)
+        else:
+            _say(respond, refusal)
+
+    app.action(Action.FOLLOW_UP_DONE.value)(follow_up_done)
 
     def open_declare_modal(body: dict[str, Any], client: WebClient) -> None:
         view = declare_modal(ctx.scale, status_page=ctx.status_page)

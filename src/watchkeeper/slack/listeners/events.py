@@ -1,4 +1,4 @@
-"""Events: pinned messages join the timeline; the App Home lists open incidents."""
+"""Events: pinned messages join the timeline; the App Home shows your follow-ups and open incidents."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from slack_sdk import WebClient
 
 from watchkeeper.services import facts
 from watchkeeper.services.context import Context
-from watchkeeper.services.queries import open_incidents
-from watchkeeper.slack.home import home_view
+from watchkeeper.slack.home import show_home
 from watchkeeper.slack.identity import BotIdentity
 from watchkeeper.slack.markup import to_plain
 from watchkeeper.slack.payloads import request_of
@@ -45,7 +44,7 @@ def register(app: App, ctx: Context, identity: BotIdentity) -> None:
     def app_home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        client.views_publish(user_id=event["user"], view=home_view(open_incidents(ctx), ctx.now()))
+        show_home(ctx, client, event["user"])
 
     app.event("pin_added")(pin_added)
     app.event("pin_removed")(pin_removed)

@@ -9,9 +9,10 @@ from slack_bolt import Ack, App
 
 from watchkeeper.domain.errors import IncidentError
 from watchkeeper.domain.status import Status
-from watchkeeper.services import facts, lifecycle, publishing
+from watchkeeper.services import facts, follow_ups, lifecycle, publishing
 from watchkeeper.services.context import Context, Request
 from watchkeeper.services.declare import declare_incident
+from watchkeeper.slack.due_dates import InvalidDueDate, parse_due
 from watchkeeper.slack.ids import Block, Callback
 from watchkeeper.slack.markup import to_plain
 from watchkeeper.slack.modals import submitted
@@ -54,6 +55,18 @@ def _commander(ctx: Context, request: Request, view: dict[str, Any]) -> object:
     return facts.assign_role(ctx, request, "commander", submitted(view, Block.USER))
 
 
+def _follow_up(ctx: Context, request: Request, view: dict[str, Any]) -> object:
+    picked = submitted(view, Block.DUE)
+    due = None
+    if picked:
+        try:
+            due = parse_due(picked, today=ctx.now().astimezone(ctx.zone).date())
+        except InvalidDueDate as error:
+            raise FieldProblem(Block.DUE, str(error)) from None
+    text = to_plain(submitted(view, Block.FOLLOW_UP))
+    return follow_ups.add(ctx, request, text, submitted(view, Block.USER) or None, due)
+
+
 def _postmortem(ctx: Context, request: Request, view: dict[str, Any]) -> object:
     return publishing.publish_postmortem(ctx, request, to_plain(submitted(view, Block.POSTMORTEM)))
 
@@ -66,7 +79,17 @@ SUBMISSIONS: dict[Callback, tuple[Submission, Block]] = {
     Callback.SEVERITY: (_severity, Block.SEVERITY),
     Callback.COMMANDER: (_commander, Block.USER),
     Callback.PUBLISH_POSTMORTEM: (_postmortem, Block.POSTMORTEM),
+    Callback.ADD_FOLLOW_UP: (_follow_up, Block.FOLLOW_UP),
 }
+
+
+class FieldProblem(Exception):
+    """A submitted value that is wrong, shown under its own field rather than the form's."""
+
+    def __init__(self, field: Block, problem: str) -> None:
+        super().__init__(problem)
+        self.field = field
+        self.problem = problem
 
 
 def register(app: App, ctx: Context) -> None:
@@ -80,8 +103,12 @@ def _listener(
 ) -> Callable[[Ack, dict[str, Any]], None]:
     # A closure, not default arguments: Bolt passes a listener its arguments by name.
     def submitted_view(ack: Ack, body: dict[str, Any]) -> None:
-        with refusals() as caught:
-            submission(ctx, request_of(body), body["view"])
+        try:
+            with refusals() as caught:
+                submission(ctx, request_of(body), body["view"])
+        except FieldProblem as problem:
+            ack(response_action="errors", errors={problem.field.value: problem.problem})
+            return
         refusal = caught.refusal
         if refusal is None or refusal.outcome == "duplicate":
             ack()  # submitted twice: the first one did it

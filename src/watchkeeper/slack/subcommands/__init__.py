@@ -3,7 +3,7 @@
 - `record`: `Subcommand` (name, aliases, form and summary for help, where it runs, its
   permission, how it is read and answered) and the readers most subcommands share
 - `grammar`: the pieces readers are made of (mentions, durations, choices) and `CommandError`
-- `anywhere`, `lifecycle`, `facts`, `views`, `reminders`: the subcommands, by what they do,
+- `anywhere`, `lifecycle`, `facts`, `follow_ups`, `views`, `publishing`, `reminders`: the subcommands, by what they do,
   each module holding their commands, readers, answers and records
 - `registry`: every record in one tuple; reading, help and dispatch derived from it
 
@@ -13,7 +13,6 @@ To add a subcommand, add its command, reader, answer and record to the module it
 
 from watchkeeper.slack.subcommands.anywhere import Declare, ListIncidents
 from watchkeeper.slack.subcommands.facts import (
-    AddAction,
     AddNote,
     AssignRole,
     ChangeSeverity,
@@ -21,6 +20,15 @@ from watchkeeper.slack.subcommands.facts import (
     SetComponents,
     SetImpact,
     SetMilestone,
+)
+from watchkeeper.slack.subcommands.follow_ups import (
+    AddAction,
+    CompleteAction,
+    DropAction,
+    FollowUpCommand,
+    ListActions,
+    ReassignAction,
+    RescheduleAction,
 )
 from watchkeeper.slack.subcommands.grammar import TITLE_MAX, CommandError
 from watchkeeper.slack.subcommands.lifecycle import ChangeStatus, PostUpdate, Reopen, Resolve
@@ -49,15 +57,21 @@ __all__ = [
     "ChangeSeverity",
     "ChangeStatus",
     "CommandError",
+    "CompleteAction",
     "Declare",
+    "DropAction",
+    "FollowUpCommand",
     "Help",
+    "ListActions",
     "ListIncidents",
     "PostUpdate",
     "PublishPostmortem",
     "Read",
+    "ReassignAction",
     "Remind",
     "Reopen",
     "Reply",
+    "RescheduleAction",
     "Resolve",
     "SetCause",
     "SetComponents",

@@ -1,5 +1,5 @@
 """Subcommands that record what responders learn: severity, roles, impact, components, notes,
-causes, actions and milestones."""
+causes and milestones (follow-ups have their own module)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,12 @@ from watchkeeper.services.context import Context, Request
 from watchkeeper.slack.blocks import when
 from watchkeeper.slack.markup import escape, mention
 from watchkeeper.slack.subcommands.grammar import (
-    MENTION,
     CommandError,
     Typed,
     choose,
-    is_plain_mention,
     listed,
     match,
     person,
-    plain_mention_problem,
     split_first,
 )
 from watchkeeper.slack.subcommands.record import Reply, Subcommand, ephemeral, text_of
@@ -73,14 +70,6 @@ class SetCause:
 
 
 @dataclass(frozen=True, slots=True)
-class AddAction:
-    """Agree a corrective or preventive action, with its owner's user ID where one is named."""
-
-    text: str
-    owner_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class SetMilestone:
     """Correct when a milestone happened (`at` is timezone-aware, in UTC)."""
 
@@ -119,20 +108,6 @@ def _read_components(rest: str, typed: Typed, usage: str) -> SetComponents:
     if not seen:
         raise CommandError("Name at least one affected component.", usage)
     return SetComponents(tuple(seen.values()))
-
-
-def _read_action(rest: str, typed: Typed, usage: str) -> AddAction:
-    text, owner_id = rest, None
-    start = rest.rfind("<@")
-    if start != -1 and (mention_found := MENTION.fullmatch(rest, start)):
-        text, owner_id = rest[:start].rstrip(), mention_found.group(1)
-    else:
-        last = rest.rsplit(None, 1)[-1] if rest else ""
-        if is_plain_mention(last):
-            raise CommandError(plain_mention_problem(last), usage)
-    if not text:
-        raise CommandError("Describe the action before naming its owner.", usage)
-    return AddAction(text, owner_id)
 
 
 def _read_milestone(rest: str, typed: Typed, usage: str) -> SetMilestone:
@@ -184,12 +159,6 @@ def _note(ctx: Context, command: AddNote, request: Request) -> Reply:
 def _cause(ctx: Context, command: SetCause, request: Request) -> Reply:
     incident = facts.set_cause(ctx, request, command.text)
     return ephemeral(f"Root cause recorded for {incident.reference}.")
-
-
-def _action(ctx: Context, command: AddAction, request: Request) -> Reply:
-    incident = facts.add_action(ctx, request, command.text, command.owner_id)
-    owner = f", owner {mention(command.owner_id)}" if command.owner_id else ""
-    return ephemeral(f"Action {len(incident.actions)} added to {incident.reference}{owner}.")
 
 
 def _milestone(ctx: Context, command: SetMilestone, request: Request) -> Reply:
@@ -259,14 +228,6 @@ SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
         SetCause,
         text_of(SetCause, "Write the root cause after `cause`."),
         _cause,
-    ),
-    Subcommand(
-        "action",
-        "/incident action <text> [@owner]",
-        "Add a corrective or preventive action.",
-        AddAction,
-        _read_action,
-        _action,
     ),
     Subcommand(
         "set",

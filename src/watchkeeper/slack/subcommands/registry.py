@@ -14,6 +14,7 @@ from watchkeeper.slack.markup import escape
 from watchkeeper.slack.subcommands import (
     anywhere,
     facts,
+    follow_ups,
     lifecycle,
     publishing,
     reminders,
@@ -80,6 +81,7 @@ SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
     *anywhere.SUBCOMMANDS,
     *lifecycle.SUBCOMMANDS,
     *facts.SUBCOMMANDS,
+    *follow_ups.SUBCOMMANDS,
     *views.SUBCOMMANDS,
     *publishing.SUBCOMMANDS,
     *reminders.SUBCOMMANDS,

@@ -64,7 +64,7 @@ def run(sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path) -> dict[st
         db.url, address["url"], address["token"], scratch, label=f"{db.kind}-reminders"
     ) as server:
         server.wait_healthy()
-        _sleep_until(due - timedelta(seconds=0.5))
+        sleep_until(due - timedelta(seconds=0.5))
         planned_mb = server.memory()["rss_mb"]
         cpu_before = server.cpu_seconds()
         started_late = datetime.now(UTC) > due
@@ -74,8 +74,8 @@ def run(sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path) -> dict[st
         end_memory = server.memory()
         cpu_s = server.cpu_seconds() - cpu_before
 
-    claims = [(c - due).total_seconds() for c in _claim_times(db.url)]
-    figures = _posting(slack.reminder_times(channels), due.timestamp(), sizes.reminders_timeout_s)
+    claims = [(c - due).total_seconds() for c in claim_times(db.url, "remind")]
+    figures = posting(slack.reminder_times(channels), due.timestamp(), sizes.reminders_timeout_s)
     posted = figures["posted"]
     return {
         "incidents": count,
@@ -94,8 +94,27 @@ def run(sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path) -> dict[st
 
 def floor(sizes: Sizes, slack: SlackProxy, scratch: Path) -> dict[str, Any]:
     """The bare poster (`bench.floors poster`): as many messages as reminders, all due at T."""
+    return poster_floor(
+        slack,
+        scratch,
+        count=sizes.reminders,
+        threads=sizes.reminders_floor_threads,
+        wait_limit_s=sizes.reminders_timeout_s,
+    )
+
+
+def poster_floor(
+    slack: SlackProxy,
+    scratch: Path,
+    *,
+    count: int,
+    threads: int,
+    wait_limit_s: float,
+    rate: str = "reminders_per_s",
+) -> dict[str, Any]:
+    """The bare poster: `count` messages, one per fresh channel, handed to `threads` threads at
+    its moment T; timed as `posting` times them (`rate` names the messages-per-second figure)."""
     address = slack.address()
-    count = sizes.reminders
     channels = slack.create_channels([f"floor-poster-{n}-{time.time_ns()}" for n in range(count)])
     due = time.time() + POSTER_LEAD_S
     command = [
@@ -108,7 +127,7 @@ def floor(sizes: Sizes, slack: SlackProxy, scratch: Path) -> dict[str, Any]:
         "--token",
         address["token"],
         "--threads",
-        str(sizes.reminders_floor_threads),
+        str(threads),
         "--at",
         repr(due),
     ]
@@ -122,8 +141,8 @@ def floor(sizes: Sizes, slack: SlackProxy, scratch: Path) -> dict[str, Any]:
             text=True,
             env=env,
             cwd=scratch,
-            # Killed at the wait limit, as the reminders benchmark stops waiting there.
-            timeout=due + sizes.reminders_timeout_s - time.time(),
+            # Killed at the wait limit, as the benchmark it is the floor of stops waiting there.
+            timeout=due + wait_limit_s - time.time(),
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -132,10 +151,10 @@ def floor(sizes: Sizes, slack: SlackProxy, scratch: Path) -> dict[str, Any]:
         if done.returncode != 0:
             raise RuntimeError(f"the bare poster exited with {done.returncode}:\n{done.stderr}")
         poster = json.loads(done.stdout)
-    figures = _posting(slack.message_times(channels), due, sizes.reminders_timeout_s)
+    figures = posting(slack.message_times(channels), due, wait_limit_s, rate=rate)
     return {
         "messages": count,
-        "threads": sizes.reminders_floor_threads,
+        "threads": threads,
         **figures,
         "poster_started_late": poster["started_late"],
         "failed": poster["failed"],
@@ -148,8 +167,11 @@ def floor(sizes: Sizes, slack: SlackProxy, scratch: Path) -> dict[str, Any]:
     }
 
 
-def _posting(posted: list[list[float]], due_s: float, wait_limit_s: float) -> dict[str, Any]:
-    """From each channel's message times: what arrived, and how late after `due_s` (epoch s)."""
+def posting(
+    posted: list[list[float]], due_s: float, wait_limit_s: float, *, rate: str = "reminders_per_s"
+) -> dict[str, Any]:
+    """From the times of each expected message (per channel, say): what arrived, how often, and
+    how late after `due_s` (epoch s); `rate` names the messages-per-second figure."""
     count = len(posted)
     firsts = [times[0] for times in posted if times]
     lateness = [t - due_s for t in firsts]
@@ -165,22 +187,23 @@ def _posting(posted: list[list[float]], due_s: float, wait_limit_s: float) -> di
         "lateness_p50_s": percentile(lateness, 0.5) if lateness else None,
         # With messages missing the true p99 is at least the wait limit: no figure is given.
         "lateness_p99_s": percentile(lateness, 0.99) if missing <= count * 0.01 else None,
-        "reminders_per_s": len(firsts) / max(lateness) if lateness and max(lateness) > 0 else 0.0,
+        rate: len(firsts) / max(lateness) if lateness and max(lateness) > 0 else 0.0,
     }
 
 
-def _sleep_until(moment: datetime) -> None:
+def sleep_until(moment: datetime) -> None:
+    """Sleep until `moment` (at once if it passed)."""
     remaining = (moment - datetime.now(UTC)).total_seconds()
     if remaining > 0:
         time.sleep(remaining)
 
 
-def _claim_times(database_url: str) -> list[datetime]:
-    """When the scheduler claimed each reminder: its outbox row's creation time."""
+def claim_times(database_url: str, kind: str) -> list[datetime]:
+    """When the scheduler claimed each piece of due work: its outbox rows' (of `kind`) creation."""
     engine = create_engine(normalize_url(database_url))
     try:
         with engine.connect() as connection:
-            rows = connection.execute(select(outbox.c.created_at).where(outbox.c.kind == "remind"))
+            rows = connection.execute(select(outbox.c.created_at).where(outbox.c.kind == kind))
             return [row.created_at for row in rows]
     finally:
         engine.dispose()

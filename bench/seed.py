@@ -7,7 +7,7 @@ own methods) instead of one unit of work per incident.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -21,10 +21,10 @@ from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.services.context import Context
 from watchkeeper.store.database import make_engine, make_session_factory
-from watchkeeper.store.mapping import entry_values, incident_values
+from watchkeeper.store.mapping import action_values, entry_values, incident_values
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.repository import INCIDENT_COUNTER, SqlIncidentRepository
-from watchkeeper.store.tables import counters, due_work, incidents, timeline_entries
+from watchkeeper.store.tables import actions, counters, due_work, incidents, timeline_entries
 
 #: Rows written per statement batch.
 BATCH = 1000
@@ -32,10 +32,12 @@ BATCH = 1000
 PEOPLE = {"UANA": "ana", "UBEN": "ben", "UCARA": "cara", "UDEV": "dev"}
 
 
-def context_for(database_url: str) -> Context:
-    """A migrated database and the use cases' context over it (no Slack)."""
+def context_for(database_url: str, settings: Mapping[str, str] | None = None) -> Context:
+    """A migrated database and the use cases' context over it (no Slack), with `settings` (the
+    variables a benchmarked server is given, such as `WATCHKEEPER_CONFIG`)."""
     upgrade(database_url)
-    return offline_context(load_settings({"DATABASE_URL": database_url}, env_file=None))
+    environ = {"DATABASE_URL": database_url, **(settings or {})}
+    return offline_context(load_settings(environ, env_file=None))
 
 
 @contextmanager
@@ -63,11 +65,18 @@ def reminder_interval(ctx: Context) -> timedelta:
 
 
 def open_incidents(
-    ctx: Context, database_url: str, channels: Sequence[tuple[str, str]], declared_at: datetime
+    ctx: Context,
+    database_url: str,
+    channels: Sequence[tuple[str, str]],
+    declared_at: datetime,
+    *,
+    furnish: Callable[[int, Incident], None] | None = None,
 ) -> list[int]:
     """One open incident per (channel ID, channel name), declared at `declared_at`.
 
-    Each incident's next reminder is stored as the reminder policy computes it (one interval
+    `furnish(position, incident)`, where given, changes each new incident (by its position in
+    `channels`) through domain methods before it is stored: follow-ups, say. Each incident's
+    due work is stored as the context's policies compute it (the next reminder one interval
     after `declared_at`). Returns the incident numbers in the order of `channels`.
     """
     with transaction(database_url) as session:
@@ -76,8 +85,9 @@ def open_incidents(
         numbers = list(range(first, first + len(channels)))
         for start in range(0, len(channels), BATCH):
             built: list[Incident] = []
-            for number, (channel_id, channel_name) in zip(
-                numbers[start : start + BATCH], channels[start : start + BATCH], strict=True
+            for position, (number, (channel_id, channel_name)) in enumerate(
+                zip(numbers[start : start + BATCH], channels[start : start + BATCH], strict=True),
+                start,
             ):
                 incident = Incident.declare(
                     number=number,
@@ -87,6 +97,8 @@ def open_incidents(
                     at=declared_at,
                 )
                 incident.channel_id, incident.channel_name = channel_id, channel_name
+                if furnish is not None:
+                    furnish(position, incident)
                 built.append(incident)
             ids = session.scalars(
                 insert(incidents).returning(incidents.c.id, sort_by_parameter_order=True),
@@ -104,6 +116,13 @@ def open_incidents(
             ]
             if due:
                 session.execute(insert(due_work), due)
+            agreed = [
+                action_values(incident_id, action)
+                for incident_id, incident in zip(ids, built, strict=True)
+                for action in incident.actions
+            ]
+            if agreed:
+                session.execute(insert(actions), agreed)
             session.execute(
                 insert(timeline_entries),
                 [

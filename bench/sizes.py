@@ -35,6 +35,18 @@ class Sizes:
     #: The reminder floor: threads of the bare poster that posts as many messages at once.
     reminders_floor_threads: int = 64
 
+    #: Nudges: open follow-ups (over open incidents, this many each), and how many of them
+    #: fall due at one moment; the others fall due weeks later.
+    nudges_follow_ups: int = 10_000
+    nudges_due: int = 2_000
+    nudges_per_incident: int = 5
+    #: The people who own them (each nudged in their own direct-message channel).
+    nudges_owners: int = 300
+    #: Longest wait, from the due time, for every nudge to be sent.
+    nudges_timeout_s: float = 40.0
+    #: Time the server gets to start and plan every nudge before they fall due.
+    nudges_lead_s: float = 8.0
+
     #: Reports: timeline entries of the incident whose documents are rendered.
     report_entries: int = 10_000
     report_repeats: int = 3
@@ -60,6 +72,11 @@ QUICK = Sizes(
     reminders_timeout_s=30.0,
     reminders_lead_s=3.0,
     reminders_floor_threads=4,
+    nudges_follow_ups=40,
+    nudges_due=10,
+    nudges_owners=6,
+    nudges_timeout_s=30.0,
+    nudges_lead_s=3.0,
     report_entries=200,
     report_repeats=1,
     status_incidents=30,

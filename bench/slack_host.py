@@ -49,6 +49,11 @@ class SlackHost:
         """Channels the bot is in, as if it had created them; their IDs in order."""
         return [self._fake.create_channel(name, with_bot=True).id for name in names]
 
+    def add_users(self, users: list[tuple[str, str, str]]) -> None:
+        """Workspace members, each (user ID, name, time zone), whom the bot may write to."""
+        for user_id, name, zone in users:
+            self._fake.add_user(user_id, name, tz=zone)
+
     def web_api_calls(self) -> int:
         """How many Web API calls the stand-in has received."""
         fake = cast(Any, self._fake)
@@ -63,6 +68,37 @@ class SlackHost:
         with fake._lock:
             channels = fake._ws.channels
             return sum(len(channels[c].messages) for c in channel_ids if c in channels)
+
+    def calls_to(self, method: str) -> int:
+        """How many calls of one Web API method the stand-in has received."""
+        fake = cast(Any, self._fake)
+        with fake._lock:  # see messages_in
+            return sum(1 for call in fake._ws.calls if call.method == method)
+
+    def direct_messages_to(self, user_ids: list[str]) -> int:
+        """Messages the bot sent these people in private so far, counted in place."""
+        wanted = set(user_ids)
+        fake = cast(Any, self._fake)
+        with fake._lock:  # see messages_in
+            return sum(
+                len(channel.messages)
+                for channel in fake._ws.channels.values()
+                if channel.is_im and channel.user in wanted
+            )
+
+    def direct_message_marks(self, user_ids: list[str]) -> list[tuple[str, int | None, float]]:
+        """Each private message to these people: (recipient, effect ID in its metadata, time).
+
+        Only these three fields cross the process boundary, not the messages.
+        """
+        wanted = set(user_ids)
+        fake = cast(Any, self._fake)
+        found: list[tuple[str, int | None, float]] = []
+        with fake._lock:  # see messages_in
+            for channel in fake._ws.channels.values():
+                if channel.is_im and channel.user in wanted:
+                    found += [(channel.user, _effect_of(m), float(m.ts)) for m in channel.messages]
+        return found
 
     def reminder_times(self, channel_ids: list[str]) -> list[list[float]]:
         """Per channel, the Slack timestamps of the reminders posted in it, oldest first."""
@@ -99,12 +135,23 @@ def _is_reminder(message: Message) -> bool:
     return REMINDER_MARK in str(message.blocks or "")
 
 
+def _effect_of(message: Message) -> int | None:
+    """The ID of the side effect a message was posted for (its metadata's mark), if any."""
+    payload = (message.metadata or {}).get("event_payload") or {}
+    effect = payload.get("effect")
+    return int(effect) if isinstance(effect, (int, str)) and str(effect).isdigit() else None
+
+
 class SlackProxy(Protocol):
     """The proxy's methods, as the benchmarks call them."""
 
     def address(self) -> dict[str, str]: ...
     def create_channels(self, names: list[str]) -> list[str]: ...
+    def add_users(self, users: list[tuple[str, str, str]]) -> None: ...
     def web_api_calls(self) -> int: ...
+    def calls_to(self, method: str) -> int: ...
+    def direct_messages_to(self, user_ids: list[str]) -> int: ...
+    def direct_message_marks(self, user_ids: list[str]) -> list[tuple[str, int | None, float]]: ...
     def messages_in(self, channel_ids: list[str]) -> int: ...
     def reminder_times(self, channel_ids: list[str]) -> list[list[float]]: ...
     def message_times(self, channel_ids: list[str]) -> list[list[float]]: ...

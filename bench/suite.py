@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import burst, latency, reminders, reports, startup, status_page
+from bench import burst, latency, nudges, reminders, reports, startup, status_page
 from bench.harness import Database, Unavailable, fresh_database, postgres_reachable
 from bench.sizes import Sizes
 from bench.slack_host import SlackProxy, slack_host
@@ -29,6 +29,7 @@ BENCHMARKS = (
     "latency",
     "burst",
     "reminders",
+    "nudges",
     "reports",
     "status-page",
     "latency-split",
@@ -40,6 +41,8 @@ DATABASES = ("sqlite", "postgresql")
 #: The servers the acks are measured beside (see `bench.floors`).
 FLOOR_SERVERS = ("raw", "bolt", "bolt-ack")
 RESULTS = Path(__file__).resolve().parent / "results"
+#: Each benchmark timed against a bare poster, and the floor it is timed against.
+POSTER_FLOORS = {"reminders": "poster", "nudges": "nudge-poster"}
 
 Runner = Callable[[Sizes, Database, SlackProxy, Path], dict[str, Any]]
 RUNNERS: dict[str, Runner] = {
@@ -47,6 +50,7 @@ RUNNERS: dict[str, Runner] = {
     "latency": latency.watchkeeper,
     "burst": burst.run,
     "reminders": reminders.run,
+    "nudges": nudges.run,
     "reports": lambda sizes, db, slack, scratch: reports.run(sizes, db, scratch),
     "status-page": status_page.run,
     # The same two benchmarks with the bot split over `serve --role web` and `--role delivery`.
@@ -112,6 +116,12 @@ def run_suite(
                 report["floors"]["poster"] = _guarded(
                     lambda: reminders.floor(sizes, slack, scratch)
                 )
+        if "nudges" in chosen:
+            log("floor: nudge poster ...")
+            with slack_host(sizes.slack_latency_s) as slack:
+                report["floors"]["nudge-poster"] = _guarded(
+                    lambda: nudges.floor(sizes, slack, scratch)
+                )
         for kind in databases:
             if kind == "postgresql" and (why := postgres_reachable()):
                 report["skipped"][kind] = why
@@ -130,16 +140,18 @@ def run_suite(
 
 
 def _against_poster(report: dict[str, Any]) -> None:
-    """Each database's reminder lateness p99 as a multiple of the bare poster's, in its figures."""
-    floor_p99 = _get(report["floors"], "poster", "lateness_p99_s")
-    for results in report["databases"].values():
-        figures = results.get("reminders")
-        if not isinstance(figures, dict) or "error" in figures:
-            continue
-        p99 = figures.get("lateness_p99_s")
-        figures["lateness_p99_over_poster_p99"] = (
-            p99 / floor_p99 if p99 is not None and floor_p99 else None
-        )
+    """Each database's reminder (and nudge) lateness p99 as a multiple of its bare poster's, in
+    its figures."""
+    for benchmark, floor in POSTER_FLOORS.items():
+        floor_p99 = _get(report["floors"], floor, "lateness_p99_s")
+        for results in report["databases"].values():
+            figures = results.get(benchmark)
+            if not isinstance(figures, dict) or "error" in figures:
+                continue
+            p99 = figures.get("lateness_p99_s")
+            figures["lateness_p99_over_poster_p99"] = (
+                p99 / floor_p99 if p99 is not None and floor_p99 else None
+            )
 
 
 def _code_state() -> dict[str, Any]:
@@ -256,6 +268,11 @@ def judge(report: dict[str, Any]) -> list[Target]:
                     value is not None and value < 10,
                 )
             )
+        if "nudges" in results and "error" not in results["nudges"]:
+            # Issue 16: every nudge sent, none missing, none doubled.
+            for figure in ("missing", "doubled"):
+                value = _get(results, "nudges", figure)
+                found.append(Target(f"nudges: {figure}", kind, value, "= 0", value == 0))
         if (value := _get(results, "reports", "postmortem_and_statuspage_s")) is not None:
             found.append(
                 Target("reports: postmortem + status page (s)", kind, value, "< 1", value < 1)

@@ -16,6 +16,7 @@ Row = tuple[str, Pick | None, str, str]
 #: What fills the floor columns: the floor servers (acks), or the bare poster (reminders).
 SERVERS = FLOOR_SERVERS
 POSTER = ("poster", "", "")
+NUDGE_POSTER = ("nudge-poster", "", "")
 NO_FLOOR = ("", "", "")
 #: The benchmarks run with `serve --role web` beside `serve --role delivery`.
 SPLIT = ("latency-split", "burst-split")
@@ -131,6 +132,39 @@ def render(report: dict[str, Any]) -> str:
         _named("reminders", "scheduler_kb_per_open_incident"),
         ".1f",
     )
+
+    section(
+        f"Nudges: {sizes['nudges_follow_ups']} open follow-ups, {sizes['nudges_due']} due at once,"
+        f" {sizes['nudges_owners']} owners (raw floor column: a bare poster,"
+        f" {sizes['reminders_floor_threads']} threads)"
+    )
+    row("posted", _named("nudges", "posted"), "d", floor=NUDGE_POSTER)
+    row("missing", _named("nudges", "missing"), "d", "= 0", floor=NUDGE_POSTER)
+    row("doubled", _named("nudges", "doubled"), "d", "= 0")
+    row("nudged though not due", _named("nudges", "unexpected"), "d")
+    row(
+        "all posted after s",
+        _named("nudges", "all_posted_after_s", limit="wait_limit_s"),
+        ".1f",
+        floor=NUDGE_POSTER,
+    )
+    row("lateness p50 s", _named("nudges", "lateness_p50_s"), ".1f", floor=NUDGE_POSTER)
+    row(
+        "lateness p99 s",
+        _named("nudges", "lateness_p99_s", limit="wait_limit_s"),
+        ".1f",
+        floor=NUDGE_POSTER,
+    )
+    row(
+        "lateness p99 / poster floor p99",
+        _named("nudges", "lateness_p99_over_poster_p99"),
+        ".2f",
+    )
+    row("claimed by scheduler, p99 s", _named("nudges", "claim_lateness_p99_s"), ".1f")
+    row("nudges/s", _named("nudges", "nudges_per_s"), ".0f", floor=NUDGE_POSTER)
+    row("server CPU ms/nudge", _named("nudges", "server_cpu_ms_per_nudge"), ".1f")
+    row("owners due", _named("nudges", "owners_due"), "d")
+    row("direct-message channels opened", _named("nudges", "conversations_opened"), "d")
 
     section(f"Reports: an incident with {sizes['report_entries']} timeline entries")
     row(

@@ -1,1 +1,6 @@
-pytest_plugins = ["tests.fixtures.slack", "tests.fixtures.databases", "tests.fixtures.bot"]
+pytest_plugins = [
+    "tests.fixtures.slack",
+    "tests.fixtures.databases",
+    "tests.fixtures.bot",
+    "tests.fixtures.outside",
+]

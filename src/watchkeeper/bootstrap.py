@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -18,17 +19,24 @@ from watchkeeper.courier.courier import IDLE_POLL, Courier
 from watchkeeper.courier.deliverers import Deliverers
 from watchkeeper.domain.follow_ups import DigestRule, NudgeRule
 from watchkeeper.domain.reminders import ReminderPolicy
+from watchkeeper.hooks.routes import Hook, hook_routes
+from watchkeeper.hooks.sources import SOURCES
 from watchkeeper.metrics import Metrics
+from watchkeeper.outgoing.http import Receivers
+from watchkeeper.outgoing.paging import OpsgenieDeliverer, PagerDutyDeliverer
+from watchkeeper.outgoing.webhooks import WebhookDeliverer, WebhookTarget
 from watchkeeper.readings import Reading
 from watchkeeper.scheduler.scheduler import Periodic, Scheduler
 from watchkeeper.services import housekeeping
 from watchkeeper.services.context import Context
+from watchkeeper.services.effects import webhook_destination
 from watchkeeper.services.follow_ups import DIGEST, NUDGES
 from watchkeeper.services.housekeeping import housekeep
 from watchkeeper.services.ports import ClaimedEffect
 from watchkeeper.services.publishing import page_name, remember_workspace
 from watchkeeper.services.queries import Gauges, count_gauges
 from watchkeeper.services.reminders import REMINDERS
+from watchkeeper.services.settling import Deliverer
 from watchkeeper.slack.app import build_app
 from watchkeeper.slack.deliverer import SlackDeliverer
 from watchkeeper.slack.follow_up_deliverer import FollowUpDeliverer
@@ -75,6 +83,10 @@ class Watchkeeper:
     socket: SocketLink | None = None
     #: What the public status page shows, when it is on.
     status_page: StoredIncidents | None = None
+    #: The alert hooks' routes, served by a process that answers requests (`/hooks/<source>`).
+    hook_routes: Sequence[BaseRoute] = ()
+    #: The HTTP client of the deliveries to webhooks and paging services.
+    receivers: Receivers = field(default_factory=Receivers)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _health: Reading[dict[str, str]] = field(init=False)
 
@@ -116,6 +128,7 @@ class Watchkeeper:
             self.socket.stop()  # no new envelopes; those being answered finish first
         self.scheduler.stop()
         self.courier.stop()
+        self.receivers.close()
         self.engine.dispose()
 
     def health(self) -> dict[str, str]:
@@ -201,6 +214,7 @@ def use_case_context(settings: Settings, engine: Engine, clock: Clock) -> Contex
             if settings.follow_ups.digest
             else None
         ),
+        outgoing=settings.outgoing(),
         status_page=settings.serves_status_page,
         status_page_name=settings.status_page_name,
         status_page_url=settings.status_page_url,
@@ -268,11 +282,19 @@ def build(
 
     def settled(effect: ClaimedEffect, outcome: str) -> None:
         count(effect, outcome)
+        metrics.deliveries.labels(effect.destination, outcome).inc()
         counted.stale()
 
+    receivers = Receivers()
     courier = Courier(
         ctx,
-        Deliverers([slack, FollowUpDeliverer(ctx, client, slack)]),
+        Deliverers(
+            [
+                slack,
+                FollowUpDeliverer(ctx, client, slack),
+                *outgoing_deliverers(settings, ctx, receivers),
+            ]
+        ),
         workers=settings.courier_workers,
         on_settled=settled,
         poll=DELIVERY_POLL if role == "delivery" else IDLE_POLL,
@@ -330,4 +352,35 @@ def build(
         role,
         socket,
         status_page,
+        hook_routes=hook_routes(ctx, hooks(settings), metrics) if role != "delivery" else (),
+        receivers=receivers,
     )
+
+
+def hooks(settings: Settings) -> list[Hook]:
+    """Every alert hook source, with its token (None: off) and its rules."""
+    return [
+        Hook(
+            source,
+            token.get_secret_value() if (token := settings.hook_tokens.get(source.name)) else None,
+            settings.alert_policy(source.name),
+        )
+        for source in SOURCES
+    ]
+
+
+def outgoing_deliverers(settings: Settings, ctx: Context, receivers: Receivers) -> list[Deliverer]:
+    """The deliverers of the effects bound outside Slack: webhooks, PagerDuty, Opsgenie.
+
+    Each is registered whether configured or not: an effect queued before its settings were
+    removed is set aside with a notice that says so, rather than left undeliverable.
+    """
+    targets = {
+        webhook_destination(hook.key): WebhookTarget(hook.key, hook.url, hook.secret)
+        for hook in settings.webhooks
+    }
+    return [
+        WebhookDeliverer(ctx, targets, receivers),
+        PagerDutyDeliverer(ctx, settings.pagerduty_url, settings.pagerduty_routing_key, receivers),
+        OpsgenieDeliverer(ctx, settings.opsgenie_url, settings.opsgenie_api_key, receivers),
+    ]

@@ -160,7 +160,7 @@ def _serve(args: argparse.Namespace) -> int:
         bot.refresh_gauges,
         serve_metrics=not apart,
         metrics_token=token,
-        extra_routes=bot.status_routes(),
+        extra_routes=[*bot.hook_routes, *bot.status_routes()],
     )
     server = BackgroundServer(app, args.host, args.port)
     servers = [server]
@@ -173,6 +173,7 @@ def _serve(args: argparse.Namespace) -> int:
     for each in servers:
         each.start()
     served = ["Slack events"] if events else []
+    served += [f"/hooks/{name}" for name in settings.hook_tokens] if answers else []
     served += ["/healthz"] if apart else ["/healthz", "/metrics"]
     log.info(
         "serving %s on %s%s",

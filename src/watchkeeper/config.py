@@ -24,15 +24,27 @@ from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
     EnvSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
 
+from watchkeeper.domain.alert_policy import AlertPolicy
 from watchkeeper.domain.durations import LONGEST, format_compact, parse_duration
 from watchkeeper.domain.incident import COMMANDER
 from watchkeeper.domain.permissions import Permission, Permissions
 from watchkeeper.domain.severity import DEFAULT_SCALE, SeverityLevel, SeverityScale
+from watchkeeper.hooks.settings import AlertRules, AlertSourceSettings, parse_hook_tokens
+from watchkeeper.hooks.sources import NAMES as HOOK_SOURCES
+from watchkeeper.outgoing.settings import (
+    OPSGENIE_URL,
+    PAGERDUTY_URL,
+    WebhookSettings,
+    WebUrl,
+    outgoing_rules,
+)
+from watchkeeper.services.outgoing import Outgoing
 
 DEFAULT_CONFIG_FILE = "watchkeeper.toml"
 
@@ -72,6 +84,8 @@ def _blank_is_missing(value: object) -> object:
 
 #: A token or secret: optional, and blank means missing, never an empty secret that checks nothing.
 Secret = Annotated[SecretStr | None, BeforeValidator(_blank_is_missing)]
+#: `source=token` pairs (`WATCHKEEPER_HOOK_TOKENS`); read as written, not as JSON.
+HookTokens = Annotated[dict[str, SecretStr], NoDecode, BeforeValidator(parse_hook_tokens)]
 
 
 def _env(name: str, field_name: str) -> Any:
@@ -87,6 +101,8 @@ class SeveritySettings(BaseModel):
     reminder_interval: Duration | None = None
     responders: list[str] = Field(default_factory=list)
     broadcast_updates: bool = True
+    #: Declaring at this level, or raising an incident to it, pages the on-call.
+    page: bool = False
     #: Incidents declared at this level go on the status page at once.
     public: bool = False
 
@@ -206,6 +222,25 @@ class Settings(BaseSettings):
     metrics_token: Secret = Field(
         None, validation_alias=_env("WATCHKEEPER_METRICS_TOKEN", "metrics_token")
     )
+    hook_tokens: HookTokens = Field(
+        default_factory=dict,
+        validation_alias=_env("WATCHKEEPER_HOOK_TOKENS", "hook_tokens"),
+    )
+    pagerduty_routing_key: Secret = Field(
+        None,
+        validation_alias=_env("WATCHKEEPER_PAGERDUTY_ROUTING_KEY", "pagerduty_routing_key"),
+    )
+    pagerduty_url: WebUrl = Field(
+        PAGERDUTY_URL, validation_alias=_env("WATCHKEEPER_PAGERDUTY_URL", "pagerduty_url")
+    )
+    opsgenie_api_key: Secret = Field(
+        None, validation_alias=_env("WATCHKEEPER_OPSGENIE_API_KEY", "opsgenie_api_key")
+    )
+    opsgenie_url: WebUrl = Field(
+        OPSGENIE_URL, validation_alias=_env("WATCHKEEPER_OPSGENIE_URL", "opsgenie_url")
+    )
+    webhooks: list[WebhookSettings] = Field(default_factory=list)
+    alerts: AlertRules = Field(default_factory=dict)
     severities: list[SeveritySettings] = Field(default_factory=list, validation_alias="severity")
     default_severity: str | None = None
     roles: list[str] = Field(default_factory=lambda: [COMMANDER, "communications", "scribe"])
@@ -272,6 +307,12 @@ class Settings(BaseSettings):
     def _scale_and_rules_are_valid(self) -> Settings:
         self.severity_scale()
         self.permissions.rules()
+        for source in HOOK_SOURCES:
+            self.alert_policy(source)
+        keys = [hook.key for hook in self.webhooks]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"[[webhooks]]: two webhooks are named {max(keys, key=keys.count)!r}")
+        self.outgoing()
         return self
 
     @property
@@ -287,6 +328,21 @@ class Settings(BaseSettings):
     def mode(self) -> Mode:
         """Socket Mode when an app-level token is set, else HTTP (`serve --mode` overrides)."""
         return "socket" if self.slack_app_token is not None else "http"
+
+    def alert_policy(self, source: str) -> AlertPolicy:
+        """How a hook source's alerts declare incidents (`[alerts.<source>]`, or the defaults)."""
+        configured = self.alerts.get(source) or AlertSourceSettings()
+        return configured.policy(source, self.severity_scale())
+
+    def outgoing(self) -> Outgoing:
+        """The webhooks and paging services that hear of incidents."""
+        return outgoing_rules(
+            self.webhooks,
+            self.severity_scale(),
+            paging_levels=[level.name for level in self.severities if level.page],
+            pagerduty=self.pagerduty_routing_key is not None,
+            opsgenie=self.opsgenie_api_key is not None,
+        )
 
     def severity_scale(self) -> SeverityScale:
         """The configured severity levels, or SEV1…SEV4 when the TOML file names none."""
@@ -378,7 +434,7 @@ def _explain(error: ValidationError) -> str:
         field = str(detail["loc"][0]) if detail["loc"] else ""
         where = VARIABLES.get(field, ".".join(str(part) for part in detail["loc"]) or "settings")
         shown = detail.get("input")
-        secret = where.endswith(("TOKEN", "SECRET"))
+        secret = where.endswith(("TOKEN", "TOKENS", "SECRET", "KEY")) or ".secret" in where
         value = "" if secret or isinstance(shown, dict) else f" (got {shown!r})"
         message = str(detail["msg"]).removeprefix("Value error, ")
         problems.append(f"{where}: {message}{value}")

@@ -10,10 +10,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from watchkeeper.config import Settings
+from watchkeeper.hooks.sources import NAMES as HOOK_SOURCES
+from watchkeeper.outgoing.settings import is_private_to_host
 from watchkeeper.slack.failures import ADVICE
 from watchkeeper.slack.methods import required_bot_scopes
 from watchkeeper.store.database import check_database, make_engine
 from watchkeeper.store.migrate import current, head
+
+#: How long a PagerDuty Events API v2 integration (routing) key is.
+PAGERDUTY_KEY_LENGTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,7 @@ def diagnose(settings: Settings, client: WebClient | None = None) -> list[Findin
         _status_page(settings),
         _follow_ups(settings),
     ]
+    findings += [_hooks(settings), *_paging(settings), *_webhooks(settings)]
     findings.append(_database(settings))
     if settings.slack_bot_token is None:
         findings.append(
@@ -264,3 +270,117 @@ def _database(settings: Settings) -> Finding:
             "run `watchkeeper db upgrade` (serve does it too)",
         )
     return Finding("database", True, f"reachable and migrated ({revision})")
+
+
+#: Shorter tokens and secrets can be guessed; `openssl rand -hex 24` makes a good one.
+SHORTEST_SECRET = 16
+_MAKE_ONE = "use at least 16 random characters (openssl rand -hex 24)"
+
+
+def _hooks(settings: Settings) -> Finding:
+    """Which alert hooks are on, and rules or tokens that cannot be what was meant."""
+    on = [name for name in HOOK_SOURCES if name in settings.hook_tokens]
+    off = [name for name in HOOK_SOURCES if name not in on]
+    short = [name for name in on if len(settings.hook_tokens[name]) < SHORTEST_SECRET]
+    if short:
+        return Finding(
+            "hooks",
+            False,
+            f"the token for {', '.join(short)} is too short to keep others out",
+            f"in WATCHKEEPER_HOOK_TOKENS, {_MAKE_ONE}",
+        )
+    unused = [name for name in settings.alerts if name not in on]
+    if unused:
+        return Finding(
+            "hooks",
+            False,
+            f"[alerts.{unused[0]}] has rules, but the {unused[0]} hook is off",
+            f"add {unused[0]}=<token> to WATCHKEEPER_HOOK_TOKENS, or remove [alerts.{unused[0]}]",
+        )
+    if not on:
+        return Finding("hooks", True, "all off (WATCHKEEPER_HOOK_TOKENS names no source)")
+    paths = ", ".join(f"/hooks/{name}" for name in on)
+    return Finding("hooks", True, f"on: {paths}" + (f"; off: {', '.join(off)}" if off else ""))
+
+
+def _paging(settings: Settings) -> list[Finding]:
+    """Whether the levels that page reach a service, and the services' keys look right."""
+    levels = [level.name for level in settings.severities if level.page]
+    services = []
+    findings = []
+    if settings.pagerduty_routing_key is not None:
+        services.append("PagerDuty")
+        length = len(settings.pagerduty_routing_key.get_secret_value())
+        if length != PAGERDUTY_KEY_LENGTH:
+            findings.append(
+                Finding(
+                    "paging",
+                    False,
+                    f"WATCHKEEPER_PAGERDUTY_ROUTING_KEY has {length} characters; "
+                    f"an Events API v2 integration key has {PAGERDUTY_KEY_LENGTH}",
+                    "copy the Integration Key of the service's Events API v2 integration",
+                )
+            )
+        findings += _endpoint("WATCHKEEPER_PAGERDUTY_URL", settings.pagerduty_url)
+    if settings.opsgenie_api_key is not None:
+        services.append("Opsgenie")
+        findings += _endpoint("WATCHKEEPER_OPSGENIE_URL", settings.opsgenie_url)
+    if levels and not services:
+        findings.append(
+            Finding(
+                "paging",
+                False,
+                f"{', '.join(levels)} should page, but no paging service is set",
+                "set WATCHKEEPER_PAGERDUTY_ROUTING_KEY or WATCHKEEPER_OPSGENIE_API_KEY",
+            )
+        )
+    elif services and not levels:
+        findings.append(
+            Finding(
+                "paging",
+                False,
+                f"{' and '.join(services)} set, but no severity level pages",
+                "add page = true to the [[severity]] levels that should wake someone",
+            )
+        )
+    elif services:
+        detail = f"{' and '.join(services)} paged at {', '.join(levels)}"
+        findings.append(Finding("paging", True, detail))
+    else:
+        findings.append(Finding("paging", True, "off (no level pages, no service set)"))
+    return findings
+
+
+def _webhooks(settings: Settings) -> list[Finding]:
+    """Each webhook: reached privately (https or this host), with a secret worth the name."""
+    findings = []
+    for hook in settings.webhooks:
+        name = f"webhook {hook.key}"
+        if not is_private_to_host(hook.url):
+            findings.append(
+                Finding(
+                    name,
+                    False,
+                    "its url is plain http off this host: anyone on the way reads every event",
+                    "use an https url (or a receiver on this host)",
+                )
+            )
+        elif len(hook.secret.get_secret_value()) < SHORTEST_SECRET:
+            findings.append(Finding(name, False, "its secret is too short", _MAKE_ONE))
+        else:
+            events = "every event" if "*" in hook.events else ", ".join(hook.events)
+            findings.append(Finding(name, True, f"{events}, signed, over {hook.url.split(':')[0]}"))
+    return findings
+
+
+def _endpoint(variable: str, url: str) -> list[Finding]:
+    if is_private_to_host(url):
+        return []
+    return [
+        Finding(
+            "paging",
+            False,
+            f"{variable} is plain http off this host: the key travels readable",
+            f"unset {variable}, or give an https url",
+        )
+    ]

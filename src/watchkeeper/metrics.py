@@ -40,6 +40,20 @@ class Metrics:
             ["kind", "outcome"],
             registry=self.registry,
         )
+        self.deliveries = Counter(
+            "watchkeeper_deliveries",
+            "Side effects settled, by destination (slack, pagerduty, opsgenie, webhook:<name>)"
+            " and outcome (delivered, retried, abandoned)",
+            ["destination", "outcome"],
+            registry=self.registry,
+        )
+        self.alert_reports = Counter(
+            "watchkeeper_alert_reports",
+            "Reports posted to /hooks/<source>, by source and what they did (declared, joined,"
+            " recorded, unchanged, not_declared, quiet) or why they were refused",
+            ["source", "outcome"],
+            registry=self.registry,
+        )
         self.pending_effects = Gauge(
             "watchkeeper_pending_side_effects",
             "Side effects waiting for delivery",

@@ -15,6 +15,7 @@ from watchkeeper.store.tables import metadata
 
 TABLES = {
     "actions",
+    "alert_groups",
     "counters",
     "due_work",
     "handled_requests",

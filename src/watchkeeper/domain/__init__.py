@@ -6,6 +6,9 @@
 - `reminders`: when an incident is next due a reminder to post an update
 - `follow_ups`: a follow-up (`Action`) and its states, and when its owner is nudged
 - `permissions`: who may make the changes that matter most
+- `alerts`: what a monitor reports (`AlertReport`) and what a report changes for its group
+- `alert_policy`: which alerts may declare (matchers), at what severity and title; the quiet rule
+- `events`: the incident events other systems hear of; `paging`: when an incident pages
 - `durations`: durations as responders type them and reports show them
 - `errors`: the refusals the rules give
 """

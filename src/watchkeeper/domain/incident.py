@@ -459,6 +459,18 @@ class Incident:
         ]
         return len(self.timeline) < before
 
+    # --- alerts -------------------------------------------------------------------------
+
+    def record_alerts(self, text: str, *, source: str, status: str, by: str, at: datetime) -> None:
+        """Note what a monitor reported: alerts that began (`firing`) or stopped firing."""
+        self._record(
+            EntryKind.ALERT,
+            by,
+            at,
+            self._required(text, "alert"),
+            detail={"source": source, "status": status},
+        )
+
     # --- reminders ----------------------------------------------------------------------
 
     def record_reminder(self, at: datetime) -> None:

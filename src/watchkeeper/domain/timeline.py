@@ -27,6 +27,7 @@ class EntryKind(StrEnum):
     RESOLVED = "resolved"
     REOPENED = "reopened"
     PINNED = "pinned"
+    ALERT = "alert"  # a monitor said alerts began or stopped firing
     PUBLISHED = "published"  # put on the public status page (or its public title changed)
     UNPUBLISHED = "unpublished"  # taken off the status page
     POSTMORTEM_PUBLISHED = "postmortem_published"  # the postmortem shown on the status page

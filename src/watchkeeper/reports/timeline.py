@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import assert_never
 from zoneinfo import ZoneInfo
 
+from watchkeeper.domain.alerts import is_monitor
 from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.timeline import EntryKind, TimelineEntry
 from watchkeeper.reports.markdown import inline
@@ -17,7 +18,10 @@ _AUTHOR_IN_SENTENCE = frozenset({EntryKind.DECLARED, EntryKind.PINNED})
 
 
 def who(user_id: str, names: Mapping[str, str]) -> str:
-    """A user as reports show one: `@ana`, or `@U123` when the name is unknown."""
+    """A user as reports show one: `@ana`, or `@U123` when the name is unknown; a monitor that
+    acted (an alert source such as `alertmanager`) by its own name, without the `@`."""
+    if is_monitor(user_id) and user_id not in names:
+        return user_id
     return f"@{names.get(user_id) or user_id}"
 
 
@@ -84,6 +88,8 @@ def describe(entry: TimelineEntry, *, names: Mapping[str, str], zone: ZoneInfo) 
         case EntryKind.ACTION_CHANGED:
             change = follow_up_change(detail, lambda user: who(user, names))
             return f"{change[0].upper()}{change[1:]}{message}"
+        case EntryKind.ALERT:
+            return entry.text
         case EntryKind.PUBLISHED:
             return f"Published on the status page as {entry.text}"
         case EntryKind.UNPUBLISHED:

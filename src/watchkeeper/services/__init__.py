@@ -5,6 +5,8 @@
 - `declare`, `lifecycle`, `facts`, `reminders`: the incident's use cases
 - `follow_ups`: follow-ups agreed and changed, their nudges and weekly digest (due work)
 - `publishing`: the public status page's use cases
+- `alerts`: a monitor's report declares an incident or lands on the one holding its group
+- `outgoing`: the webhook events and pages each change makes (`Outgoing`, from the settings)
 - `queries`, `reports`: read-only views and the documents drafted from an incident
 - `effects`: `Effect` and `EffectKind`, what the outside world must be told
 - `outbox`: the courier's use cases (claim, settle, remember what Slack holds)

@@ -9,6 +9,7 @@ from watchkeeper.domain.incident import COMMANDER, Incident
 from watchkeeper.domain.timeline import EntryKind, TimelineEntry
 from watchkeeper.services.context import Context, NotAnIncidentChannel, Request, admit
 from watchkeeper.services.effects import Effect, EffectKind, entry_payload
+from watchkeeper.services.outgoing import outgoing_effects
 from watchkeeper.services.ports import UnitOfWork
 
 Change = Callable[[Incident, datetime], None]
@@ -124,6 +125,8 @@ def effects_of(ctx: Context, incident: Incident, entries: list[TimelineEntry]) -
                 dedupe_key=f"card:{incident.number}:{int(topic)}",
             )
         )
+    # Webhooks and paging services hear of the same entries, each at its own destination.
+    effects += outgoing_effects(ctx.outgoing, ctx.scale, incident, entries)
     return effects
 
 

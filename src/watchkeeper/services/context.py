@@ -16,6 +16,7 @@ from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.permissions import Permissions
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.domain.severity import SeverityScale
+from watchkeeper.services.outgoing import Outgoing
 from watchkeeper.services.ports import UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -75,6 +76,8 @@ class Context:
     #: When follow-ups' owners are nudged, and when the digest of overdue ones goes out.
     nudges: NudgeRule = field(default_factory=NudgeRule)
     digest: DigestRule | None = field(default_factory=DigestRule)
+    #: Webhooks and paging services that hear of incidents' events.
+    outgoing: Outgoing = field(default_factory=Outgoing)
     #: Called after a commit that queued side effects, to wake whoever delivers them.
     on_effects: Callable[[], None] = field(default=lambda: None)
     #: Called when an incident's work of a kind falls due at another time, so a scheduler in

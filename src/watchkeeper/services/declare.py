@@ -7,6 +7,7 @@ from watchkeeper.domain.permissions import Permission
 from watchkeeper.services.changes import announcement
 from watchkeeper.services.context import Context, Request, admit
 from watchkeeper.services.effects import Effect, EffectKind
+from watchkeeper.services.outgoing import outgoing_effects
 from watchkeeper.services.publishing import new_public_id
 
 
@@ -41,10 +42,19 @@ def declare_incident(
             incident.publish(new_public_id(), incident.title, by=request.actor.user_id, at=now)
         uow.incidents.add(incident)
         ctx.save(uow, incident)
-        invitees = list(dict.fromkeys([request.actor.user_id, *level.responders]))
-        uow.outbox.add(Effect(EffectKind.OPEN_CHANNEL, incident.number, {"invite": invitees}), now)
-        if ctx.broadcast:
-            uow.outbox.add(announcement(incident.number, incident.timeline[0], "broadcast"), now)
+        invitees = [request.actor.user_id, *level.responders]
+        uow.outbox.add_all(declaration_effects(ctx, incident, invitees), now)
         uow.commit()
     ctx.on_effects()
     return incident
+
+
+def declaration_effects(ctx: Context, incident: Incident, invitees: list[str]) -> list[Effect]:
+    """What a new incident must tell: its channel opened (with these people invited), the
+    broadcast channel, and the webhooks and paging services that want to know."""
+    invite = list(dict.fromkeys(invitees))
+    effects = [Effect(EffectKind.OPEN_CHANNEL, incident.number, {"invite": invite})]
+    if ctx.broadcast:
+        effects.append(announcement(incident.number, incident.timeline[0], "broadcast"))
+    effects += outgoing_effects(ctx.outgoing, ctx.scale, incident, incident.timeline)
+    return effects

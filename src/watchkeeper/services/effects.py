@@ -10,6 +10,9 @@ from watchkeeper.domain.timeline import TimelineEntry
 
 #: The destination of every effect that Slack carries out.
 SLACK = "slack"
+#: The paging services' destinations; each webhook is one of its own (`webhook_destination`).
+PAGERDUTY = "pagerduty"
+OPSGENIE = "opsgenie"
 
 
 class EffectKind(StrEnum):
@@ -22,6 +25,12 @@ class EffectKind(StrEnum):
     REMIND = "remind"  # an update reminder, escalated by its level
     PUBLISH_REPORTS = "publish_reports"  # status-page report and postmortem draft as files
     NOTICE = "notice"  # a change without a timeline entry (reminder settings), told in the channel
+    POST_ALERTS = (
+        "post_alerts"  # what a monitor reported (labels, annotations, links), in the channel
+    )
+    WEBHOOK = "webhook"  # an incident event POSTed, signed, to one configured webhook
+    PAGERDUTY_EVENT = "pagerduty_event"  # trigger or resolve the incident's PagerDuty alert
+    OPSGENIE_ALERT = "opsgenie_alert"  # create or close the incident's Opsgenie alert
     FETCH_POSTMORTEM = "fetch_postmortem"  # the channel's latest postmortem file, to publish
     DIRECT_MESSAGE = "direct_message"  # a word to one person (a follow-up's nudge)
     DIGEST = "digest"  # the weekly digest of overdue follow-ups, in the broadcast channel
@@ -45,6 +54,14 @@ def doing_what(kind: EffectKind) -> str:
             return "publish the status-page report and the postmortem draft"
         case EffectKind.NOTICE:
             return "post a notice"
+        case EffectKind.POST_ALERTS:
+            return "post the alerts' details in this channel"
+        case EffectKind.WEBHOOK:
+            return "tell a webhook receiver about this incident"
+        case EffectKind.PAGERDUTY_EVENT:
+            return "page the on-call through PagerDuty"
+        case EffectKind.OPSGENIE_ALERT:
+            return "alert the on-call through Opsgenie"
         case EffectKind.FETCH_POSTMORTEM:
             return "read the channel's latest postmortem file to publish it"
         case EffectKind.DIRECT_MESSAGE:
@@ -83,3 +100,8 @@ def entry_payload(entry: TimelineEntry) -> dict[str, Any]:
         "formal": entry.formal,
         "detail": dict(entry.detail),
     }
+
+
+def webhook_destination(name: str) -> str:
+    """The outbox destination of the webhook called `name`: its events wait only for it."""
+    return f"webhook:{name}"

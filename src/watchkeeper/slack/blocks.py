@@ -221,6 +221,9 @@ def _entry_text(
             return f":pushpin: Pinned message from {by} added to the timeline{quoted}"
         case EntryKind.ACTION_CHANGED:
             return f":hammer_and_wrench: {by} {follow_up_change(detail, mention)}{quoted}"
+        case EntryKind.ALERT:
+            icon = ":rotating_light:" if detail.get("status") == "firing" else ":white_check_mark:"
+            return f"{icon} {text} (from {by})"
         case EntryKind.PUBLISHED:
             return f":globe_with_meridians: {by} put {incident_ref} on the status page as *{text}*"
         case EntryKind.UNPUBLISHED:

@@ -25,6 +25,7 @@ from watchkeeper.services.ports import ClaimedEffect, StorageUnavailable
 from watchkeeper.services.queries import incident_state
 from watchkeeper.services.reports import draft_documents, duration_of
 from watchkeeper.services.settling import PermanentFailure, Verdict
+from watchkeeper.slack.alert_message import alerts_message
 from watchkeeper.slack.blocks import (
     entry_message,
     incident_card,
@@ -92,6 +93,7 @@ class SlackDeliverer:
             EffectKind.PUBLISH_REPORTS: self.publish_reports,
             EffectKind.REMIND: self.remind,
             EffectKind.NOTICE: self.notice,
+            EffectKind.POST_ALERTS: self.post_alerts,
             EffectKind.FETCH_POSTMORTEM: self.fetch_postmortem,
         }
 
@@ -180,6 +182,12 @@ class SlackDeliverer:
                 self.post_to_broadcast(effect, escalation(incident, level, quiet_since, now))
             return
         text, blocks = reminder(incident, level, quiet_since, now, broadcast=bool(self._broadcast))
+        self.post(effect, self._channel(incident), text=text, blocks=blocks)
+
+    def post_alerts(self, effect: ClaimedEffect) -> None:
+        """Show the channel what a monitor reported, alert by alert."""
+        incident = self._incident(effect)
+        text, blocks = alerts_message(incident.reference, effect.payload, self._ctx.zone)
         self.post(effect, self._channel(incident), text=text, blocks=blocks)
 
     def notice(self, effect: ClaimedEffect) -> None:

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from watchkeeper.metrics import Metrics
-from watchkeeper.services.effects import EffectKind
+from watchkeeper.services.effects import SLACK, EffectKind
 from watchkeeper.services.ports import ClaimedEffect
 
 #: Slack's error codes are snake_case words; anything else (an HTML error page) is not a label.
@@ -56,7 +56,7 @@ def count_settled(metrics: Metrics) -> Callable[[ClaimedEffect, str], None]:
 
     def settled(effect: ClaimedEffect, outcome: str) -> None:
         metrics.effects.labels(effect.kind, outcome).inc()
-        if effect.attempts > 0:
+        if effect.attempts > 0 and effect.destination == SLACK:
             metrics.slack_retries.labels(effect.kind).inc()
         payload = effect.payload
         posted = outcome == "delivered" and effect.kind == EffectKind.REMIND

@@ -4,6 +4,7 @@
 - `tables`: the schema; `migrations/` and `migrate`: the Alembic migrations that create it
 - `repository`: `SqlIncidentRepository`, whole incidents in and out (`mapping` converts rows)
 - `outbox`: `SqlOutbox`, Slack calls committed with the state change, delivered later
+- `alerts`: `SqlAlertGroups`, which incident holds each group of alerts a monitor reports
 - `unit_of_work`: `SqlUnitOfWork`, one transaction over both
 """
 

@@ -264,3 +264,22 @@ workspace = Table(
     Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Groups of alerts a monitor reports (`/hooks/…`), each held by at most one incident: the
+# unique key that makes racing deliveries of one group declare one incident. `group_hash` is
+# the SHA-256 of the monitor's group key, which may be longer than an index entry may be.
+alert_groups = Table(
+    "alert_groups",
+    metadata,
+    Column("source", Text, nullable=False),
+    Column("group_hash", Text, nullable=False),
+    Column("group_key", Text, nullable=False),
+    Column("incident_number", Integer, ForeignKey("incidents.number"), nullable=True),
+    # The alerts last known firing: {fingerprint: how the timeline names it}.
+    Column("firing", JSON, nullable=False),
+    Column("firing_count", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("source", "group_hash"),
+    Index(None, "incident_number"),
+    Index(None, "updated_at"),
+)

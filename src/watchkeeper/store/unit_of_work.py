@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchkeeper.services.ports import StorageUnavailable
+from watchkeeper.store.alerts import SqlAlertGroups
 from watchkeeper.store.database import READ_ONLY
 from watchkeeper.store.due import SqlDueWork
 from watchkeeper.store.outbox import SqlOutbox
@@ -21,6 +22,7 @@ class SqlUnitOfWork:
     incidents: SqlIncidentRepository
     outbox: SqlOutbox
     due: SqlDueWork
+    alerts: SqlAlertGroups
 
     def __init__(
         self,
@@ -44,6 +46,7 @@ class SqlUnitOfWork:
         self.incidents = SqlIncidentRepository(self._session, self._known_people)
         self.outbox = SqlOutbox(self._session)
         self.due = SqlDueWork(self._session)
+        self.alerts = SqlAlertGroups(self._session)
         return self
 
     def __exit__(

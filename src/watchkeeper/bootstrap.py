@@ -42,6 +42,7 @@ from watchkeeper.slack.deliverer import SlackDeliverer
 from watchkeeper.slack.follow_up_deliverer import FollowUpDeliverer
 from watchkeeper.slack.identity import BotIdentity
 from watchkeeper.slack.instrumented import InstrumentedWebClient, count_settled
+from watchkeeper.slack.membership import ChannelMembers
 from watchkeeper.slack.socket_link import SocketLink
 from watchkeeper.status import status_routes
 from watchkeeper.status.stored import StoredIncidents
@@ -256,6 +257,7 @@ def build(
         # would repeat a post whose answer was lost, and hold a worker while it waits.
         retry_handlers=[],
     )
+    ctx.members = ChannelMembers(client, ctx.now)
     identity = BotIdentity()
     slack = SlackDeliverer(
         ctx,

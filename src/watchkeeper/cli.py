@@ -252,7 +252,7 @@ def _list(args: argparse.Namespace) -> int:
                 incident.commander or "-",
                 format_duration(now - incident.declared_at),
                 f"#{incident.channel_name}" if incident.channel_name else "-",
-                " ".join(incident.title.split())[:60],
+                ("(private) " if incident.private else "") + " ".join(incident.title.split())[:60],
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]

@@ -105,6 +105,17 @@ class SeveritySettings(BaseModel):
     page: bool = False
     #: Incidents declared at this level go on the status page at once.
     public: bool = False
+    #: Incidents declared at this level are private (security, a customer by name, HR).
+    private: bool = False
+
+    @model_validator(mode="after")
+    def _public_or_private(self) -> SeveritySettings:
+        if self.public and self.private:
+            raise ValueError(
+                f"severity {self.name} is marked both public and private: a private incident "
+                "never goes on the status page; keep one of them"
+            )
+        return self
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -358,6 +369,7 @@ class Settings(BaseSettings):
                 responders=tuple(s.responders),
                 broadcast_updates=s.broadcast_updates,
                 public=s.public,
+                private=s.private,
             )
             for s in self.severities
         )

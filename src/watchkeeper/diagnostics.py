@@ -43,6 +43,7 @@ def diagnose(settings: Settings, client: WebClient | None = None) -> list[Findin
         _metrics(settings),
         _status_page(settings),
         _follow_ups(settings),
+        _private_incidents(settings),
     ]
     findings += [_hooks(settings), *_paging(settings), *_webhooks(settings)]
     findings.append(_database(settings))
@@ -230,6 +231,23 @@ def _follow_ups(settings: Settings) -> Finding:
             f"{settings.zone.key} in {settings.broadcast_channel}"
         )
     return Finding("follow-ups", True, detail)
+
+
+def _private_incidents(settings: Settings) -> Finding:
+    """Which levels declare private incidents, and which webhooks hear of private ones."""
+    levels = [level.name for level in settings.severities if level.private]
+    hearing = [hook.key for hook in settings.webhooks if hook.private]
+    detail = (
+        f"declared private at {', '.join(levels)} and with --private"
+        if levels
+        else "declared with --private or the form's Private box"
+    )
+    detail += (
+        f"; webhooks that hear of them: {', '.join(hearing)}"
+        if hearing
+        else "; no webhook hears of them"
+    )
+    return Finding("private incidents", True, detail)
 
 
 def _metrics(settings: Settings) -> Finding:

@@ -52,13 +52,15 @@ def database(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def two_incidents(database: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    """INC-1 resolved after a full walk through the statuses, INC-2 still open."""
+    """INC-1 resolved after a full walk through the statuses, INC-2 still open, INC-3 open and
+    private."""
     env = {"DATABASE_URL": database["DATABASE_URL"]}
     upgrade(env["DATABASE_URL"])
     ctx = offline_context(load_settings(env, env_file=None))
     ana = Actor("UANA", "ana")
     first = declare_incident(ctx, Request(ana), title="Checkout errors", severity="SEV2")
     declare_incident(ctx, Request(ana), title="Search is slow")
+    declare_incident(ctx, Request(ana), title="Leaked API key", private=True)
     with ctx.uow() as uow:
         uow.incidents.set_channel(first.number, "C0INC1", "inc-1-checkout-errors")
         uow.commit()
@@ -97,6 +99,8 @@ def test_list_shows_open_incidents_and_all_with_the_flag(two_incidents: dict[str
 
     assert "INC-2" in open_only and "Search is slow" in open_only
     assert "INC-1" not in open_only
+    # An operator's list shows private incidents too, marked.
+    assert re.search(r"INC-3 .*\(private\) Leaked API key", open_only)
     assert re.search(r"INC-1\s+resolved\s+SEV2\s+UBEN", everything)
 
 

@@ -18,7 +18,7 @@ from tests.fixtures.concurrency import run_at_once
 from watchkeeper.bootstrap import use_case_context
 from watchkeeper.clock import FrozenClock
 from watchkeeper.config import Settings
-from watchkeeper.services import follow_ups
+from watchkeeper.services import follow_ups, privacy
 from watchkeeper.services.context import Actor, Context, Request
 from watchkeeper.services.declare import declare_incident
 from watchkeeper.services.due import carry_out_due, carry_out_workspace_work, plan_workspace_work
@@ -237,6 +237,9 @@ def test_the_weekly_digest_goes_out_once_across_replicas_with_the_overdue_ones(
     agree(ctx, on_time, due=date(2026, 12, 31))
     done = declare(ctx, "Done")
     follow_ups.complete(ctx, in_channel(done), agree(ctx, done))
+    secret = declare(ctx, "Leaked key")  # private: the workspace does not read of it
+    agree(ctx, secret)
+    privacy.make_private(ctx, in_channel(secret))
     planned = {plan_workspace_work(replica, DIGEST) for replica in (ctx, second_replica)}
     assert planned == {at(7, 9)}  # next Monday at 09:00, planned once
 

@@ -150,6 +150,21 @@ def test_the_third_unanswered_reminder_also_goes_to_the_broadcast_channel(
     assert levels(engine) == [(1, "channel"), (2, "channel"), (3, "channel"), (3, "broadcast")]
 
 
+def test_a_private_incidents_reminders_escalate_in_its_own_channel_only(
+    ctx: Context, engine: Engine, clock: FrozenClock
+) -> None:
+    number = declare_incident(ctx, Request(ANA), title="Leaked key", private=True).number
+    record_channel(ctx, number, f"C{number:04d}", f"inc-{number}")
+    due = at(8, 30)
+    for _ in range(3):
+        clock.set(due)
+        sent, next_due = remind(ctx, number, due)
+        assert sent and next_due is not None
+        due = next_due
+
+    assert levels(engine) == [(1, "channel"), (2, "channel"), (3, "channel")]
+
+
 def test_a_formal_update_starts_the_escalation_again(
     ctx: Context, engine: Engine, clock: FrozenClock
 ) -> None:

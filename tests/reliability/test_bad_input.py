@@ -95,11 +95,12 @@ CHANNEL_FORMS = [
     "snooze {}",
     "publish {}",
     "unpublish {}",
+    "private {}",
     "help {}",
     "list {}",
     "{}",
 ]
-ANYWHERE_FORMS = ["declare {}", "new sev2 {}"]
+ANYWHERE_FORMS = ["declare {}", "new sev2 {}", "declare --private {}"]
 
 #: Markup that came from user text and must reach Slack inert (never as live markup).
 LIVE_MARKUP = ("<!channel", "<!here", "<!subteam", "<!everyone", "<@U123", "<#C123", "<https://x")

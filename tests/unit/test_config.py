@@ -103,6 +103,23 @@ def test_the_toml_file_holds_severities_and_roles(tmp_path: Path) -> None:
     assert settings.roles == ["commander", "scribe"]
 
 
+def test_a_severity_marked_private_declares_private_incidents(tmp_path: Path) -> None:
+    config = tmp_path / "watchkeeper.toml"
+    config.write_text('[[severity]]\nname = "SEC"\nprivate = true\n[[severity]]\nname = "P2"\n')
+
+    scale = load_settings({"WATCHKEEPER_CONFIG": str(config)}, env_file=None).severity_scale()
+
+    assert scale.level("SEC").private and not scale.level("P2").private
+
+
+def test_a_severity_both_public_and_private_is_refused_by_name(tmp_path: Path) -> None:
+    config = tmp_path / "watchkeeper.toml"
+    config.write_text('[[severity]]\nname = "SEC"\npublic = true\nprivate = true\n')
+
+    with pytest.raises(SettingsError, match="SEC is marked both public and private"):
+        load_settings({"WATCHKEEPER_CONFIG": str(config)}, env_file=None)
+
+
 def test_the_environment_wins_over_dotenv_and_the_toml_file(tmp_path: Path) -> None:
     config = tmp_path / "watchkeeper.toml"
     config.write_text(

@@ -467,3 +467,41 @@ def test_status_page_shows_status_changes_and_updates_but_not_notes() -> None:
         EntryKind.UPDATE,
         EntryKind.RESOLVED,
     ]
+
+
+# --- private incidents ---------------------------------------------------------------------
+
+
+def test_a_private_incident_is_refused_the_status_page() -> None:
+    incident = Incident.declare(
+        number=3,
+        title="Leaked key",
+        severity="SEV1",
+        declared_by="UANA",
+        at=DECLARED_AT,
+        private=True,
+    )
+
+    with pytest.raises(IncidentError, match="private incidents never go on the status page"):
+        incident.publish("pub1", "Service notice", by="UANA", at=minutes(1))
+    assert incident.publication is None
+
+
+def test_making_an_incident_private_takes_it_off_the_status_page_and_records_who() -> None:
+    incident = declare()
+    incident.publish("pub1", "Checkout problems", by="UANA", at=minutes(1))
+
+    was_published = incident.make_private(by="UBEN", at=minutes(2))
+
+    assert was_published and incident.private and not incident.is_published
+    kinds = [entry.kind for entry in incident.timeline[-2:]]
+    assert kinds == [EntryKind.MADE_PRIVATE, EntryKind.UNPUBLISHED]
+    assert incident.timeline[-2].author == "UBEN"
+
+
+def test_a_private_incident_cannot_be_made_private_again_or_public() -> None:
+    incident = declare()
+    incident.make_private(by="UANA", at=minutes(1))
+
+    with pytest.raises(IncidentError, match="cannot be made public again"):
+        incident.make_private(by="UANA", at=minutes(2))

@@ -65,6 +65,7 @@ def test_each_kind_of_entry_is_an_event_or_deliberately_none() -> None:
         EntryKind.RESOLVED,
         EntryKind.REOPENED,
         EntryKind.ACTION,
+        EntryKind.ACTION_CHANGED,
         EntryKind.PUBLISHED,
     }
     assert set(events.values()) - {None} == set(IncidentEvent)
@@ -142,15 +143,18 @@ def test_notes_and_facts_are_no_event() -> None:
     assert told == []
 
 
-def test_private_incidents_reach_only_webhooks_that_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(outgoing, "is_private", lambda incident: True)
+def test_private_incidents_reach_only_webhooks_that_opt_in() -> None:
     rules = Outgoing(webhooks=(Subscription("public"), Subscription("trusted", private=True)))
+    private = incident()
+    private.make_private(by="UANA", at=AT)
 
-    told = effects_after(
+    told = effects_after(lambda i: i.post_update("Rolling back", by="UANA", at=AT), private, rules)
+    public = effects_after(
         lambda i: i.post_update("Rolling back", by="UANA", at=AT), incident(), rules
     )
 
     assert [e.destination for e in told] == ["webhook:trusted"]
+    assert [e.destination for e in public] == ["webhook:public", "webhook:trusted"]
 
 
 # --- paging ------------------------------------------------------------------------------

@@ -180,6 +180,34 @@ def test_declare_with_only_a_severity_opens_the_modal_with_it() -> None:
     assert parse("declare SEV1") == Declare("", "SEV1")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "declare --private SEV1 Leaked API key",
+        "declare sev1 --private Leaked API key",
+        "declare --PRIVATE sev1 Leaked API key",
+        "declare \u2014private sev1 Leaked API key",  # a client turned -- into a dash
+    ],
+)
+def test_declare_reads_the_private_flag_before_or_after_the_severity(text: str) -> None:
+    assert parse(text) == Declare("Leaked API key", "SEV1", private=True)
+
+
+def test_declare_private_alone_opens_the_modal_ticked() -> None:
+    assert parse("declare --private") == Declare("", None, private=True)
+
+
+def test_declare_refuses_a_flag_it_does_not_know_rather_than_declare_it_public() -> None:
+    error = refused("declare --privat Leaked API key")
+    assert "`--privat` is not a flag" in error.problem
+    assert error.usage == USAGE["declare"]
+
+
+def test_private_takes_nothing_after_it() -> None:
+    error = refused("private now please")
+    assert "takes nothing after it" in error.problem
+
+
 def test_declare_accepts_a_title_of_the_maximum_length() -> None:
     assert parse("declare " + "x" * TITLE_MAX) == Declare("x" * TITLE_MAX)
 

@@ -62,6 +62,7 @@ def test_resolved_incident_exports_the_exact_document() -> None:
         "status": "resolved",
         "severity": "SEV2",
         "highest_severity": "SEV2",
+        "private": False,
         "declared_at": "2025-11-24T08:20:00Z",
         "declared_by": "U_ANA",
         "impact": "",

@@ -91,6 +91,9 @@ class Incident:
     reminder_interval: timedelta | None = None
     snoozed_until: datetime | None = None
     publication: Publication | None = None
+    #: Private: a private channel, never broadcast, published or told to webhooks that did not
+    #: opt in, and listed only to the members of its channel. There is no way back to public.
+    private: bool = False
 
     @classmethod
     def declare(
@@ -103,6 +106,7 @@ class Incident:
         at: datetime,
         description: str = "",
         public_message: str = "",
+        private: bool = False,
     ) -> Incident:
         """Open a new incident, investigating, with its declaration as the first entry.
 
@@ -122,6 +126,7 @@ class Incident:
             description=description.strip(),
             highest_severity=severity,
             last_update_at=at,
+            private=private,
         )
         detail = {"severity": severity}
         if public_message.strip():
@@ -396,6 +401,10 @@ class Incident:
 
         `public_id` is used the first time only: an incident keeps its public address.
         """
+        if self.private:
+            raise IncidentError(
+                f"{self.reference} is private: private incidents never go on the status page."
+            )
         title = " ".join(title.split()) or self.title
         if self.publication is not None and self.publication.listed:
             if self.publication.title == title:
@@ -431,6 +440,23 @@ class Incident:
         self.publication.postmortem_at = at
         self.publication.changed_at = at
         self._record(EntryKind.POSTMORTEM_PUBLISHED, by, at, "")
+
+    # --- privacy --------------------------------------------------------------------------
+
+    def make_private(self, *, by: str, at: datetime) -> bool:
+        """Make the incident private from now on; True if it was on the status page (it is
+        taken off). Its channel stays as it is: nothing is archived or moved."""
+        if self.private:
+            raise IncidentError(
+                f"{self.reference} is private already. A private incident cannot be made "
+                "public again."
+            )
+        self.private = True
+        self._record(EntryKind.MADE_PRIVATE, by, at, "")
+        if not self.is_published:
+            return False
+        self.unpublish(by=by, at=at)
+        return True
 
     # --- pinned messages ----------------------------------------------------------------
 

@@ -20,6 +20,8 @@ class SeverityLevel:
     broadcast_updates: bool = True
     #: Incidents declared at this level go on the public status page at once.
     public: bool = False
+    #: Incidents declared at this level are private.
+    private: bool = False
 
 
 @dataclass(frozen=True, slots=True)

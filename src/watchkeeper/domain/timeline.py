@@ -31,6 +31,7 @@ class EntryKind(StrEnum):
     PUBLISHED = "published"  # put on the public status page (or its public title changed)
     UNPUBLISHED = "unpublished"  # taken off the status page
     POSTMORTEM_PUBLISHED = "postmortem_published"  # the postmortem shown on the status page
+    MADE_PRIVATE = "made_private"  # from then on: not broadcast, published or listed to all
 
 
 #: Entries a status page shows: the declaration, status changes and formal updates.

@@ -34,6 +34,7 @@ def incident_document(incident: Incident, *, names: Mapping[str, str]) -> dict[s
         "status": incident.status.value,
         "severity": incident.severity,
         "highest_severity": incident.highest_severity,
+        "private": incident.private,
         "declared_at": iso_utc(incident.declared_at),
         "declared_by": incident.declared_by,
         "impact": incident.impact,

@@ -96,6 +96,8 @@ def describe(entry: TimelineEntry, *, names: Mapping[str, str], zone: ZoneInfo) 
             return "Taken off the status page"
         case EntryKind.POSTMORTEM_PUBLISHED:
             return "Postmortem published on the status page"
+        case EntryKind.MADE_PRIVATE:
+            return "Made private"
         case _:
             assert_never(entry.kind)
 

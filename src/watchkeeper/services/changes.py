@@ -106,9 +106,13 @@ def effects_of(ctx: Context, incident: Incident, entries: list[TimelineEntry]) -
     for entry in entries:
         if entry.kind is EntryKind.PINNED:
             continue  # the channel saw the pin itself; the timeline just keeps it
-        broadcast = ctx.broadcast and (
-            entry.kind in _ALWAYS_BROADCAST
-            or (entry.kind in _MAJOR_KINDS and level.broadcast_updates)
+        broadcast = (
+            ctx.broadcast
+            and not incident.private
+            and (
+                entry.kind in _ALWAYS_BROADCAST
+                or (entry.kind in _MAJOR_KINDS and level.broadcast_updates)
+            )
         )
         effects.append(announcement(incident.number, entry, "channel"))
         if broadcast:

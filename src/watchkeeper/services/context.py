@@ -17,7 +17,7 @@ from watchkeeper.domain.permissions import Permissions
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.domain.severity import SeverityScale
 from watchkeeper.services.outgoing import Outgoing
-from watchkeeper.services.ports import UnitOfWork, UnitOfWorkFactory
+from watchkeeper.services.ports import ChannelMembers, UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from watchkeeper.services.due import DueWork, WorkspaceWork
@@ -78,6 +78,9 @@ class Context:
     digest: DigestRule | None = field(default_factory=DigestRule)
     #: Webhooks and paging services that hear of incidents' events.
     outgoing: Outgoing = field(default_factory=Outgoing)
+    #: Who is in a channel: private incidents are listed only to their channel's members
+    #: (None: only to their declarers).
+    members: ChannelMembers | None = None
     #: Called after a commit that queued side effects, to wake whoever delivers them.
     on_effects: Callable[[], None] = field(default=lambda: None)
     #: Called when an incident's work of a kind falls due at another time, so a scheduler in

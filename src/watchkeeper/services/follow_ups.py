@@ -123,7 +123,9 @@ def _send_digest(ctx: Context, uow: UnitOfWork, now: datetime) -> list[Effect]:
     """The broadcast channel hears which follow-ups are overdue, if any are."""
     today = now.astimezone(ctx.zone).date()
     overdue = [
-        view for view in uow.incidents.follow_ups(open_only=True) if view.action.overdue(today)
+        view
+        for view in uow.incidents.follow_ups(open_only=True)
+        if view.action.overdue(today) and not view.private
     ]
     if not overdue:
         return []

@@ -59,7 +59,7 @@ class Subscription:
         return webhook_destination(self.name)
 
     def wants(self, event: IncidentEvent, incident: Incident) -> bool:
-        if is_private(incident) and not self.private:
+        if incident.private and not self.private:  # private incidents: only where allowed
             return False
         if self.events is not None and event not in self.events:
             return False
@@ -81,12 +81,6 @@ class Outgoing:
 
     webhooks: tuple[Subscription, ...] = ()
     paging: Paging = field(default_factory=Paging)
-
-
-def is_private(incident: Incident) -> bool:
-    """Whether the incident is private: none is yet. Private incidents come with their own
-    change; this is the one place that asks, so webhooks will skip them unless they opt in."""
-    return bool(getattr(incident, "private", False))
 
 
 def outgoing_effects(
@@ -167,7 +161,7 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
         "channel_id": incident.channel_id,
         "commander": incident.commander,
         "components": list(incident.components),
-        "private": is_private(incident),
+        "private": incident.private,
     }
 
 

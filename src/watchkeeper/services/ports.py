@@ -13,6 +13,12 @@ from watchkeeper.domain.incident import Incident, reference
 from watchkeeper.services.effects import Effect
 
 
+class ChannelMembers(Protocol):
+    """Who is in a channel, as the chat says (private incidents are listed to them alone)."""
+
+    def members(self, channel_id: str) -> frozenset[str]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class FollowUpView:
     """A follow-up with the incident it came from, for lists across incidents."""
@@ -21,6 +27,8 @@ class FollowUpView:
     title: str
     channel_id: str | None
     action: Action
+    #: The incident is private: the follow-up stays out of what the whole workspace reads.
+    private: bool = False
 
     @property
     def reference(self) -> str:

@@ -32,10 +32,25 @@ def count_gauges(ctx: Context) -> Gauges:
         return Gauges(uow.incidents.count_open(), uow.outbox.pending_count())
 
 
-def open_incidents(ctx: Context) -> list[Incident]:
-    """Every incident not yet resolved, oldest first, without their timelines (for lists)."""
+def open_incidents(ctx: Context, viewer: str | None = None) -> list[Incident]:
+    """Every incident not yet resolved, oldest first, without their timelines (for lists).
+
+    For a `viewer` in Slack, private incidents are left out unless they may see them; without
+    one (an operator at the command line) every incident is listed.
+    """
     with ctx.uow(read_only=True) as uow:
-        return uow.incidents.open_incidents(history=False)
+        found = uow.incidents.open_incidents(history=False)
+    return [incident for incident in found if may_see(ctx, incident, viewer)]
+
+
+def may_see(ctx: Context, incident: Incident, viewer: str | None) -> bool:
+    """Whether `viewer` may see that the incident exists: any incident but a private one, which
+    only its channel's members (and, until its channel opens, its declarer) may."""
+    if viewer is None or not incident.private or viewer == incident.declared_by:
+        return True
+    if incident.channel_id is None or ctx.members is None:
+        return False
+    return viewer in ctx.members.members(incident.channel_id)
 
 
 def all_incidents(ctx: Context, *, history: bool = True) -> list[Incident]:

@@ -89,7 +89,9 @@ def _remind(ctx: Context, incident: Incident, due_at: datetime, now: datetime) -
     }
     effects = [Effect(EffectKind.REMIND, incident.number, {**payload, "target": "channel"})]
     # Once per quiet spell: the broadcast channel hears that updates stopped, not every reminder.
-    if ctx.broadcast and incident.unanswered_reminders == ESCALATE_TO_BROADCAST:
+    # A private incident's quiet stays in its own channel.
+    escalate = ctx.broadcast and not incident.private
+    if escalate and incident.unanswered_reminders == ESCALATE_TO_BROADCAST:
         effects.append(
             Effect(EffectKind.REMIND, incident.number, {**payload, "target": "broadcast"})
         )

@@ -125,6 +125,12 @@ def incident_card(
         blocks.append(context(f"Last formal update {when(incident.last_update_at, zone)}"))
     if incident.is_published:
         blocks.append(context(":globe_with_meridians: On the public status page"))
+    if incident.private:
+        blocks.append(
+            context(
+                ":lock: Private: listed only to this channel's members; not broadcast or published"
+            )
+        )
     buttons = _card_buttons(incident, status_page=status_page)
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
@@ -148,7 +154,7 @@ def _card_buttons(incident: Incident, *, status_page: bool) -> list[dict[str, An
         if not incident.is_open:
             buttons.append(button("Publish postmortem", Action.OPEN_POSTMORTEM, number))
         buttons.append(button("Take off status page", Action.UNPUBLISH, number))
-    elif status_page and incident.is_open:
+    elif status_page and incident.is_open and not incident.private:
         buttons.append(button("Publish on status page", Action.PUBLISH, number))
     return buttons
 
@@ -232,6 +238,11 @@ def _entry_text(
             return (
                 f":page_facing_up: {by} published the {incident_ref} postmortem on the status page"
             )
+        case EntryKind.MADE_PRIVATE:
+            return (
+                f":lock: {by} made {incident_ref} private: no more broadcasts, status page or "
+                "webhooks, and it is listed only to this channel's members"
+            )
         case _:
             assert_never(kind)
 
@@ -241,8 +252,9 @@ def incident_line(incident: Incident, now: datetime) -> str:
     age = format_duration(now - incident.declared_at)
     commander = mention(incident.commander) if incident.commander else "no commander"
     channel = f"<#{incident.channel_id}>" if incident.channel_id else "_channel opening…_"
+    lock = ":lock: " if incident.private else ""
     return (
-        f"*{incident.reference}* {escape(label(incident.title))} · {incident.status.label} · "
+        f"{lock}*{incident.reference}* {escape(label(incident.title))} · {incident.status.label} · "
         f"{escape(incident.severity)} · {commander} · {age} · {channel}"
     )
 

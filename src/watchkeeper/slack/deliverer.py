@@ -159,7 +159,7 @@ class SlackDeliverer:
         if payload.get("target") != "broadcast":
             text = entry_message(incident.reference, entry, self._ctx.zone)
             self.post(effect, self._channel(incident), text=text)
-        elif self._broadcast:
+        elif self._broadcast and not incident.private:  # made private after it was queued
             if entry["kind"] == EntryKind.RESOLVED.value:
                 text = resolution_summary(incident)
             else:
@@ -178,7 +178,7 @@ class SlackDeliverer:
         quiet_since = datetime.fromisoformat(payload["quiet_since"])
         now = self._ctx.now()
         if payload.get("target") == "broadcast":
-            if self._broadcast:
+            if self._broadcast and not incident.private:
                 self.post_to_broadcast(effect, escalation(incident, level, quiet_since, now))
             return
         text, blocks = reminder(incident, level, quiet_since, now, broadcast=bool(self._broadcast))
@@ -316,7 +316,7 @@ class SlackDeliverer:
         for attempt in range(1, NAME_ATTEMPTS + 1):
             name = channel_name(self._prefix, incident.number, incident.title, attempt=attempt)
             try:
-                created = self._client.conversations_create(name=name)
+                created = self._client.conversations_create(name=name, is_private=incident.private)
             except SlackApiError as error:
                 if error.response.get("error") != "name_taken":
                     raise

@@ -51,4 +51,5 @@ def show_home(ctx: Context, client: WebClient, user_id: str) -> None:
     now = ctx.now()
     mine = follow_ups.follow_ups(ctx, owners=[user_id], open_only=True)
     today = now.astimezone(ctx.zone).date()
-    client.views_publish(user_id=user_id, view=home_view(open_incidents(ctx), now, mine, today))
+    shown = open_incidents(ctx, viewer=user_id)
+    client.views_publish(user_id=user_id, view=home_view(shown, now, mine, today))

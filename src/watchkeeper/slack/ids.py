@@ -46,6 +46,8 @@ class Block(StrEnum):
     PUBLIC_MESSAGE = "public_message"
     FOLLOW_UP = "follow_up"
     DUE = "due"
+    PRIVATE = "private"
+    INVITE = "invite"
 
 
 class Shortcut(StrEnum):

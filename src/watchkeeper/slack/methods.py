@@ -26,22 +26,34 @@ def _spec(name: str, scopes: tuple[str, ...], required: tuple[str, ...]) -> tupl
     return name, MethodSpec(name=name, bot_scopes=scopes, required_args=required)
 
 
-# Where Slack accepts several scopes, the table names the narrowest one that covers what Watchkeeper
-# does: public incident channels, so `channels:*` rather than `groups:*`, and `channels:manage`
-# for invite and topic because creating the channel already needs it.
+# Where Slack accepts several scopes, the table names the narrowest ones that cover what Watchkeeper
+# does: public incident channels (`channels:manage` creates them, and also covers invite and
+# topic) and private ones for private incidents (`groups:write` does the same for them; reading a
+# private channel's members and history takes `groups:read` and `groups:history`).
 METHODS: Mapping[str, MethodSpec] = MappingProxyType(
     dict(
         [
             _spec("auth.test", (), ()),
-            _spec("conversations.create", ("channels:manage",), ("name",)),
-            _spec("conversations.invite", ("channels:manage",), ("channel", "users")),
-            _spec("conversations.setTopic", ("channels:manage",), ("channel", "topic")),
+            _spec("conversations.create", ("channels:manage", "groups:write"), ("name",)),
+            _spec(
+                "conversations.invite", ("channels:manage", "groups:write"), ("channel", "users")
+            ),
+            _spec(
+                "conversations.setTopic", ("channels:manage", "groups:write"), ("channel", "topic")
+            ),
+            # Private incidents are listed only to their channel's members.
+            _spec("conversations.members", ("channels:read", "groups:read"), ("channel",)),
             _spec("conversations.info", ("channels:read",), ("channel",)),
             _spec("conversations.join", ("channels:join",), ("channel",)),
             # Private channels too: a broadcast channel may be private (the bot is in it).
             _spec("conversations.list", ("channels:read", "groups:read"), ()),
-            # Direct messages too: a nudge's retry looks in the IM for the nudge it may have sent.
-            _spec("conversations.history", ("channels:history", "im:history"), ("channel",)),
+            # Direct messages too: a nudge's retry looks in the IM for the nudge it may have sent;
+            # and private incident channels, where a retry looks for the message it may have sent.
+            _spec(
+                "conversations.history",
+                ("channels:history", "groups:history", "im:history"),
+                ("channel",),
+            ),
             _spec("conversations.open", ("im:write",), ()),
             _spec("chat.postMessage", ("chat:write",), ("channel",)),
             _spec("chat.update", ("chat:write",), ("ts", "channel")),

@@ -64,15 +64,55 @@ def severity_select(scale: SeverityScale, current: str) -> dict[str, Any]:
     }
 
 
+#: The declare form's one checkbox: a private incident.
+PRIVATE_CHOICE = "private"
+
+
 def declare_modal(
-    scale: SeverityScale, *, private_metadata: str = "", status_page: bool = False
+    scale: SeverityScale,
+    *,
+    private_metadata: str = "",
+    status_page: bool = False,
+    private: bool = False,
 ) -> View:
     """The form `/incident declare` opens when no title is given (with a status page, it also
-    asks what customers are told first)."""
+    asks what customers are told first); `private` ticks its Private box."""
+    choice = {
+        "text": {"type": "mrkdwn", "text": "*Private*"},
+        "description": plain(
+            "A private channel with only the people named here; never announced or published"
+        ),
+        "value": PRIVATE_CHOICE,
+    }
+    checkboxes: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": Block.PRIVATE.value,
+        "options": [choice],
+    }
+    if private:
+        checkboxes["initial_options"] = [choice]
     blocks = [
         text_input(Block.TITLE, "Title", max_length=200, hint="Checkout errors for EU users"),
         severity_select(scale, scale.default),
         text_input(Block.DESCRIPTION, "What is happening", multiline=True, optional=True),
+        {
+            "type": "input",
+            "block_id": Block.INVITE.value,
+            "label": plain("Invite"),
+            "element": {
+                "type": "multi_users_select",
+                "action_id": Block.INVITE.value,
+                "placeholder": plain("Responders to bring into the channel"),
+            },
+            "optional": True,
+        },
+        {
+            "type": "input",
+            "block_id": Block.PRIVATE.value,
+            "label": plain("Visibility"),
+            "element": checkboxes,
+            "optional": True,
+        },
     ]
     if status_page:
         blocks.append(
@@ -105,6 +145,14 @@ def submitted(view: dict[str, Any], block: Block) -> str:
     if state.get("type") == "datepicker":
         return str(state.get("selected_date") or "")
     return str(state.get("value") or "")
+
+
+def submitted_choices(view: dict[str, Any], block: Block) -> list[str]:
+    """The values picked in a multi-choice input (checkboxes, several users) of a view."""
+    state = view.get("state", {}).get("values", {}).get(block.value, {}).get(block.value, {})
+    if state.get("type") == "multi_users_select":
+        return [str(user) for user in state.get("selected_users") or []]
+    return [str(picked.get("value", "")) for picked in state.get("selected_options") or []]
 
 
 def update_modal(channel_id: str, reference: str) -> View:

@@ -1,4 +1,5 @@
-"""The stand-in's conversations.* methods: create, invite, setTopic, info, join, list and open."""
+"""The stand-in's conversations.* methods: create, invite, setTopic, info, join, list, members
+and open."""
 
 from __future__ import annotations
 
@@ -33,7 +34,13 @@ def create(ws: Workspace, args: dict[str, Any]) -> JsonObject:
     # Slack keeps an archived channel's name: a new channel cannot take it either.
     if ws.channel_named(name) is not None:
         raise SlackError("name_taken")
-    channel = ws.add_channel(name, creator=ws.bot, private=bool_arg(args, "is_private"))
+    private = bool_arg(args, "is_private")
+    if private and "groups:write" not in ws.scopes:
+        # channels:manage makes public channels only; a private one takes groups:write.
+        raise SlackError(
+            "missing_scope", needed="groups:write", provided=",".join(sorted(ws.scopes))
+        )
+    channel = ws.add_channel(name, creator=ws.bot, private=private)
     channel.members.add(ws.bot)
     return {"ok": True, "channel": channel.to_json(ws.bot)}
 
@@ -117,6 +124,42 @@ def info(ws: Workspace, args: dict[str, Any]) -> JsonObject:
     if bool_arg(args, "include_num_members"):
         body["num_members"] = len(channel.members)
     return {"ok": True, "channel": body}
+
+
+def members(ws: Workspace, args: dict[str, Any]) -> JsonObject:
+    """A channel's members, a page at a time; a private one only to a member (the bot)."""
+    channel = ws.channel(_channel_arg(args))
+    if channel.is_private and "groups:read" not in ws.scopes:
+        raise SlackError(
+            "missing_scope", needed="groups:read", provided=",".join(sorted(ws.scopes))
+        )
+    limit = int_arg(args, "limit", 100, error="invalid_limit")
+    if not 1 <= limit <= 1000:
+        raise SlackError("invalid_limit")
+    ids = sorted(channel.members)
+    cursor = text_arg(args, "cursor") or ""
+    start = _member_cursor_start(cursor, ids) if cursor else 0
+    following = ids[start + limit : start + limit + 1]
+    return {
+        "ok": True,
+        "members": ids[start : start + limit],
+        "response_metadata": {"next_cursor": _member_cursor(following[0]) if following else ""},
+    }
+
+
+def _member_cursor(user_id: str) -> str:
+    return base64.b64encode(f"user:{user_id}".encode()).decode()
+
+
+def _member_cursor_start(cursor: str, ids: list[str]) -> int:
+    try:
+        decoded = base64.b64decode(cursor.encode(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise SlackError("invalid_cursor") from None
+    user_id = decoded.removeprefix("user:")
+    if not decoded.startswith("user:") or user_id not in ids:
+        raise SlackError("invalid_cursor")
+    return ids.index(user_id)
 
 
 def join(ws: Workspace, args: dict[str, Any]) -> JsonObject:

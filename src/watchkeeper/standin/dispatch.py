@@ -22,6 +22,7 @@ HANDLERS: Mapping[str, Handler] = {
     "conversations.info": conversations.info,
     "conversations.join": conversations.join,
     "conversations.list": conversations.list_channels,
+    "conversations.members": conversations.members,
     "conversations.open": conversations.open_conversation,
     "conversations.history": history.history,
     "chat.postMessage": chat.post_message,

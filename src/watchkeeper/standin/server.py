@@ -264,6 +264,11 @@ class FakeSlack:
             )
             return copy.deepcopy(stored)
 
+    def add_member(self, name_or_id: str, user_id: str) -> None:
+        """A person joins a channel (or a member adds them to a private one)."""
+        with self._lock:
+            self._find(name_or_id).members.add(user_id)
+
     def archive_channel(self, name_or_id: str) -> None:
         with self._lock:
             self._find(name_or_id).is_archived = True

@@ -44,6 +44,7 @@ def incident_values(incident: Incident) -> dict[str, Any]:
         "reminders_enabled": incident.reminders_enabled,
         "reminder_interval_seconds": None if interval is None else round(interval.total_seconds()),
         "snoozed_until": incident.snoozed_until,
+        "private": incident.private,
     }
 
 
@@ -182,5 +183,6 @@ def to_incident(
         reminders_enabled=row.reminders_enabled,
         reminder_interval=None if seconds is None else timedelta(seconds=seconds),
         snoozed_until=row.snoozed_until,
+        private=row.private,
         publication=to_publication(row) if "pub_public_id" in row._fields else None,
     )

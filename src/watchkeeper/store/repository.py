@@ -355,6 +355,7 @@ class SqlIncidentRepository:
                 incidents.c.number.label("incident_number"),
                 incidents.c.title.label("incident_title"),
                 incidents.c.channel_id.label("incident_channel"),
+                incidents.c.private.label("incident_private"),
             )
             .join(incidents, incidents.c.id == actions.c.incident_id)
             .order_by(incidents.c.number, actions.c.number)
@@ -365,7 +366,11 @@ class SqlIncidentRepository:
             query = query.where(actions.c.state == FollowUpState.OPEN.value)
         return [
             FollowUpView(
-                row.incident_number, row.incident_title, row.incident_channel, to_action(row)
+                row.incident_number,
+                row.incident_title,
+                row.incident_channel,
+                to_action(row),
+                private=row.incident_private,
             )
             for row in self._session.execute(query)
         ]

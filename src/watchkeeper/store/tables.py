@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 # Explicit constraint names so migrations can drop and alter them on every database.
@@ -82,6 +83,7 @@ incidents = Table(
     Column("reminders_enabled", Boolean, nullable=False),
     Column("reminder_interval_seconds", Integer, nullable=True),
     Column("snoozed_until", UTCDateTime, nullable=True),
+    Column("private", Boolean, nullable=False, server_default=false()),
     Column("updated_at", UTCDateTime, nullable=False),
     # A plain unique index admits any number of NULLs on both databases: no channel yet.
     Index("uq_incidents_channel_id", "channel_id", unique=True),

@@ -42,6 +42,8 @@ class Outcome:
     result: str = "ok"
     #: `declare` without a title: the form opens once the ack is on its way.
     opens_form: bool = False
+    #: The form opens with its Private box ticked (`declare --private`).
+    private_form: bool = False
 
 
 def register(app: App, ctx: Context, count: Callable[[str, str], None]) -> None:
@@ -55,15 +57,15 @@ def register(app: App, ctx: Context, count: Callable[[str, str], None]) -> None:
         ack(**respond(ctx, body, outcome))
         count(outcome.subcommand, outcome.result)
         if outcome.opens_form:
-            forms.submit(_open_declare_form, ctx, client, body["trigger_id"])
+            forms.submit(_open_declare_form, ctx, client, body["trigger_id"], outcome.private_form)
 
     app.command("/incident")(incident_command)
 
 
-def _open_declare_form(ctx: Context, client: WebClient, trigger_id: str) -> None:
+def _open_declare_form(ctx: Context, client: WebClient, trigger_id: str, private: bool) -> None:
     """Open the declaration modal (after the ack: Slack's trigger stays valid 3 seconds)."""
     try:
-        view = declare_modal(ctx.scale, status_page=ctx.status_page)
+        view = declare_modal(ctx.scale, status_page=ctx.status_page, private=private)
         client.views_open(trigger_id=trigger_id, view=view)
     except Exception:  # nobody waits on this thread: say what happened
         log.exception("could not open the form to declare an incident")
@@ -86,6 +88,7 @@ def respond(ctx: Context, body: dict[str, Any], outcome: Outcome | None = None) 
         outcome.subcommand = read.subcommand.name
         if isinstance(read.command, Declare) and not read.command.title:
             outcome.opens_form = bool(body.get("trigger_id"))
+            outcome.private_form = read.command.private
         reply = read.answer(ctx, request_of(body))
     if (refusal := caught.refusal) is not None:
         outcome.result = refusal.outcome

@@ -15,7 +15,7 @@ from watchkeeper.services.declare import declare_incident
 from watchkeeper.slack.due_dates import InvalidDueDate, parse_due
 from watchkeeper.slack.ids import Block, Callback
 from watchkeeper.slack.markup import to_plain
-from watchkeeper.slack.modals import submitted
+from watchkeeper.slack.modals import PRIVATE_CHOICE, submitted, submitted_choices
 from watchkeeper.slack.payloads import request_of
 from watchkeeper.slack.refusals import refusals
 from watchkeeper.slack.subcommands import TITLE_MAX
@@ -35,6 +35,8 @@ def _declare(ctx: Context, request: Request, view: dict[str, Any]) -> object:
         severity=submitted(view, Block.SEVERITY) or None,
         description=to_plain(submitted(view, Block.DESCRIPTION)),
         public_message=to_plain(submitted(view, Block.PUBLIC_MESSAGE)),
+        private=PRIVATE_CHOICE in submitted_choices(view, Block.PRIVATE),
+        invite=submitted_choices(view, Block.INVITE),
     )
 
 

@@ -1,4 +1,5 @@
-"""Subcommands of the public status page: publish, unpublish (and `postmortem publish`)."""
+"""Subcommands of who reads about an incident: the public status page (publish, unpublish, and
+`postmortem publish`) and making it private."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from watchkeeper.domain.incident import Incident
-from watchkeeper.services import publishing
+from watchkeeper.domain.timeline import EntryKind
+from watchkeeper.services import privacy, publishing
 from watchkeeper.services.context import Context, Request
 from watchkeeper.slack.markup import escape
 from watchkeeper.slack.subcommands.grammar import Typed
@@ -23,6 +25,11 @@ class Publish:
 @dataclass(frozen=True, slots=True)
 class Unpublish:
     """Take the incident off the status page."""
+
+
+@dataclass(frozen=True, slots=True)
+class MakePrivate:
+    """Make the incident private from now on."""
 
 
 def page_address(ctx: Context, incident: Incident) -> str:
@@ -51,6 +58,19 @@ def _unpublish(ctx: Context, command: Unpublish, request: Request) -> Reply:
     return ephemeral(f"{incident.reference} is off the status page.")
 
 
+def _private(ctx: Context, command: MakePrivate, request: Request) -> Reply:
+    incident = privacy.make_private(ctx, request)
+    unlisted = any(entry.kind is EntryKind.UNPUBLISHED for entry in incident.timeline)
+    return ephemeral(
+        f":lock: {incident.reference} is private from now on: no more broadcasts, "
+        "webhooks (unless one opts in) or status page"
+        + (" (it is off the status page now)" if unlisted else "")
+        + ", and only this channel's members see it in `/incident list` and the App Home. "
+        "The channel itself stays as it is: remove anyone who should not read it. "
+        "A private incident cannot be made public again."
+    )
+
+
 SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
     Subcommand(
         "publish",
@@ -67,5 +87,13 @@ SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
         Unpublish,
         nothing_but(Unpublish(), "unpublish"),
         _unpublish,
+    ),
+    Subcommand(
+        "private",
+        "/incident private",
+        "Make the incident private from now on: no broadcasts, status page or webhooks.",
+        MakePrivate,
+        nothing_but(MakePrivate(), "private"),
+        _private,
     ),
 )

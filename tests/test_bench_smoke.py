@@ -15,6 +15,7 @@ from bench import (
     ack_path,
     burst,
     latency,
+    nudges,
     reminders,
     reports,
     socket_clients,
@@ -91,6 +92,17 @@ def test_reminders_report_lateness_and_memory_per_incident(
         "lateness_p99_s",
         "scheduler_kb_per_open_incident",
     } <= figures.keys()
+
+
+def test_nudges_report_what_was_posted_missed_and_doubled(
+    slack: SlackProxy, sqlite: Database, tmp_path: Path
+) -> None:
+    figures = nudges.run(QUICK, sqlite, slack, tmp_path)
+
+    assert figures["due"] == QUICK.nudges_due
+    assert figures["posted"] == QUICK.nudges_due
+    assert figures["unexpected"] == figures["misdirected"] == 0
+    assert {"lateness_p99_s", "server_cpu_ms_per_nudge", "conversations_opened"} <= figures.keys()
 
 
 def test_reports_time_rendering_and_export(sqlite: Database, tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def test_help_lists_every_command(slack: SignedSlack, fake_slack: FakeSlack, tex
     assert reply.status == 200
     assert reply.json()["response_type"] == "ephemeral"
     for form in (
-        "/incident declare [SEVERITY]",
+        "/incident declare [--private] [SEVERITY]",
         "/incident list",
         "/incident status",
         "/incident update",
@@ -57,6 +57,7 @@ def test_help_lists_every_command(slack: SignedSlack, fake_slack: FakeSlack, tex
         "/incident postmortem",
         "/incident remind",
         "/incident snooze",
+        "/incident private",
     ):
         assert form in reply.text
 

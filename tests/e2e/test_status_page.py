@@ -301,6 +301,7 @@ def test_the_declaration_form_s_public_message_is_the_first_post(
     }
     page_slack.interaction(submission)
     channel = fake_slack.wait_for(lambda: fake_slack.channel_by_name("inc-1-login-errors"))
+    fake_slack.wait_for(lambda: fake_slack.pins(channel.id))  # the bot knows its channel now
 
     as_user(page_slack, "publish", channel=channel.id)
     text = get(page_bot, f"/status/incidents/{public_id(page_bot)}.txt")[1]

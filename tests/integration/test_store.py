@@ -78,6 +78,7 @@ def work_through(incident: Incident) -> None:
     incident.resolve(by="U3", at=T0 + 60 * MINUTE, message="Disk cleaned, queue drained")
     incident.publish("pub7Xy-_", "Delayed emails", by="U3", at=T0 + 61 * MINUTE)
     incident.publish_postmortem("A full disk held back mail.", by="U3", at=T0 + 62 * MINUTE)
+    incident.make_private(by="U3", at=T0 + 63 * MINUTE)
     incident.channel_id = "C0123"
     incident.channel_name = "inc-1-checkout-errors"
     incident.switch_reminders(interval=timedelta(minutes=45))

@@ -5,6 +5,7 @@
 - `declare`, `lifecycle`, `facts`, `reminders`: the incident's use cases
 - `follow_ups`: follow-ups agreed and changed, their nudges and weekly digest (due work)
 - `publishing`: the public status page's use cases
+- `privacy`: making an incident private (who may see one: `queries.may_see`)
 - `alerts`: a monitor's report declares an incident or lands on the one holding its group
 - `outgoing`: the webhook events and pages each change makes (`Outgoing`, from the settings)
 - `queries`, `reports`: read-only views and the documents drafted from an incident
@@ -13,5 +14,5 @@
 - `settling`: how a failed delivery is judged, and the `Deliverer` a destination provides
 - `due`: `DueWork`, kinds of scheduled work, and carrying out what is due exactly once
 - `housekeeping`: forgetting what has served its purpose
-- `ports`: what the use cases need from storage, as protocols
+- `ports`: what the use cases need from storage (and who is in a channel), as protocols
 """

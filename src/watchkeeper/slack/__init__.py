@@ -9,5 +9,7 @@
 - `blocks`, `modals`, `home`, `reminder_message`, `follow_up_messages`, `markup`: what Slack shows
 - `times`, `due_dates`: times and due dates as responders type them
 - `socket_link`: the Socket Mode link; `identity`: who the bot is; `instrumented`: counting
+- `membership`: who is in a channel (`conversations.members`, remembered a minute), for lists
+  that show a private incident only to its channel's members
 - `ids`: every block, action and callback ID; `methods`: the Web API methods and their scopes
 """

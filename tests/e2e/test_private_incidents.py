@@ -316,3 +316,19 @@ def test_making_an_incident_private_later_stops_broadcasts_page_and_webhooks_fro
     # The channel itself is left as it was: nothing archived, nothing moved.
     assert not fake_slack.channel(channel.id).is_archived
     assert stored(bot).private
+
+
+def test_without_the_private_channel_scope_the_failure_names_the_fix_and_keeps_the_title_quiet(
+    start_bot: StartBot, fake_slack: FakeSlack, clock: FrozenClock, sqlite_url: str
+) -> None:
+    fake_slack.scopes = fake_slack.scopes - {"groups:write"}
+    bot, slack = started(start_bot, sqlite_url, clock)
+
+    as_user(slack, "declare --private sev2 Leaked API key", channel=general(fake_slack))
+
+    told = fake_slack.wait_for(
+        lambda: [t for t in broadcast_texts(fake_slack) if "groups:write" in t], timeout=10
+    )
+    assert "INC-1" in told[0]
+    assert "Leaked" not in told[0]
+    assert not [c for c in fake_slack.channels if c.name.startswith("inc-1")]

@@ -16,6 +16,9 @@ from watchkeeper.services.settling import Verdict, backoff
 #: Slack's error codes are snake_case words.
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]*")
 
+#: The scopes Slack names as needed (`needed` of a missing_scope refusal).
+_SCOPES = re.compile(r"[a-z:._]+(,[a-z:._]+)*")
+
 #: Slack errors that a later try may not get.
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -56,6 +59,9 @@ def judge(error: Exception, attempts: int) -> Verdict | None:
             reason = f"Slack answered {status} {code}".strip()
             return Verdict(reason, backoff(attempts), outage=True)
         advice = ADVICE.get(code, "See Slack's documentation for this error.")
+        needed = error.response.get("needed") if code == "missing_scope" else None
+        if isinstance(needed, str) and _SCOPES.fullmatch(needed):
+            advice = f"It needs {needed.replace(',', ' or ')}. {advice}"
         return Verdict(f"Slack refused the call: {code or status}. {advice}", None)
     if isinstance(error, urllib.error.HTTPError):
         if error.code == 429:

@@ -322,7 +322,7 @@ def test_without_the_private_channel_scope_the_failure_names_the_fix_and_keeps_t
     start_bot: StartBot, fake_slack: FakeSlack, clock: FrozenClock, sqlite_url: str
 ) -> None:
     fake_slack.scopes = fake_slack.scopes - {"groups:write"}
-    bot, slack = started(start_bot, sqlite_url, clock)
+    _bot, slack = started(start_bot, sqlite_url, clock)
 
     as_user(slack, "declare --private sev2 Leaked API key", channel=general(fake_slack))
 

@@ -60,6 +60,8 @@ def event_of(kind: EntryKind) -> IncidentEvent | None:
             | EntryKind.ALERT
             | EntryKind.UNPUBLISHED
             | EntryKind.POSTMORTEM_PUBLISHED
+            | EntryKind.KEPT
+            | EntryKind.STILL_GOING
         ):
             return None
         case _:

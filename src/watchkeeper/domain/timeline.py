@@ -31,6 +31,8 @@ class EntryKind(StrEnum):
     PUBLISHED = "published"  # put on the public status page (or its public title changed)
     UNPUBLISHED = "unpublished"  # taken off the status page
     POSTMORTEM_PUBLISHED = "postmortem_published"  # the postmortem shown on the status page
+    KEPT = "kept"  # the resolved incident's channel is kept: it will not be archived
+    STILL_GOING = "still_going"  # asked after a quiet spell, a responder said it is not over
 
 
 #: Entries a status page shows: the declaration, status changes and formal updates.

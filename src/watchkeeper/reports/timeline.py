@@ -96,6 +96,10 @@ def describe(entry: TimelineEntry, *, names: Mapping[str, str], zone: ZoneInfo) 
             return "Taken off the status page"
         case EntryKind.POSTMORTEM_PUBLISHED:
             return "Postmortem published on the status page"
+        case EntryKind.KEPT:
+            return "Channel kept (not to be archived)"
+        case EntryKind.STILL_GOING:
+            return "Still going (asked after a quiet spell)"
         case _:
             assert_never(entry.kind)
 

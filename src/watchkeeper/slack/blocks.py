@@ -232,6 +232,11 @@ def _entry_text(
             return (
                 f":page_facing_up: {by} published the {incident_ref} postmortem on the status page"
             )
+        case EntryKind.KEPT:
+            return f":file_cabinet: {by} kept this channel: it will not be archived"
+        case EntryKind.STILL_GOING:
+            again = when(datetime.fromisoformat(detail["ask_again"]), zone)
+            return f":hourglass_flowing_sand: {by} says {incident_ref} is still going; next check at {again}"
         case _:
             assert_never(kind)
 

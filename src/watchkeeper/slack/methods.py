@@ -36,6 +36,8 @@ METHODS: Mapping[str, MethodSpec] = MappingProxyType(
             _spec("conversations.create", ("channels:manage",), ("name",)),
             _spec("conversations.invite", ("channels:manage",), ("channel", "users")),
             _spec("conversations.setTopic", ("channels:manage",), ("channel", "topic")),
+            # Resolved incidents' channels, `WATCHKEEPER_ARCHIVE_AFTER` their resolution.
+            _spec("conversations.archive", ("channels:manage",), ("channel",)),
             _spec("conversations.info", ("channels:read",), ("channel",)),
             _spec("conversations.join", ("channels:join",), ("channel",)),
             # Private channels too: a broadcast channel may be private (the bot is in it).

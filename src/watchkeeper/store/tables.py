@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 # Explicit constraint names so migrations can drop and alter them on every database.
@@ -82,6 +83,12 @@ incidents = Table(
     Column("reminders_enabled", Boolean, nullable=False),
     Column("reminder_interval_seconds", Integer, nullable=True),
     Column("snoozed_until", UTCDateTime, nullable=True),
+    # Tidying: when the timeline last moved, when the quiet spell's question was asked, whether
+    # the channel is kept, and when its archiving was queued.
+    Column("last_entry_at", UTCDateTime, nullable=True),
+    Column("stale_asked_at", UTCDateTime, nullable=True),
+    Column("archive_kept", Boolean, nullable=False, server_default=false()),
+    Column("archived_at", UTCDateTime, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     # A plain unique index admits any number of NULLs on both databases: no channel yet.
     Index("uq_incidents_channel_id", "channel_id", unique=True),

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from tests.e2e.helpers import as_user, declare, general, settle, slack_time, stored
 from tests.fixtures.bot import RunningBot, StartBot, signed_slack
 
@@ -26,6 +27,7 @@ from watchkeeper.services.queries import incident_by_number
 from watchkeeper.standin import FakeSlack
 from watchkeeper.standin.requests import SignedRequests
 from watchkeeper.standin.state import Message
+from watchkeeper.store.tables import outbox
 
 CHANNEL = "inc-1-checkout-errors"
 WEEK = timedelta(days=7)
@@ -515,3 +517,56 @@ def test_still_going_is_refused_once_resolved(
     assert refusal["response_type"] == "ephemeral"
     assert refusal["text"] == ":warning: INC-1 is resolved already; nothing is going on."
     assert entries(bot, EntryKind.STILL_GOING) == []
+
+
+def test_what_is_said_after_the_archive_stays_on_the_timeline_without_a_failure(
+    start_bot: StartBot, clock: FrozenClock, fake_slack: FakeSlack
+) -> None:
+    bot, slack = started(start_bot, clock)
+    channel = declare(slack, fake_slack)
+    as_user(slack, "action Alert on queue depth <@UBEN|ben>", channel=channel.id)
+    as_user(slack, "resolve", channel=channel.id)
+    advance(bot, clock, WEEK + timedelta(minutes=1))
+    fake_slack.wait_for(lambda: archived(fake_slack), timeout=10)
+    posted = len(fake_slack.messages(channel.id))
+
+    # ben marks his follow-up done from the App Home, after the channel was archived.
+    slack.interaction(
+        {
+            "type": "block_actions",
+            "team": {"id": "T0WATCH", "domain": "watch"},
+            "user": {"id": "UBEN", "username": "ben", "name": "ben", "team_id": "T0WATCH"},
+            "api_app_id": "A0WATCH",
+            "token": "unused-verification-token",
+            "trigger_id": "trigger-done-after-archive",
+            "container": {"type": "view", "view_id": "V0HOME"},
+            "view": {"id": "V0HOME", "type": "home"},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": "follow_up_done",
+                    "block_id": "follow-up",
+                    "value": "1:1",
+                    "action_ts": "1700000000.000001",
+                }
+            ],
+        }
+    )
+    fake_slack.wait_for(lambda: entries(bot, EntryKind.ACTION_CHANGED), timeout=5)
+    settle(bot, fake_slack)
+
+    # The announcement was tried, refused as archived, and let go: no notice of a failure.
+    calls = fake_slack.calls
+    archived_at = next(i for i, c in enumerate(calls) if c.method == "conversations.archive")
+    assert any(
+        call.method == "chat.postMessage" and call.args.get("channel") == channel.id
+        for call in calls[archived_at:]
+    )
+    assert len(fake_slack.messages(channel.id)) == posted
+    assert not [m for m in fake_slack.messages("incidents") if "could not" in m.text]
+    assert stored(bot).actions[0].state.value == "done"
+    with bot.bot.engine.connect() as connection:
+        failed = connection.execute(
+            select(outbox.c.kind, outbox.c.last_error).where(outbox.c.last_error.is_not(None))
+        ).all()
+    assert failed == []

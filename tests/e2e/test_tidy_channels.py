@@ -570,3 +570,19 @@ def test_what_is_said_after_the_archive_stays_on_the_timeline_without_a_failure(
             select(outbox.c.kind, outbox.c.last_error).where(outbox.c.last_error.is_not(None))
         ).all()
     assert failed == []
+
+
+def test_a_bot_removed_from_the_channel_joins_it_to_archive_it(
+    start_bot: StartBot, clock: FrozenClock, fake_slack: FakeSlack
+) -> None:
+    bot, slack = started(start_bot, clock)
+    channel = declare(slack, fake_slack)
+    as_user(slack, "resolve", channel=channel.id)
+    settle(bot, fake_slack)
+    fake_slack.fail("conversations.archive", error="not_in_channel")
+
+    advance(bot, clock, WEEK + timedelta(minutes=1))
+    fake_slack.wait_for(lambda: archived(fake_slack), timeout=10)
+
+    methods = [c.method for c in fake_slack.calls if c.method.startswith("conversations.")]
+    assert methods[-3:] == ["conversations.archive", "conversations.join", "conversations.archive"]

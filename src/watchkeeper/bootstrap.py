@@ -37,6 +37,7 @@ from watchkeeper.services.publishing import page_name, remember_workspace
 from watchkeeper.services.queries import Gauges, count_gauges
 from watchkeeper.services.reminders import REMINDERS
 from watchkeeper.services.settling import Deliverer
+from watchkeeper.services.tidy import ARCHIVE, STALE_PROMPT
 from watchkeeper.slack.app import build_app
 from watchkeeper.slack.deliverer import SlackDeliverer
 from watchkeeper.slack.follow_up_deliverer import FollowUpDeliverer
@@ -201,7 +202,7 @@ def use_case_context(settings: Settings, engine: Engine, clock: Clock) -> Contex
         broadcast=settings.broadcast_channel is not None,
         postmortem_template=settings.postmortem_template,
         permissions=settings.permissions.rules(),
-        due_work=(REMINDERS, NUDGES),
+        due_work=(REMINDERS, NUDGES, ARCHIVE, STALE_PROMPT),
         workspace_work=(DIGEST,),
         nudges=NudgeRule(
             hour=settings.follow_ups.nudge_hour,
@@ -216,6 +217,7 @@ def use_case_context(settings: Settings, engine: Engine, clock: Clock) -> Contex
             else None
         ),
         outgoing=settings.outgoing(),
+        tidy=settings.tidy,
         status_page=settings.serves_status_page,
         status_page_name=settings.status_page_name,
         status_page_url=settings.status_page_url,

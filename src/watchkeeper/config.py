@@ -35,6 +35,7 @@ from watchkeeper.domain.durations import LONGEST, format_compact, parse_duration
 from watchkeeper.domain.incident import COMMANDER
 from watchkeeper.domain.permissions import Permission, Permissions
 from watchkeeper.domain.severity import DEFAULT_SCALE, SeverityLevel, SeverityScale
+from watchkeeper.domain.tidy import DEFAULT_STALE_AFTER, TidyPolicy
 from watchkeeper.hooks.settings import AlertRules, AlertSourceSettings, parse_hook_tokens
 from watchkeeper.hooks.sources import NAMES as HOOK_SOURCES
 from watchkeeper.outgoing.settings import (
@@ -71,6 +72,16 @@ def _duration(value: object) -> object:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+def _duration_or_off(value: object) -> object:
+    if isinstance(value, str) and value.strip().lower() == "off":
+        return None
+    return _duration(value)
+
+
+#: A duration, or `off` (None): work that need not happen at all.
+DurationOrOff = Annotated[timedelta | None, BeforeValidator(_duration_or_off)]
 
 
 def _blank_is_missing(value: object) -> object:
@@ -191,6 +202,12 @@ class Settings(BaseSettings):
     reminder_interval: Duration = Field(
         timedelta(minutes=30),
         validation_alias=_env("WATCHKEEPER_REMINDER_INTERVAL", "reminder_interval"),
+    )
+    archive_after: DurationOrOff = Field(
+        None, validation_alias=_env("WATCHKEEPER_ARCHIVE_AFTER", "archive_after")
+    )
+    stale_after: DurationOrOff = Field(
+        DEFAULT_STALE_AFTER, validation_alias=_env("WATCHKEEPER_STALE_AFTER", "stale_after")
     )
     broadcast_channel: str | None = Field(
         None, validation_alias=_env("WATCHKEEPER_BROADCAST_CHANNEL", "broadcast_channel")
@@ -334,6 +351,11 @@ class Settings(BaseSettings):
     def serves_status_page(self) -> bool:
         """The status page is on when it has a name, or when switched on (named after Slack)."""
         return self.status_page or self.status_page_name is not None
+
+    @property
+    def tidy(self) -> TidyPolicy:
+        """When resolved incidents' channels are archived and quiet incidents' commanders asked."""
+        return TidyPolicy(archive_after=self.archive_after, stale_after=self.stale_after)
 
     @property
     def mode(self) -> Mode:

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from watchkeeper.config import Settings
+from watchkeeper.domain.durations import format_compact
 from watchkeeper.hooks.sources import NAMES as HOOK_SOURCES
 from watchkeeper.outgoing.settings import is_private_to_host
 from watchkeeper.slack.failures import ADVICE
@@ -44,6 +45,7 @@ def diagnose(settings: Settings, client: WebClient | None = None) -> list[Findin
         _status_page(settings),
         _follow_ups(settings),
         _private_incidents(settings),
+        _tidying(settings),
     ]
     findings += [_hooks(settings), *_paging(settings), *_webhooks(settings)]
     findings.append(_database(settings))
@@ -248,6 +250,25 @@ def _private_incidents(settings: Settings) -> Finding:
         else "; no webhook hears of them"
     )
     return Finding("private incidents", True, detail)
+
+
+def _tidying(settings: Settings) -> Finding:
+    """When resolved incidents' channels are archived and quiet incidents asked about."""
+    if settings.archive_after is None:
+        archive = "resolved incidents' channels are kept (WATCHKEEPER_ARCHIVE_AFTER is off)"
+    else:
+        archive = (
+            f"resolved incidents' channels archived {format_compact(settings.archive_after)} "
+            "after resolution (`/incident keep` keeps one)"
+        )
+    if settings.stale_after is None:
+        stale = "quiet incidents not asked about (WATCHKEEPER_STALE_AFTER is off)"
+    else:
+        stale = (
+            f"commanders asked after {format_compact(settings.stale_after)} without a "
+            "timeline entry"
+        )
+    return Finding("tidying", True, f"{archive}; {stale}")
 
 
 def _metrics(settings: Settings) -> Finding:

@@ -348,6 +348,10 @@ def test_check_passes_on_a_correct_setup(database: dict[str, str]) -> None:
     assert "#incidents exists and the bot is in it" in result.stdout
     assert "owners nudged at 10:00 on their own clock (weekends too)" in result.stdout
     assert "digest of overdue ones Mondays at 09:00 UTC in #incidents" in result.stdout
+    assert (
+        "[ok  ] tidying: resolved incidents' channels are kept (WATCHKEEPER_ARCHIVE_AFTER is off); "
+        "commanders asked after 1d without a timeline entry"
+    ) in result.stdout
 
 
 def test_check_says_when_the_bot_is_not_in_the_broadcast_channel(database: dict[str, str]) -> None:

@@ -85,6 +85,9 @@ def work_through(incident: Incident) -> None:
     incident.switch_reminders(enabled=False)
     incident.snooze(T0 + 90 * MINUTE)
     incident.record_reminder(T0 + 70 * MINUTE)
+    incident.ask_if_still_going(T0 + 50 * MINUTE)
+    incident.keep_channel(by="U3", at=T0 + 63 * MINUTE)
+    incident.mark_archived(T0 + 64 * MINUTE)
 
 
 # --- incidents ----------------------------------------------------------------------------

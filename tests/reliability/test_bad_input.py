@@ -88,6 +88,7 @@ CHANNEL_FORMS = [
     "set started {}",
     "resolve {}",
     "reopen {}",
+    "keep {}",
     "timeline {}",
     "summary {}",
     "postmortem {}",

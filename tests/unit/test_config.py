@@ -23,6 +23,26 @@ def test_defaults_follow_the_spec() -> None:
     assert settings.timezone == "UTC"
     assert settings.courier_workers == 32
     assert settings.severity_scale().names == ["SEV1", "SEV2", "SEV3", "SEV4"]
+    assert settings.archive_after is None
+    assert settings.stale_after == timedelta(hours=24)
+
+
+@pytest.mark.parametrize(
+    ("archive", "stale", "expected"),
+    [
+        ("7d", "12h", (timedelta(days=7), timedelta(hours=12))),
+        ("off", "off", (None, None)),
+        ("OFF", "1h30m", (None, timedelta(minutes=90))),
+    ],
+)
+def test_tidying_takes_a_duration_or_off(
+    archive: str, stale: str, expected: tuple[timedelta | None, timedelta | None]
+) -> None:
+    settings = load_settings(
+        {"WATCHKEEPER_ARCHIVE_AFTER": archive, "WATCHKEEPER_STALE_AFTER": stale}, env_file=None
+    )
+
+    assert (settings.tidy.archive_after, settings.tidy.stale_after) == expected
 
 
 def test_every_variable_is_read_from_the_environment() -> None:
@@ -78,6 +98,10 @@ def test_a_wrong_token_is_named_without_showing_it() -> None:
         ("SLACK_API_URL", "slack.com/api"),
         ("WATCHKEEPER_COURIER_WORKERS", "0"),
         ("WATCHKEEPER_COURIER_WORKERS", "many"),
+        ("WATCHKEEPER_ARCHIVE_AFTER", "a week"),
+        ("WATCHKEEPER_ARCHIVE_AFTER", "0d"),
+        ("WATCHKEEPER_STALE_AFTER", "never"),
+        ("WATCHKEEPER_STALE_AFTER", "400d"),
     ],
 )
 def test_each_malformed_setting_is_named(variable: str, value: str) -> None:

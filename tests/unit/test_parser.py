@@ -27,6 +27,7 @@ from watchkeeper.slack.subcommands import (
     Declare,
     FollowUpCommand,
     Help,
+    Keep,
     ListIncidents,
     PostUpdate,
     PublishPostmortem,
@@ -138,6 +139,7 @@ def test_every_command_name_is_a_usage_key() -> None:
         "help", "declare x", "list", "status identified", "update x", "sev SEV1", "lead <@U1>",
         "impact x", "components a", "note x", "cause x", "action x", "set started now",
         "resolve", "reopen", "timeline", "summary", "postmortem", "remind on", "snooze 5m",
+        "keep",
     ]  # fmt: skip
     for text in samples:
         assert read(text).subcommand.name in USAGE
@@ -465,6 +467,14 @@ def test_set_with_an_unknown_milestone_lists_them() -> None:
 )
 def test_resolve_and_reopen_take_an_optional_message(text: str, expected: Command) -> None:
     assert parse(text) == expected
+
+
+def test_keep_takes_nothing_after_it() -> None:
+    assert parse("keep") == Keep()
+    assert parse("KEEP") == Keep()
+    error = refused("keep it please")
+    assert "`/incident keep` takes nothing after it; drop `it please`." in str(error)
+    assert "/incident keep" in str(error)
 
 
 @pytest.mark.parametrize(

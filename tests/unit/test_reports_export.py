@@ -195,6 +195,10 @@ def test_resolved_incident_exports_the_exact_document() -> None:
         "reminders_enabled": True,
         "reminder_interval_seconds": 2700,
         "snoozed_until": None,
+        "last_entry_at": "2025-11-24T09:02:00Z",
+        "stale_asked_at": None,
+        "archive_kept": False,
+        "archived_at": None,
         "publication": None,
         "users": {"U_ANA": "ana", "U_BEN": "ben", "U_CAT": None},
     }

@@ -4,6 +4,7 @@
   for changing each; every change appends a `TimelineEntry` (`timeline`)
 - `status`, `severity`, `milestones`: what an incident is measured on
 - `reminders`: when an incident is next due a reminder to post an update
+- `tidy`: when a resolved incident's channel is archived, and a quiet one's commander asked
 - `follow_ups`: a follow-up (`Action`) and its states, and when its owner is nudged
 - `permissions`: who may make the changes that matter most
 - `alerts`: what a monitor reports (`AlertReport`) and what a report changes for its group

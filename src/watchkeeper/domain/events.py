@@ -61,6 +61,8 @@ def event_of(kind: EntryKind) -> IncidentEvent | None:
             | EntryKind.UNPUBLISHED
             | EntryKind.POSTMORTEM_PUBLISHED
             | EntryKind.MADE_PRIVATE
+            | EntryKind.KEPT
+            | EntryKind.STILL_GOING
         ):
             return None
         case _:

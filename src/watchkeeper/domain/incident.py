@@ -94,6 +94,11 @@ class Incident:
     #: Private: a private channel, never broadcast, published or told to webhooks that did not
     #: opt in, and listed only to the members of its channel. There is no way back to public.
     private: bool = False
+    # Tidying: when the timeline last moved, the quiet spell's question, the channel's archive.
+    last_entry_at: datetime | None = None
+    stale_asked_at: datetime | None = None
+    archive_kept: bool = False
+    archived_at: datetime | None = None
 
     @classmethod
     def declare(
@@ -232,6 +237,9 @@ class Incident:
             )
         self.status = Status.INVESTIGATING
         self.milestones.pop(Milestone.RESOLVED, None)
+        # An archive queued in the moment before the reopening is skipped; a later resolution
+        # plans one again (unless the channel is kept).
+        self.archived_at = None
         self._record(
             EntryKind.REOPENED,
             by,
@@ -524,6 +532,41 @@ class Incident:
         """No reminder before `until`."""
         self.snoozed_until = until
 
+    # --- tidying: quiet spells and the channel's archive --------------------------------
+
+    @property
+    def quiet_since(self) -> datetime:
+        """When the timeline last moved (the declaration, at the least)."""
+        return self.last_entry_at or self.declared_at
+
+    def ask_if_still_going(self, at: datetime) -> None:
+        """The commander was asked whether it is still going: once per quiet spell."""
+        self.stale_asked_at = at
+
+    def still_going(self, *, by: str, at: datetime, ask_again: datetime) -> None:
+        """A responder says the incident is not over; the next question comes at `ask_again`."""
+        if not self.is_open:
+            raise IncidentError(f"{self.reference} is resolved already; nothing is going on.")
+        self._record(EntryKind.STILL_GOING, by, at, "", detail={"ask_again": ask_again.isoformat()})
+
+    def keep_channel(self, *, by: str, at: datetime) -> None:
+        """Keep the resolved incident's channel: it will not be archived."""
+        if self.is_open:
+            raise IncidentError(
+                f"{self.reference} is open; its channel is archived only after it is resolved. "
+                "Run `/incident keep` then to keep it."
+            )
+        if self.archived_at is not None:
+            raise IncidentError(f"The channel of {self.reference} is archived already.")
+        if self.archive_kept:
+            raise IncidentError(f"The channel of {self.reference} is kept already.")
+        self.archive_kept = True
+        self._record(EntryKind.KEPT, by, at, "")
+
+    def mark_archived(self, at: datetime) -> None:
+        """The channel's archiving is under way (queued for Slack)."""
+        self.archived_at = at
+
     # --- helpers ------------------------------------------------------------------------
 
     def _pins(self) -> list[TimelineEntry]:
@@ -573,6 +616,9 @@ class Incident:
             detail=detail or {},
         )
         self.timeline.append(entry)
+        # A pinned message joins at its own, maybe earlier, time: the latest entry counts.
+        if self.last_entry_at is None or at > self.last_entry_at:
+            self.last_entry_at = at
         if self.publication is not None and (entry.on_status_page or kind is EntryKind.COMPONENTS):
             # The page shows posts and the affected components: it has changed.
             self.publication.changed_at = max(self.publication.changed_at, at)

@@ -32,6 +32,8 @@ class EntryKind(StrEnum):
     UNPUBLISHED = "unpublished"  # taken off the status page
     POSTMORTEM_PUBLISHED = "postmortem_published"  # the postmortem shown on the status page
     MADE_PRIVATE = "made_private"  # from then on: not broadcast, published or listed to all
+    KEPT = "kept"  # the resolved incident's channel is kept: it will not be archived
+    STILL_GOING = "still_going"  # asked after a quiet spell, a responder said it is not over
 
 
 #: Entries a status page shows: the declaration, status changes and formal updates.

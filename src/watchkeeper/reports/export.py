@@ -64,6 +64,10 @@ def incident_document(incident: Incident, *, names: Mapping[str, str]) -> dict[s
             else None
         ),
         "snoozed_until": _iso_or_none(incident.snoozed_until),
+        "last_entry_at": _iso_or_none(incident.last_entry_at),
+        "stale_asked_at": _iso_or_none(incident.stale_asked_at),
+        "archive_kept": incident.archive_kept,
+        "archived_at": _iso_or_none(incident.archived_at),
         "publication": _publication(incident.publication),
         "users": {user: names.get(user) for user in sorted(_mentioned_users(incident))},
     }

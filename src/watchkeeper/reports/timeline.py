@@ -98,6 +98,10 @@ def describe(entry: TimelineEntry, *, names: Mapping[str, str], zone: ZoneInfo) 
             return "Postmortem published on the status page"
         case EntryKind.MADE_PRIVATE:
             return "Made private"
+        case EntryKind.KEPT:
+            return "Channel kept (not to be archived)"
+        case EntryKind.STILL_GOING:
+            return "Still going (asked after a quiet spell)"
         case _:
             assert_never(entry.kind)
 

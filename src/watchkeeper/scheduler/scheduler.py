@@ -47,6 +47,9 @@ MAX_SYNC_EVERY = timedelta(seconds=30)
 SYNC_JOB = "sync-due-work"
 #: How soon a subject passed over (held by another transaction) is tried again.
 HELD_RETRY = timedelta(seconds=1)
+#: How much later than the context's clock says a planned job may run before the sync plans it
+#: again: the context's clock was moved ahead (a test, a replayed outage) past its due time.
+CLOCK_SLACK = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +154,16 @@ class Scheduler:
             return
         for kind, subject, due_at in due_soon:
             job = self._scheduler.get_job(_job_id(kind, subject))
-            if job is None or job.args != (kind, subject, due_at):
+            if (
+                job is None
+                or job.args != (kind, subject, due_at)
+                or self._late(job.next_run_time, due_at)
+            ):
                 self.plan(kind, subject, due_at)
+
+    def _late(self, planned: datetime | None, due_at: datetime) -> bool:
+        """Whether a job planned for `planned` (machine time) runs later than `due_at` asks."""
+        return planned is not None and planned - self._on_the_machines_clock(due_at) > CLOCK_SLACK
 
     def _fire(self, kind: str, subject: int, due_at: datetime) -> None:
         if kind in self._workspace:

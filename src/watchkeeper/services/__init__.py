@@ -4,6 +4,8 @@
 - `changes`: the one path every change takes (load, change, record effects, commit)
 - `declare`, `lifecycle`, `facts`, `reminders`: the incident's use cases
 - `follow_ups`: follow-ups agreed and changed, their nudges and weekly digest (due work)
+- `tidy`: resolved incidents' channels archived, quiet incidents' commanders asked (due work),
+  `/incident keep` and the "Still going" answer
 - `publishing`: the public status page's use cases
 - `privacy`: making an incident private (who may see one: `queries.may_see`)
 - `alerts`: a monitor's report declares an incident or lands on the one holding its group

@@ -21,6 +21,8 @@ _CARD_KINDS = frozenset(EntryKind) - {
     EntryKind.ACTION_CHANGED,
     EntryKind.PINNED,
     EntryKind.MILESTONE,
+    EntryKind.KEPT,
+    EntryKind.STILL_GOING,
 }
 #: Entries the broadcast channel hears about when the severity's level says so.
 _MAJOR_KINDS = frozenset({EntryKind.STATUS_CHANGED, EntryKind.UPDATE, EntryKind.SEVERITY_CHANGED})
@@ -119,6 +121,7 @@ def effects_of(ctx: Context, incident: Incident, entries: list[TimelineEntry]) -
             effects.append(announcement(incident.number, entry, "broadcast"))
     if any(entry.kind is EntryKind.RESOLVED for entry in entries):
         effects.append(Effect(EffectKind.PUBLISH_REPORTS, incident.number, {}))
+    effects += archive_notices(ctx, incident, entries)
     if any(entry.kind in _CARD_KINDS for entry in entries):
         topic = any(_changes_topic(entry) for entry in entries)
         effects.append(
@@ -139,6 +142,20 @@ def announcement(number: int, entry: TimelineEntry, target: str) -> Effect:
     return Effect(
         EffectKind.ANNOUNCE_ENTRY, number, {"entry": entry_payload(entry), "target": target}
     )
+
+
+def archive_notices(ctx: Context, incident: Incident, entries: list[TimelineEntry]) -> list[Effect]:
+    """A resolution says when the channel is archived and how to keep it; a reopening, that
+    the archive is off."""
+    if ctx.tidy.archive_after is None or incident.archive_kept:
+        return []
+    kinds = [entry.kind for entry in entries]
+    if EntryKind.RESOLVED in kinds and (due := ctx.tidy.archive_due(incident)) is not None:
+        notice = {"notice": "archive", "at": due.isoformat()}
+        return [Effect(EffectKind.NOTICE, incident.number, notice)]
+    if EntryKind.REOPENED in kinds:
+        return [Effect(EffectKind.NOTICE, incident.number, {"notice": "archive_cancelled"})]
+    return []
 
 
 def _changes_topic(entry: TimelineEntry) -> bool:

@@ -16,6 +16,7 @@ from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.permissions import Permissions
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.domain.severity import SeverityScale
+from watchkeeper.domain.tidy import TidyPolicy
 from watchkeeper.services.outgoing import Outgoing
 from watchkeeper.services.ports import ChannelMembers, UnitOfWork, UnitOfWorkFactory
 
@@ -76,6 +77,8 @@ class Context:
     #: When follow-ups' owners are nudged, and when the digest of overdue ones goes out.
     nudges: NudgeRule = field(default_factory=NudgeRule)
     digest: DigestRule | None = field(default_factory=DigestRule)
+    #: When resolved incidents' channels are archived and quiet incidents' commanders asked.
+    tidy: TidyPolicy = field(default_factory=TidyPolicy)
     #: Webhooks and paging services that hear of incidents' events.
     outgoing: Outgoing = field(default_factory=Outgoing)
     #: Who is in a channel: private incidents are listed only to their channel's members

@@ -35,6 +35,8 @@ class EffectKind(StrEnum):
     DIRECT_MESSAGE = "direct_message"  # a word to one person (a follow-up's nudge)
     DIGEST = "digest"  # the weekly digest of overdue follow-ups, in the broadcast channel
     LEARN_OWNER_ZONE = "learn_owner_zone"  # a follow-up owner's time zone, from Slack
+    ASK_IF_STILL_GOING = "ask_if_still_going"  # a quiet incident's commander asked, with buttons
+    ARCHIVE_CHANNEL = "archive_channel"  # a resolved incident's channel archived
 
 
 def doing_what(kind: EffectKind) -> str:
@@ -70,6 +72,10 @@ def doing_what(kind: EffectKind) -> str:
             return "post the digest of overdue follow-ups"
         case EffectKind.LEARN_OWNER_ZONE:
             return "look up a follow-up owner's time zone"
+        case EffectKind.ASK_IF_STILL_GOING:
+            return "ask the commander whether this quiet incident is still going"
+        case EffectKind.ARCHIVE_CHANNEL:
+            return "archive this channel"
         case _:
             assert_never(kind)
 

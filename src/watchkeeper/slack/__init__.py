@@ -6,7 +6,8 @@
 - `deliverer`: `SlackDeliverer`, the effects Slack is the destination of, each safe to repeat;
   `failures` judges its failures; `receipts`, `channels`, `uploads` make its steps idempotent
 - `follow_up_deliverer`: `FollowUpDeliverer`, nudges by direct message, the digest, owners' zones
-- `blocks`, `modals`, `home`, `reminder_message`, `follow_up_messages`, `markup`: what Slack shows
+- `blocks`, `modals`, `home`, `reminder_message`, `follow_up_messages`, `tidy_messages`, `markup`:
+  what Slack shows
 - `times`, `due_dates`: times and due dates as responders type them
 - `socket_link`: the Socket Mode link; `identity`: who the bot is; `instrumented`: counting
 - `membership`: who is in a channel (`conversations.members`, remembered a minute), for lists

@@ -243,6 +243,11 @@ def _entry_text(
                 f":lock: {by} made {incident_ref} private: no more broadcasts, status page or "
                 "webhooks, and it is listed only to this channel's members"
             )
+        case EntryKind.KEPT:
+            return f":file_cabinet: {by} kept this channel: it will not be archived"
+        case EntryKind.STILL_GOING:
+            again = when(datetime.fromisoformat(detail["ask_again"]), zone)
+            return f":hourglass_flowing_sand: {by} says {incident_ref} is still going; next check at {again}"
         case _:
             assert_never(kind)
 

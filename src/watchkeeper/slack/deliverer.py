@@ -45,6 +45,7 @@ from watchkeeper.slack.markup import escape, mention
 from watchkeeper.slack.receipts import find_posted, marker, may_have_reached_slack
 from watchkeeper.slack.refusals import refusals
 from watchkeeper.slack.reminder_message import escalation, left_out_notice, reminder
+from watchkeeper.slack.tidy_messages import archive_cancelled, archive_notice, still_going_question
 from watchkeeper.slack.uploads import (
     Document,
     latest_postmortem_file,
@@ -95,6 +96,8 @@ class SlackDeliverer:
             EffectKind.NOTICE: self.notice,
             EffectKind.POST_ALERTS: self.post_alerts,
             EffectKind.FETCH_POSTMORTEM: self.fetch_postmortem,
+            EffectKind.ASK_IF_STILL_GOING: self.ask_if_still_going,
+            EffectKind.ARCHIVE_CHANNEL: self.archive_channel,
         }
 
     @property
@@ -109,7 +112,14 @@ class SlackDeliverer:
     def deliver(self, effect: ClaimedEffect) -> None:
         if effect.incident_number is None:
             raise PermanentFailure(f"effect {effect.id} ({effect.kind}) names no incident")
-        self._handlers[EffectKind(effect.kind)](effect)
+        try:
+            self._handlers[EffectKind(effect.kind)](effect)
+        except SlackApiError as error:
+            if not self._archived_by_us(effect, error):
+                raise
+            # Said after the channel was archived (a follow-up done from the App Home, say):
+            # the timeline has it, and nobody reads an archived channel.
+            log.info("effect %s was for an archived incident channel; skipped", effect.id)
 
     def judge(self, error: Exception, attempts: int) -> Verdict | None:
         return judge(error, attempts)
@@ -197,6 +207,13 @@ class SlackDeliverer:
         if outbox.is_problem_notice(effect):
             self._tell_problem(effect, incident)
             return
+        if payload.get("notice") == "archive":
+            text = archive_notice(incident, datetime.fromisoformat(payload["at"]), self._ctx.zone)
+            self.post(effect, self._channel(incident), text=text)
+            return
+        if payload.get("notice") == "archive_cancelled":
+            self.post(effect, self._channel(incident), text=archive_cancelled(incident))
+            return
         if payload.get("notice") == "left_out":
             text = left_out_notice(payload["tell"], [(u, code) for u, code in payload["left_out"]])
             self.post(effect, self._channel(incident), text=text)
@@ -220,6 +237,55 @@ class SlackDeliverer:
             self.post(effect, incident.channel_id, text=text)
         elif self._broadcast:
             self.post_to_broadcast(effect, text)
+
+    # --- tidying -----------------------------------------------------------------------------
+
+    def ask_if_still_going(self, effect: ClaimedEffect) -> None:
+        """Ask the quiet incident's commander, in its channel, whether it is still going."""
+        incident = self._incident(effect)
+        stale_after = self._ctx.tidy.stale_after
+        asked_at = datetime.fromisoformat(effect.payload["asked_at"])
+        if not incident.is_open or stale_after is None or incident.quiet_since > asked_at:
+            return  # resolved, or the timeline moved, since it fell due: no longer quiet
+        quiet_since = datetime.fromisoformat(effect.payload["quiet_since"])
+        text, blocks = still_going_question(incident, quiet_since, self._ctx.now(), stale_after)
+        self.post(effect, self._channel(incident), text=text, blocks=blocks)
+
+    def archive_channel(self, effect: ClaimedEffect) -> None:
+        """Archive the resolved incident's channel; one archived already counts as done."""
+        incident = self._incident(effect)
+        if incident.is_open or incident.archive_kept or incident.archived_at is None:
+            return  # reopened or kept in the moment since it fell due
+        if incident.channel_id is None:
+            log.info("%s has no channel to archive", incident.reference)
+            return
+        channel_id = incident.channel_id
+        try:
+            self._archive(channel_id)
+        except SlackApiError as error:
+            if error.response.get("error") != "not_in_channel":
+                raise
+            # Someone removed the bot from the channel: it joins (public channels) to archive it.
+            self._client.conversations_join(channel=channel_id)
+            self._archive(channel_id)
+        log.info("archived the channel of %s", incident.reference)
+
+    def _archive(self, channel_id: str) -> None:
+        try:
+            self._client.conversations_archive(channel=channel_id)
+        except SlackApiError as error:
+            if error.response.get("error") != "already_archived":
+                raise
+
+    def _archived_by_us(self, effect: ClaimedEffect, error: SlackApiError) -> bool:
+        """Whether Slack refused because the incident's channel is archived, as it should be."""
+        if (
+            error.response.get("error") != "is_archived"
+            or effect.payload.get("target") == "broadcast"
+        ):
+            return False
+        incident = incident_state(self._ctx, self._number(effect))
+        return incident.archived_at is not None
 
     # --- resolution -------------------------------------------------------------------------
 

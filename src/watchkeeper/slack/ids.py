@@ -31,6 +31,8 @@ class Action(StrEnum):
     OPEN_POSTMORTEM = "open_postmortem_modal"
     OPEN_FOLLOW_UP = "open_follow_up_modal"
     FOLLOW_UP_DONE = "follow_up_done"
+    STALE_RESOLVE = "quiet_incident_resolve"
+    STILL_GOING = "quiet_incident_still_going"
 
 
 class Block(StrEnum):

@@ -43,6 +43,8 @@ METHODS: Mapping[str, MethodSpec] = MappingProxyType(
             ),
             # Private incidents are listed only to their channel's members.
             _spec("conversations.members", ("channels:read", "groups:read"), ("channel",)),
+            # Resolved incidents' channels, `WATCHKEEPER_ARCHIVE_AFTER` their resolution.
+            _spec("conversations.archive", ("channels:manage", "groups:write"), ("channel",)),
             _spec("conversations.info", ("channels:read",), ("channel",)),
             _spec("conversations.join", ("channels:join",), ("channel",)),
             # Private channels too: a broadcast channel may be private (the bot is in it).

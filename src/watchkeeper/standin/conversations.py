@@ -1,5 +1,5 @@
-"""The stand-in's conversations.* methods: create, invite, setTopic, info, join, list, members
-and open."""
+"""The stand-in's conversations.* methods: create, invite, setTopic, archive, info, join, list,
+members and open."""
 
 from __future__ import annotations
 
@@ -93,6 +93,21 @@ def set_topic(ws: Workspace, args: dict[str, Any]) -> JsonObject:
         raise SlackError("too_long")
     channel.topic = topic
     return {"ok": True, "channel": channel.to_json(ws.bot)}
+
+
+def archive(ws: Workspace, args: dict[str, Any]) -> JsonObject:
+    """Archive a channel: nobody posts in it afterwards (`is_archived`), as on Slack."""
+    channel = ws.channel(_channel_arg(args))
+    if channel.is_im:
+        raise SlackError("method_not_supported_for_channel_type")
+    if channel.name == "general":
+        raise SlackError("cant_archive_general")
+    if channel.is_archived:
+        raise SlackError("already_archived")
+    if ws.bot not in channel.members:
+        raise SlackError("not_in_channel")
+    channel.is_archived = True
+    return {"ok": True}
 
 
 def open_conversation(ws: Workspace, args: dict[str, Any]) -> JsonObject:

@@ -19,6 +19,7 @@ HANDLERS: Mapping[str, Handler] = {
     "conversations.create": conversations.create,
     "conversations.invite": conversations.invite,
     "conversations.setTopic": conversations.set_topic,
+    "conversations.archive": conversations.archive,
     "conversations.info": conversations.info,
     "conversations.join": conversations.join,
     "conversations.list": conversations.list_channels,

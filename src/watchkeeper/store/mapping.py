@@ -45,6 +45,10 @@ def incident_values(incident: Incident) -> dict[str, Any]:
         "reminder_interval_seconds": None if interval is None else round(interval.total_seconds()),
         "snoozed_until": incident.snoozed_until,
         "private": incident.private,
+        "last_entry_at": incident.last_entry_at,
+        "stale_asked_at": incident.stale_asked_at,
+        "archive_kept": incident.archive_kept,
+        "archived_at": incident.archived_at,
     }
 
 
@@ -184,5 +188,9 @@ def to_incident(
         reminder_interval=None if seconds is None else timedelta(seconds=seconds),
         snoozed_until=row.snoozed_until,
         private=row.private,
+        last_entry_at=row.last_entry_at,
+        stale_asked_at=row.stale_asked_at,
+        archive_kept=row.archive_kept,
+        archived_at=row.archived_at,
         publication=to_publication(row) if "pub_public_id" in row._fields else None,
     )

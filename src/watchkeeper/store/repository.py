@@ -320,6 +320,33 @@ class SqlIncidentRepository:
             ],
         )
 
+    # --- tidying -------------------------------------------------------------------------
+
+    def record_tidying(self, tidied: Sequence[Incident]) -> None:
+        """Store, in one statement, the claimed incidents' questions asked and archives queued.
+
+        Only those columns change: a sweep loads no timeline and changes nothing else.
+        """
+        if not tidied:
+            return
+        self._session.execute(
+            update(incidents)
+            .where(incidents.c.number == bindparam("b_number"))
+            .values(
+                stale_asked_at=bindparam("b_asked_at"),
+                archived_at=bindparam("b_archived_at"),
+                updated_at=func.now(),
+            ),
+            [
+                {
+                    "b_number": incident.number,
+                    "b_asked_at": incident.stale_asked_at,
+                    "b_archived_at": incident.archived_at,
+                }
+                for incident in tidied
+            ],
+        )
+
     # --- follow-ups -----------------------------------------------------------------------
 
     def record_nudges(self, nudged: Sequence[tuple[Incident, Action]]) -> None:

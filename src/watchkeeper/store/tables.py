@@ -84,6 +84,12 @@ incidents = Table(
     Column("reminder_interval_seconds", Integer, nullable=True),
     Column("snoozed_until", UTCDateTime, nullable=True),
     Column("private", Boolean, nullable=False, server_default=false()),
+    # Tidying: when the timeline last moved, when the quiet spell's question was asked, whether
+    # the channel is kept, and when its archiving was queued.
+    Column("last_entry_at", UTCDateTime, nullable=True),
+    Column("stale_asked_at", UTCDateTime, nullable=True),
+    Column("archive_kept", Boolean, nullable=False, server_default=false()),
+    Column("archived_at", UTCDateTime, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     # A plain unique index admits any number of NULLs on both databases: no channel yet.
     Index("uq_incidents_channel_id", "channel_id", unique=True),

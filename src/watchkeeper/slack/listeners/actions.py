@@ -1,5 +1,5 @@
-"""Buttons on the incident card, the reminder and follow-ups: open a modal, snooze reminders,
-mark a follow-up done."""
+"""Buttons on the incident card, the reminder, follow-ups and the quiet incident's question: open
+a modal, snooze reminders, mark a follow-up done, resolve or say it is still going."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from watchkeeper.domain.incident import reference
-from watchkeeper.services import facts, follow_ups, publishing
+from watchkeeper.services import facts, follow_ups, lifecycle, publishing, tidy
 from watchkeeper.services.context import Context
 from watchkeeper.services.queries import incident_in_channel
 from watchkeeper.services.reminders import snooze_reminders
@@ -35,6 +35,7 @@ from watchkeeper.slack.modals import (
 from watchkeeper.slack.payloads import request_of
 from watchkeeper.slack.refusals import Refusal, refusals
 from watchkeeper.slack.subcommands.publishing import page_address
+from watchkeeper.slack.tidy_messages import resolved_reply, still_going_reply
 
 #: How long the reminder's snooze button silences reminders.
 SNOOZE = timedelta(minutes=30)
@@ -185,6 +186,32 @@ def register(app: App, ctx: Context) -> None:
             _say(respond, refusal)
 
     app.action(Action.FOLLOW_UP_DONE.value)(follow_up_done)
+
+    def quiet_resolve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        # The normal resolution, with its permission check, from the question's button.
+        ack()
+        request = request_of(body)
+        with refusals() as caught:
+            incident = lifecycle.resolve(ctx, request)
+            respond(text=resolved_reply(incident, request.actor.user_id), replace_original=True)
+        _say(respond, caught.refusal)
+
+    def still_going(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        value = str(((body.get("actions") or [{}])[0]).get("value", ""))
+        if not value.isdigit():
+            return  # not one of our buttons
+        request = request_of(body)
+        with refusals() as caught:
+            incident = tidy.still_going(ctx, request, int(value))
+            ask_again = ctx.tidy.stale_due(incident)
+            if ask_again is not None:
+                text = still_going_reply(incident, request.actor.user_id, ask_again, ctx.zone)
+                respond(text=text, replace_original=True)
+        _say(respond, caught.refusal)
+
+    app.action(Action.STALE_RESOLVE.value)(quiet_resolve)
+    app.action(Action.STILL_GOING.value)(still_going)
 
     def open_declare_modal(body: dict[str, Any], client: WebClient) -> None:
         view = declare_modal(ctx.scale, status_page=ctx.status_page)

@@ -31,7 +31,13 @@ from watchkeeper.slack.subcommands.follow_ups import (
     RescheduleAction,
 )
 from watchkeeper.slack.subcommands.grammar import TITLE_MAX, CommandError
-from watchkeeper.slack.subcommands.lifecycle import ChangeStatus, PostUpdate, Reopen, Resolve
+from watchkeeper.slack.subcommands.lifecycle import (
+    ChangeStatus,
+    Keep,
+    PostUpdate,
+    Reopen,
+    Resolve,
+)
 from watchkeeper.slack.subcommands.record import Reply, Subcommand, ephemeral
 from watchkeeper.slack.subcommands.registry import (
     BY_NAME,
@@ -62,6 +68,7 @@ __all__ = [
     "DropAction",
     "FollowUpCommand",
     "Help",
+    "Keep",
     "ListActions",
     "ListIncidents",
     "PostUpdate",

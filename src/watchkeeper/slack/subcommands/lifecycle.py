@@ -1,4 +1,5 @@
-"""Subcommands that move an incident through its statuses: status, update, resolve, reopen."""
+"""Subcommands that move an incident through its statuses (status, update, resolve, reopen) and
+keep its channel once it is resolved (keep)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ from typing import Any
 
 from watchkeeper.domain.permissions import Permission
 from watchkeeper.domain.status import Status
-from watchkeeper.services import lifecycle
+from watchkeeper.services import lifecycle, tidy
 from watchkeeper.services.context import Context, Request
 from watchkeeper.slack.subcommands.grammar import CommandError, Typed, choose, listed, split_first
-from watchkeeper.slack.subcommands.record import Reply, Subcommand, ephemeral, text_of
+from watchkeeper.slack.subcommands.record import (
+    Reply,
+    Subcommand,
+    ephemeral,
+    nothing_but,
+    text_of,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,11 @@ class Reopen:
     """Take a resolved incident back to `investigating`."""
 
     message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Keep:
+    """Keep the resolved incident's channel: it is not archived."""
 
 
 def _read_status(rest: str, typed: Typed, usage: str) -> ChangeStatus:
@@ -73,6 +85,11 @@ def _reopen(ctx: Context, command: Reopen, request: Request) -> Reply:
     return ephemeral(
         f"{incident.reference} is reopened and back to Investigating; reminders resume."
     )
+
+
+def _keep(ctx: Context, command: Keep, request: Request) -> Reply:
+    incident = tidy.keep(ctx, request)
+    return ephemeral(f"The channel of {incident.reference} is kept; it will not be archived.")
 
 
 SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
@@ -109,5 +126,13 @@ SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
         lambda rest, typed, usage: Reopen(rest),
         _reopen,
         permission=Permission.REOPEN,
+    ),
+    Subcommand(
+        "keep",
+        "/incident keep",
+        "Keep this resolved incident's channel: it will not be archived.",
+        Keep,
+        nothing_but(Keep(), "keep"),
+        _keep,
     ),
 )

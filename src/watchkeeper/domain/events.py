@@ -60,6 +60,7 @@ def event_of(kind: EntryKind) -> IncidentEvent | None:
             | EntryKind.ALERT
             | EntryKind.UNPUBLISHED
             | EntryKind.POSTMORTEM_PUBLISHED
+            | EntryKind.CORRECTED
         ):
             return None
         case _:

@@ -21,6 +21,7 @@ _CARD_KINDS = frozenset(EntryKind) - {
     EntryKind.ACTION_CHANGED,
     EntryKind.PINNED,
     EntryKind.MILESTONE,
+    EntryKind.CORRECTED,
 }
 #: Entries the broadcast channel hears about when the severity's level says so.
 _MAJOR_KINDS = frozenset({EntryKind.STATUS_CHANGED, EntryKind.UPDATE, EntryKind.SEVERITY_CHANGED})

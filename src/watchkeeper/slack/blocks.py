@@ -13,7 +13,7 @@ from watchkeeper.domain.incident import COMMANDER, Incident
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind
-from watchkeeper.reports.timeline import follow_up_change
+from watchkeeper.reports.timeline import correction, follow_up_change
 from watchkeeper.reports.times import in_zone
 from watchkeeper.slack.ids import Action
 from watchkeeper.slack.markup import clip, escape, label, mention
@@ -232,6 +232,8 @@ def _entry_text(
             return (
                 f":page_facing_up: {by} published the {incident_ref} postmortem on the status page"
             )
+        case EntryKind.CORRECTED:
+            return f":pencil2: {by} corrected the timeline: {escape(correction(detail, payload['text'], zone))}"
         case _:
             assert_never(kind)
 

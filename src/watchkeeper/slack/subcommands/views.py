@@ -40,11 +40,12 @@ class PublishPostmortem:
 
 def _timeline(ctx: Context, command: ShowTimeline, request: Request) -> Reply:
     view = queries.incident_in_channel(ctx, request.channel_id)
-    entries = sorted(view.incident.timeline, key=lambda e: e.at)
+    entries = sorted(view.incident.shown_timeline(), key=lambda e: e.at)
     shown = entries[-TIMELINE_SHOWN:]
     lines = [
         shorten(
-            f"• {when(e.at, ctx.zone)}: {escape(describe(e, names=view.names, zone=ctx.zone))}",
+            f"• {when(e.at, ctx.zone)}: {escape(describe(e, names=view.names, zone=ctx.zone))}"
+            + (" _(edited)_" if e.edited else ""),
             ENTRY_SHOWN,
         )
         for e in shown

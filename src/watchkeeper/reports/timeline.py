@@ -105,10 +105,11 @@ def describe(entry: TimelineEntry, *, names: Mapping[str, str], zone: ZoneInfo) 
 def correction(detail: Mapping[str, str], text: str, zone: ZoneInfo) -> str:
     """What a correction did: `Corrected a note: "…" now reads "…"`, `Removed a note: "…"`…"""
     kind = detail.get("kind", "entry").replace("_", " ")
+    article = "an" if kind[:1] in "aeiou" else "a"
     change = detail.get("change", "")
     if change == "removed":
         was = f": \u201c{detail['was']}\u201d" if detail.get("was") else ""
-        return f"Removed a {kind} entry{was}"
+        return f"Removed {article} {kind} entry{was}"
     parts = []
     if "text" in change:
         parts.append(f"\u201c{detail.get('was', '')}\u201d now reads \u201c{text}\u201d")
@@ -116,7 +117,7 @@ def correction(detail: Mapping[str, str], text: str, zone: ZoneInfo) -> str:
         was_at = format_moment(datetime.fromisoformat(detail["was_at"]), zone)
         now_at = format_moment(datetime.fromisoformat(detail["now_at"]), zone)
         parts.append(f"moved from {was_at} to {now_at}")
-    return f"Corrected a {kind} entry: {'; '.join(parts)}"
+    return f"Corrected {article} {kind} entry: {'; '.join(parts)}"
 
 
 def timeline_lines(

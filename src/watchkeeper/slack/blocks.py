@@ -144,6 +144,7 @@ def _card_buttons(incident: Incident, *, status_page: bool) -> list[dict[str, An
         ]
     # Follow-ups are agreed during the incident and, as often, at its review after it.
     buttons.append(button("Add follow-up", Action.OPEN_FOLLOW_UP, number))
+    buttons.append(button("Edit timeline", Action.OPEN_TIMELINE_EDITOR, number))
     if status_page and incident.is_published:
         if not incident.is_open:
             buttons.append(button("Publish postmortem", Action.OPEN_POSTMORTEM, number))

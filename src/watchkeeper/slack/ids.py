@@ -15,6 +15,7 @@ class Callback(StrEnum):
     COMMANDER = "assign_commander"
     PUBLISH_POSTMORTEM = "publish_postmortem"
     ADD_FOLLOW_UP = "add_follow_up"
+    CORRECT_TIMELINE = "correct_timeline"
 
 
 class Action(StrEnum):
@@ -31,6 +32,7 @@ class Action(StrEnum):
     OPEN_POSTMORTEM = "open_postmortem_modal"
     OPEN_FOLLOW_UP = "open_follow_up_modal"
     FOLLOW_UP_DONE = "follow_up_done"
+    OPEN_TIMELINE_EDITOR = "open_timeline_editor"
 
 
 class Block(StrEnum):
@@ -46,6 +48,10 @@ class Block(StrEnum):
     PUBLIC_MESSAGE = "public_message"
     FOLLOW_UP = "follow_up"
     DUE = "due"
+    ENTRY = "entry"
+    TEXT = "text"
+    TIME = "time"
+    REMOVE = "remove"
 
 
 class Shortcut(StrEnum):

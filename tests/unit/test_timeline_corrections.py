@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,11 @@ from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind, TimelineEntry
+from watchkeeper.reports.export import incident_document
+from watchkeeper.reports.statuspage import status_updates
+from watchkeeper.reports.timeline import render_timeline
+from watchkeeper.services.effects import entry_payload
+from watchkeeper.slack.blocks import entry_message
 
 DECLARED_AT = datetime(2025, 11, 24, 8, 8, tzinfo=UTC)
 NOW = DECLARED_AT + timedelta(hours=1)
@@ -358,3 +364,59 @@ def test_a_message_a_responder_removed_is_not_brought_back_by_a_new_pin() -> Non
     assert not hold(incident, "reaction:U_BEN", "100.5")
 
     assert pinned(incident) == []
+
+
+# --- what reports show ------------------------------------------------------------------
+
+
+def corrected_and_removed() -> Incident:
+    incident = declare()
+    incident.publish("pub1", "Checkout errors", by="U_ANA", at=minutes(1))
+    incident.post_update("Rolbak started", by="U_ANA", at=minutes(5))
+    incident.add_note("Wrong channel", by="U_BEN", at=minutes(6))
+    numbered(incident)
+    update, note = last(incident, EntryKind.UPDATE), last(incident, EntryKind.NOTE)
+    assert update.entry_id is not None and note.entry_id is not None
+    incident.correct_entry(update.entry_id, by="U_CARA", at=NOW, text="Rollback started")
+    incident.correct_entry(note.entry_id, by="U_CARA", at=NOW, remove=True)
+    return incident
+
+
+def test_the_timeline_report_marks_the_corrected_entry_and_drops_the_removed_one() -> None:
+    text = render_timeline(corrected_and_removed(), names={}, zone=ZoneInfo("UTC"))
+
+    assert "Update (investigating): Rollback started (edited) (by @U_ANA)" in text
+    assert "Rolbak" not in text.split("Corrected")[0]
+    assert "Wrong channel" not in text.split("Removed")[0]
+    assert "Corrected an update entry: “Rolbak started” now reads “Rollback started”" in text
+    assert "Removed a note entry: “Wrong channel”" in text
+
+
+def test_the_status_page_report_uses_the_corrected_text() -> None:
+    updates = status_updates(corrected_and_removed())
+
+    assert [u.message for u in updates if u.message.startswith("Roll")] == ["Rollback started"]
+
+
+def test_the_json_export_keeps_the_original_and_who_corrected_it() -> None:
+    document = incident_document(corrected_and_removed(), names={})
+
+    [update] = [e for e in document["timeline"] if e["kind"] == "update"]
+    [note] = [e for e in document["timeline"] if e["kind"] == "note"]
+    assert {k: update[k] for k in ("text", "original_text", "edited", "corrected_by")} == {
+        "text": "Rollback started",
+        "original_text": "Rolbak started",
+        "edited": True,
+        "corrected_by": "U_CARA",
+    }
+    assert (note["removed"], note["text"]) == (True, "Wrong channel")
+    assert update["corrected_at"] == "2025-11-24T09:08:00Z"
+
+
+def test_the_channel_hears_who_corrected_what() -> None:
+    record = corrected_and_removed().timeline[-2]  # the update's correction
+
+    said = entry_message("INC-7", entry_payload(record), ZoneInfo("UTC"))
+
+    assert said.startswith(":pencil2: U_CARA corrected the timeline: Corrected an update entry")
+    assert said.endswith("now reads “Rollback started”")

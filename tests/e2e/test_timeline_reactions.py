@@ -169,6 +169,21 @@ def test_a_reaction_outside_an_incident_channel_adds_nothing(
     assert fake_slack.calls_to("conversations.history") == []
 
 
+def test_a_reaction_over_socket_mode_adds_the_message(
+    start_bot: StartBot, fake_slack: FakeSlack, database_url: str
+) -> None:
+    bot = start_bot(database_url, transport="socket")
+    client = fake_slack.socket_mode_requests()
+    fake_slack.send_events_to(client)
+    channel = declare(client, fake_slack)
+    ts, moment = posted_by_dev(fake_slack, channel)
+
+    fake_slack.react(channel.id, ts, "pushpin", user="UBEN")
+
+    [entry] = eventually(lambda: shown_pins(bot), fake_slack)
+    assert entry.at.replace(tzinfo=UTC) == moment
+
+
 def test_the_emoji_is_set_in_the_toml_file(
     start_bot: StartBot, fake_slack: FakeSlack, database_url: str
 ) -> None:

@@ -279,7 +279,8 @@ def timeline_choices(
         local = in_zone(entry.at, zone)
         sentence = describe(entry, names=names, zone=zone)
         edited = " (edited)" if entry.edited else ""
-        choices.append((entry.entry_id, f"{local:%b} {local.day} {local:%H:%M} {sentence}{edited}"))
+        label = f"{local:%b} {local.day} {local:%H:%M} {sentence}{edited}"
+        choices.append((entry.entry_id, " ".join(label.split())))  # one line per option
     return choices
 
 

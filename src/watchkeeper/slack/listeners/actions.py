@@ -219,6 +219,8 @@ def register(app: App, ctx: Context) -> None:
                 text=to_plain(message.get("text", "")),
                 author=message.get("user", ""),
                 permalink=str(permalink.get("permalink", "")),
+                # Added on purpose, not pinned: unpinning the message leaves it on the timeline.
+                holder=f"shortcut:{request.actor.user_id}",
             )
             respond(text=f"Added to the {incident.reference} timeline.", response_type="ephemeral")
         refusal = caught.refusal

@@ -201,6 +201,7 @@ def use_case_context(settings: Settings, engine: Engine, clock: Clock) -> Contex
         roles=tuple(settings.roles),
         broadcast=settings.broadcast_channel is not None,
         postmortem_template=settings.postmortem_template,
+        timeline_reaction=settings.timeline_reaction,
         permissions=settings.permissions.rules(),
         due_work=(REMINDERS, NUDGES, ARCHIVE, STALE_PROMPT),
         workspace_work=(DIGEST,),

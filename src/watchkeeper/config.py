@@ -57,6 +57,8 @@ ROLES: tuple[Role, ...] = get_args(Role)
 Mode = Literal["http", "socket"]
 MODES: tuple[Mode, ...] = get_args(Mode)
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9_-]{0,19}$")
+# An emoji's name as reaction events carry it: `pushpin`, `+1`, `white_check_mark`, `memo`.
+_EMOJI = re.compile(r"^[a-z0-9_+'-]{1,100}$")
 
 
 class SettingsError(Exception):
@@ -219,6 +221,10 @@ class Settings(BaseSettings):
     postmortem_template: Path | None = Field(
         None, validation_alias=_env("WATCHKEEPER_POSTMORTEM_TEMPLATE", "postmortem_template")
     )
+    timeline_reaction: str = Field(
+        "pushpin",
+        validation_alias=_env("WATCHKEEPER_TIMELINE_REACTION", "timeline_reaction"),
+    )
     courier_workers: int = Field(
         32,
         ge=1,
@@ -302,6 +308,16 @@ class Settings(BaseSettings):
         if not _PREFIX.match(value):
             raise ValueError("must be 1-20 characters of lowercase a-z, 0-9, - and _")
         return value
+
+    @field_validator("timeline_reaction")
+    @classmethod
+    def _emoji_form(cls, value: str) -> str:
+        name = value.strip().strip(":").lower()
+        if not _EMOJI.match(name):
+            raise ValueError(
+                "must be an emoji's name as Slack writes it, such as pushpin or :memo:"
+            )
+        return name
 
     @field_validator("status_page_url")
     @classmethod

@@ -46,6 +46,7 @@ def diagnose(settings: Settings, client: WebClient | None = None) -> list[Findin
         _follow_ups(settings),
         _private_incidents(settings),
         _tidying(settings),
+        _timeline_reaction(settings),
     ]
     findings += [_hooks(settings), *_paging(settings), *_webhooks(settings)]
     findings.append(_database(settings))
@@ -216,6 +217,16 @@ def _status_page(settings: Settings) -> Finding:
     if settings.status_page_url is None:
         detail += " (set WATCHKEEPER_STATUS_PAGE_URL for absolute links in the feed and JSON)"
     return Finding("status page", True, detail)
+
+
+def _timeline_reaction(settings: Settings) -> Finding:
+    """Which reaction adds a message to an incident's timeline (its scope is checked below)."""
+    return Finding(
+        "timeline reaction",
+        True,
+        f":{settings.timeline_reaction}: on a message in an incident channel adds it to the "
+        "timeline (WATCHKEEPER_TIMELINE_REACTION; needs reactions:read)",
+    )
 
 
 def _follow_ups(settings: Settings) -> Finding:

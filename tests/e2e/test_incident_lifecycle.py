@@ -174,14 +174,15 @@ def test_the_pinned_card_is_updated_to_the_final_state(walked: Walked) -> None:
     assert "checkout-api, payments" in shown
     assert "A config flag disabled payment retries" in shown
     assert "Checkout errors" in card.text
-    # A resolved incident's card offers no buttons to change it, only to agree follow-ups.
+    # A resolved incident's card offers no buttons to change it, only to agree follow-ups and
+    # to correct the timeline (the postmortem is written after the resolution).
     buttons = [
         element["action_id"]
         for block in card.blocks or []
         if block["type"] == "actions"
         for element in block["elements"]
     ]
-    assert buttons == ["open_follow_up_modal"]
+    assert buttons == ["open_follow_up_modal", "open_timeline_editor"]
 
 
 def test_every_change_is_told_once_in_the_channel_in_order(walked: Walked) -> None:

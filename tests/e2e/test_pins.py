@@ -63,7 +63,8 @@ def pin_event(
 
 
 def pinned_entries(running_bot: RunningBot) -> list[Any]:
-    return [e for e in stored(running_bot).timeline if e.kind is EntryKind.PINNED]
+    """The pinned messages the timeline shows (one taken off is kept, marked removed)."""
+    return [e for e in stored(running_bot).shown_timeline() if e.kind is EntryKind.PINNED]
 
 
 def test_a_pinned_message_joins_the_timeline_at_its_own_time_with_permalink_and_author(
@@ -101,13 +102,28 @@ def test_unpinning_takes_the_message_off_the_timeline(
     channel = declare(slack, fake_slack)
     ts = slack_ts(ten_minutes_ago())
     slack.event(pin_event("pin_added", channel.id, ts))
-    before = len(stored(running_bot).timeline)
+    before = len(stored(running_bot).shown_timeline())
 
     reply = slack.event(pin_event("pin_removed", channel.id, ts))
 
     assert reply.status == 200
     assert pinned_entries(running_bot) == []
-    assert len(stored(running_bot).timeline) == before - 1
+    assert len(stored(running_bot).shown_timeline()) == before - 1
+
+
+def test_an_unpin_that_arrives_before_its_pin_keeps_the_message_off(
+    slack: SignedSlack, fake_slack: FakeSlack, running_bot: RunningBot
+) -> None:
+    channel = declare(slack, fake_slack)
+    ts = slack_ts(ten_minutes_ago())
+    pinned = pin_event("pin_added", channel.id, ts)
+    unpinned = pin_event("pin_removed", channel.id, ts)
+    unpinned["event_ts"] = f"{float(pinned['event_ts']) + 1:.6f}"  # unpinned a second later
+
+    slack.event(unpinned)
+    slack.event(pinned)  # Slack's retry of the pin, late
+
+    assert pinned_entries(running_bot) == []
 
 
 def test_a_pin_outside_an_incident_channel_changes_nothing(

@@ -150,6 +150,27 @@ def test_the_shortcut_adds_the_message_to_the_timeline_with_its_permalink(
     assert (entry.text, entry.author, entry.detail["permalink"]) == (told, "UBOT", link)
 
 
+def test_a_message_added_with_the_shortcut_stays_when_it_is_unpinned(
+    slack: SignedSlack, fake_slack: FakeSlack, running_bot: RunningBot
+) -> None:
+    channel = declare(slack, fake_slack)
+    as_user(slack, "note Error rate peaked at 12%", channel=channel.id, user="UDEV")
+    settle(running_bot, fake_slack)
+    message = as_payload(bot_messages(fake_slack, channel.id), -1)
+    slack.interaction(
+        shortcut(channel.id, message, fake_slack.response_url("shortcut-3"), "trigger-short-3")
+    )
+    fake_slack.wait_for(lambda: fake_slack.responses("shortcut-3"))
+
+    # Someone had pinned it too, and unpins it now.
+    item = {"type": "message", "channel": channel.id, "message": message}
+    unpinned = {"type": "pin_removed", "user": "UCARA", "channel_id": channel.id, "item": item}
+    slack.event({**unpinned, "event_ts": "1700000000.000400"})
+
+    shown = stored(running_bot).shown_timeline()
+    assert [e.detail["message_ts"] for e in shown if e.kind is EntryKind.PINNED] == [message["ts"]]
+
+
 def test_the_shortcut_outside_an_incident_channel_is_refused_privately(
     slack: SignedSlack, fake_slack: FakeSlack, running_bot: RunningBot
 ) -> None:

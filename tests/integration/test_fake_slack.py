@@ -17,6 +17,7 @@ from slack_sdk.webhook import WebhookClient
 from tests.fixtures.slack import slack_reference_dir, start_fake_slack
 
 from watchkeeper.standin import FakeSlack
+from watchkeeper.standin.errors import SlackError
 
 # What urllib raises when the server closes the connection unanswered (RemoteDisconnected is a
 # ConnectionError; a reset while sending surfaces as URLError).
@@ -231,6 +232,66 @@ def test_pinning_twice_is_already_pinned(
 
     assert refused.response["error"] == "already_pinned"
     assert [message.text for message in fake_slack.pins(channel)] == ["INC-1 card"]
+
+
+class Collected:
+    """Where the stand-in sends its events, kept for the test to read."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def event(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+
+
+def test_a_reaction_is_kept_on_its_message_and_sent_as_events(
+    fake_slack: FakeSlack, fake_slack_client: WebClient
+) -> None:
+    channel = incident_channel(fake_slack_client)
+    ts = fake_slack.post_as(channel, "p99 at 4s", user="UDEV").ts
+    sent = Collected()
+    fake_slack.send_events_to(sent)
+
+    fake_slack.react(channel, ts, ":pushpin:", user="UBEN")
+    history = fake_slack_client.conversations_history(channel=channel, latest=ts, inclusive=True)
+    fake_slack.unreact(channel, ts, "pushpin", user="UBEN")
+
+    assert history["messages"][0]["reactions"] == [
+        {"name": "pushpin", "users": ["UBEN"], "count": 1}
+    ]
+    assert [(e["type"], e["user"], e["reaction"], e["item"]) for e in sent.events] == [
+        (kind, "UBEN", "pushpin", {"type": "message", "channel": channel, "ts": ts})
+        for kind in ("reaction_added", "reaction_removed")
+    ]
+    assert sent.events[0]["event_ts"] < sent.events[1]["event_ts"]
+
+
+def test_reacting_twice_is_already_reacted_and_taking_back_none_is_no_reaction(
+    fake_slack: FakeSlack, fake_slack_client: WebClient
+) -> None:
+    channel = incident_channel(fake_slack_client)
+    ts = fake_slack.post_as(channel, "p99 at 4s", user="UDEV").ts
+    fake_slack.react(channel, ts, "pushpin", user="UBEN")
+
+    with pytest.raises(SlackError) as twice:
+        fake_slack.react(channel, ts, "pushpin", user="UBEN")
+    with pytest.raises(SlackError) as none:
+        fake_slack.unreact(channel, ts, "pushpin", user="UCARA")
+
+    assert (twice.value.error, none.value.error) == ("already_reacted", "no_reaction")
+
+
+def test_the_bot_may_not_react_without_reactions_write(
+    fake_slack: FakeSlack, fake_slack_client: WebClient
+) -> None:
+    channel = incident_channel(fake_slack_client)
+    ts = fake_slack_client.chat_postMessage(channel=channel, text="INC-1 card")["ts"]
+
+    refused = slack_error(
+        lambda: fake_slack_client.reactions_add(channel=channel, timestamp=ts, name="pushpin")
+    )
+
+    assert refused.response["error"] == "missing_scope"
 
 
 def test_permalink_points_at_the_message(fake_slack_client: WebClient) -> None:

@@ -138,7 +138,7 @@ def test_times_come_back_as_aware_utc(uow_factory: UowFactory) -> None:
     assert loaded.timeline[0].at.tzinfo is UTC
 
 
-def test_unpinning_a_message_deletes_its_entry(uow_factory: UowFactory) -> None:
+def test_an_unpinned_message_is_kept_off_the_timeline(uow_factory: UowFactory) -> None:
     number = declare(uow_factory)
     with uow_factory() as uow:
         incident = uow.incidents.get(number)
@@ -152,9 +152,15 @@ def test_unpinning_a_message_deletes_its_entry(uow_factory: UowFactory) -> None:
         uow.incidents.save(incident)
         uow.commit()
 
-    timeline = load(uow_factory, number).timeline
-    assert [entry.kind for entry in timeline] == [EntryKind.DECLARED, EntryKind.PINNED]
-    assert timeline[1].detail["message_ts"] == "2.2"
+    # Kept, marked removed, so that a late pin event does not bring it back.
+    loaded = load(uow_factory, number)
+    assert [(e.detail.get("message_ts"), e.removed) for e in loaded.timeline[1:]] == [
+        ("1.1", True),
+        ("2.2", False),
+    ]
+    shown = loaded.shown_timeline()
+    assert [entry.kind for entry in shown] == [EntryKind.DECLARED, EntryKind.PINNED]
+    assert shown[1].detail["message_ts"] == "2.2"
 
 
 def test_racing_declarations_get_distinct_sequential_numbers(uow_factory: UowFactory) -> None:

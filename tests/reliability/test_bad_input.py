@@ -90,6 +90,7 @@ CHANNEL_FORMS = [
     "reopen {}",
     "keep {}",
     "timeline {}",
+    "timeline edit {}",
     "summary {}",
     "postmortem {}",
     "remind {}",
@@ -260,6 +261,8 @@ def submission(callback_id: str, channel: str, values: dict[str, str]) -> dict[s
         state["status"] = {
             "status": {"type": "static_select", "selected_option": {"value": "monitoring"}}
         }
+    if callback_id == "correct_timeline":  # the first entry: the declaration
+        state["entry"] = {"entry": {"type": "static_select", "selected_option": {"value": "1"}}}
     if callback_id == "declare_incident":
         state["severity"] = {
             "severity": {"type": "static_select", "selected_option": {"value": "SEV3"}}
@@ -285,6 +288,8 @@ MODAL_FIELDS = [
     ("declare_incident", "description"),
     ("post_update", "message"),
     ("change_status", "message"),
+    ("correct_timeline", "text"),
+    ("correct_timeline", "time"),
 ]
 
 

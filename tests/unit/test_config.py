@@ -102,11 +102,24 @@ def test_a_wrong_token_is_named_without_showing_it() -> None:
         ("WATCHKEEPER_ARCHIVE_AFTER", "0d"),
         ("WATCHKEEPER_STALE_AFTER", "never"),
         ("WATCHKEEPER_STALE_AFTER", "400d"),
+        ("WATCHKEEPER_TIMELINE_REACTION", "push pin"),
     ],
 )
 def test_each_malformed_setting_is_named(variable: str, value: str) -> None:
     with pytest.raises(SettingsError, match=variable):
         load_settings({variable: value}, env_file=None)
+
+
+def test_the_timeline_reaction_is_pushpin_unless_the_toml_file_names_another(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "watchkeeper.toml"
+    config.write_text('timeline_reaction = ":Memo:"\n')
+
+    named = load_settings({"WATCHKEEPER_CONFIG": str(config)}, env_file=None)
+
+    assert load_settings({}, env_file=None).timeline_reaction == "pushpin"
+    assert named.timeline_reaction == "memo"
 
 
 def test_the_toml_file_holds_severities_and_roles(tmp_path: Path) -> None:

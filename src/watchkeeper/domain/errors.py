@@ -25,3 +25,7 @@ class IncidentNotFound(IncidentError):
 
 class NotPermitted(IncidentError):
     """The responder may not make this change; the message says who may."""
+
+
+class InvalidCorrectionTime(IncidentError):
+    """A corrected timeline time in the future or out of order with the milestones."""

@@ -63,6 +63,7 @@ def event_of(kind: EntryKind) -> IncidentEvent | None:
             | EntryKind.MADE_PRIVATE
             | EntryKind.KEPT
             | EntryKind.STILL_GOING
+            | EntryKind.CORRECTED
         ):
             return None
         case _:

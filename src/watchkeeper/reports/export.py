@@ -110,6 +110,13 @@ def _entry(entry: TimelineEntry) -> dict[str, Any]:
         "formal": entry.formal,
         "on_status_page": entry.on_status_page,
         "detail": dict(entry.detail),
+        # A correction keeps the original: who corrected it, when, and what it said before.
+        "edited": entry.edited,
+        "removed": entry.removed,
+        "corrected_by": entry.corrected_by or None,
+        "corrected_at": _iso_or_none(entry.corrected_at),
+        "original_text": entry.original_text,
+        "original_at": _iso_or_none(entry.original_at),
     }
 
 
@@ -119,6 +126,7 @@ def _mentioned_users(incident: Incident) -> set[str]:
         users.update(filter(None, (action.owner_id, action.added_by)))
     for entry in incident.timeline:
         users.add(entry.author)
+        users.add(entry.corrected_by)
         users.update(entry.detail[key] for key in _USER_DETAILS if entry.detail.get(key))
     users.discard("")
     return users

@@ -143,7 +143,7 @@ def postmortem_context(
         "cause": markdown.block(incident.cause),
         # After a reopen the earlier resolving message no longer describes the outcome.
         "resolution": "" if incident.is_open else markdown.block(incident.resolution),
-        "timeline": timeline_lines(incident, names=names, zone=zone),
+        "timeline": timeline_lines(incident, names=names, zone=zone, corrections=False),
         "actions": [
             ActionRow(
                 number=action.number,

@@ -97,7 +97,7 @@ def status_updates(incident: Incident, *, declaration_message: str = "") -> list
     updates: list[StatusUpdate] = []
     opening = True  # still in the opening investigation, nothing posted at Investigating yet
     declaration: int | None = None
-    for entry in _chronological(incident.timeline):
+    for entry in _chronological(incident.shown_timeline()):
         message = as_written(entry.text)
         match entry.kind:
             case EntryKind.DECLARED:

@@ -102,15 +102,42 @@ def describe(entry: TimelineEntry, *, names: Mapping[str, str], zone: ZoneInfo) 
             return "Channel kept (not to be archived)"
         case EntryKind.STILL_GOING:
             return "Still going (asked after a quiet spell)"
+        case EntryKind.CORRECTED:
+            return correction(detail, entry.text, zone)
         case _:
             assert_never(entry.kind)
 
 
-def timeline_lines(incident: Incident, *, names: Mapping[str, str], zone: ZoneInfo) -> list[str]:
-    """The timeline as Markdown list items in time order, dated when the day changes."""
+def correction(detail: Mapping[str, str], text: str, zone: ZoneInfo) -> str:
+    """What a correction did: `Corrected a note: "…" now reads "…"`, `Removed a note: "…"`…"""
+    kind = detail.get("kind", "entry").replace("_", " ")
+    article = "an" if kind[:1] in "aeiou" else "a"
+    change = detail.get("change", "")
+    if change == "removed":
+        was = f": \u201c{detail['was']}\u201d" if detail.get("was") else ""
+        return f"Removed {article} {kind} entry{was}"
+    parts = []
+    if "text" in change:
+        parts.append(f"\u201c{detail.get('was', '')}\u201d now reads \u201c{text}\u201d")
+    if "time" in change:
+        was_at = format_moment(datetime.fromisoformat(detail["was_at"]), zone)
+        now_at = format_moment(datetime.fromisoformat(detail["now_at"]), zone)
+        parts.append(f"moved from {was_at} to {now_at}")
+    return f"Corrected {article} {kind} entry: {'; '.join(parts)}"
+
+
+def timeline_lines(
+    incident: Incident, *, names: Mapping[str, str], zone: ZoneInfo, corrections: bool = True
+) -> list[str]:
+    """The timeline as corrected, as Markdown list items in time order, dated when the day
+    changes; a corrected entry is marked `(edited)`. Without `corrections`, the entries that
+    record them are left out (the postmortem tells what happened, not how the log was kept)."""
     lines: list[str] = []
     last_date = ""
-    for entry in sorted(incident.timeline, key=lambda e: as_utc(e.at)):
+    entries = [
+        e for e in incident.shown_timeline() if corrections or e.kind is not EntryKind.CORRECTED
+    ]
+    for entry in sorted(entries, key=lambda e: as_utc(e.at)):
         date = format_date(entry.at, zone)
         clock = format_clock(entry.at, zone)
         when = clock if date == last_date else f"{date} {clock}"
@@ -118,7 +145,9 @@ def timeline_lines(incident: Incident, *, names: Mapping[str, str], zone: ZoneIn
         by = ""
         if entry.author and entry.kind not in _AUTHOR_IN_SENTENCE:
             by = f" (by {who(entry.author, names)})"
-        lines.append(f"- {when} — {inline(describe(entry, names=names, zone=zone) + by)}")
+        edited = " (edited)" if entry.edited else ""
+        sentence = describe(entry, names=names, zone=zone) + edited + by
+        lines.append(f"- {when} — {inline(sentence)}")
     return lines
 
 

@@ -23,6 +23,7 @@ _CARD_KINDS = frozenset(EntryKind) - {
     EntryKind.MILESTONE,
     EntryKind.KEPT,
     EntryKind.STILL_GOING,
+    EntryKind.CORRECTED,
 }
 #: Entries the broadcast channel hears about when the severity's level says so.
 _MAJOR_KINDS = frozenset({EntryKind.STATUS_CHANGED, EntryKind.UPDATE, EntryKind.SEVERITY_CHANGED})

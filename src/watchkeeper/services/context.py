@@ -63,6 +63,8 @@ class Context:
     roles: Sequence[str]
     broadcast: bool = False
     postmortem_template: Path | None = None
+    #: The reaction (an emoji's name) that adds a message to the timeline, like a pin.
+    timeline_reaction: str = "pushpin"
     permissions: Permissions = field(default_factory=Permissions)
     #: Whether the public status page is served (publishing is offered only then).
     status_page: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from watchkeeper.domain.errors import UnknownRole
-from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.incident import PIN_HOLDER, Incident
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.permissions import Permission
 from watchkeeper.services.changes import apply_change
@@ -80,8 +80,11 @@ def add_pinned_message(
     text: str,
     author: str,
     permalink: str,
+    holder: str = PIN_HOLDER,
+    event_ts: str = "",
 ) -> Incident:
-    """A message pinned in the incident channel joins the timeline at its own time, once."""
+    """A message pinned (or reacted to with the timeline's emoji, `holder`) in the incident
+    channel joins the timeline at its own time, once, whatever order Slack's events come in."""
     posted_at = datetime.fromtimestamp(float(message_ts), UTC)
 
     def change(incident: Incident, now: datetime) -> None:
@@ -91,15 +94,45 @@ def add_pinned_message(
             author=author,
             posted_at=posted_at,
             permalink=permalink,
+            holder=holder,
+            event_ts=event_ts,
         )
 
     return apply_change(ctx, request, change, history=True)  # it is there once
 
 
-def remove_pinned_message(ctx: Context, request: Request, message_ts: str) -> Incident:
-    """An unpinned message leaves the timeline."""
+def remove_pinned_message(
+    ctx: Context, request: Request, message_ts: str, *, holder: str = PIN_HOLDER, event_ts: str = ""
+) -> Incident:
+    """`holder` unpins the message (or takes the reaction back): once nobody holds it, it
+    leaves the timeline."""
 
     def change(incident: Incident, now: datetime) -> None:
-        incident.remove_pinned_message(message_ts)
+        incident.remove_pinned_message(message_ts, holder=holder, event_ts=event_ts)
+
+    return apply_change(ctx, request, change, history=True)
+
+
+def reaction_holder(user_id: str) -> str:
+    """Who holds a message reacted to with the timeline's emoji: that person's reaction."""
+    return f"reaction:{user_id}"
+
+
+def correct_entry(
+    ctx: Context,
+    request: Request,
+    entry_id: int,
+    *,
+    text: str | None = None,
+    when: datetime | None = None,
+    remove: bool = False,
+) -> Incident:
+    """Change an entry's text or time, or remove it; the original is kept and the correction
+    is recorded on the timeline."""
+
+    def change(incident: Incident, now: datetime) -> None:
+        incident.correct_entry(
+            entry_id, by=_by(request), at=now, text=text, when=when, remove=remove
+        )
 
     return apply_change(ctx, request, change, history=True)

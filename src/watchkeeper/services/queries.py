@@ -86,6 +86,7 @@ def people_in(incident: Incident) -> set[str]:
     """User IDs that the incident's reports will show."""
     people = {incident.declared_by, *incident.roles.values()}
     people.update(e.author for e in incident.timeline)
+    people.update(e.corrected_by for e in incident.timeline if e.corrected_by)
     people.update(e.detail["user"] for e in incident.timeline if e.detail.get("user"))
     people.update(a.owner_id for a in incident.actions if a.owner_id)
     return people

@@ -13,7 +13,7 @@ from watchkeeper.domain.incident import COMMANDER, Incident
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind
-from watchkeeper.reports.timeline import follow_up_change
+from watchkeeper.reports.timeline import correction, follow_up_change
 from watchkeeper.reports.times import in_zone
 from watchkeeper.slack.ids import Action
 from watchkeeper.slack.markup import clip, escape, label, mention
@@ -150,6 +150,7 @@ def _card_buttons(incident: Incident, *, status_page: bool) -> list[dict[str, An
         ]
     # Follow-ups are agreed during the incident and, as often, at its review after it.
     buttons.append(button("Add follow-up", Action.OPEN_FOLLOW_UP, number))
+    buttons.append(button("Edit timeline", Action.OPEN_TIMELINE_EDITOR, number))
     if status_page and incident.is_published:
         if not incident.is_open:
             buttons.append(button("Publish postmortem", Action.OPEN_POSTMORTEM, number))
@@ -248,6 +249,8 @@ def _entry_text(
         case EntryKind.STILL_GOING:
             again = when(datetime.fromisoformat(detail["ask_again"]), zone)
             return f":hourglass_flowing_sand: {by} says {incident_ref} is still going; next check at {again}"
+        case EntryKind.CORRECTED:
+            return f":pencil2: {by} corrected the timeline: {escape(correction(detail, payload['text'], zone))}"
         case _:
             assert_never(kind)
 

@@ -15,6 +15,7 @@ class Callback(StrEnum):
     COMMANDER = "assign_commander"
     PUBLISH_POSTMORTEM = "publish_postmortem"
     ADD_FOLLOW_UP = "add_follow_up"
+    CORRECT_TIMELINE = "correct_timeline"
 
 
 class Action(StrEnum):
@@ -33,6 +34,7 @@ class Action(StrEnum):
     FOLLOW_UP_DONE = "follow_up_done"
     STALE_RESOLVE = "quiet_incident_resolve"
     STILL_GOING = "quiet_incident_still_going"
+    OPEN_TIMELINE_EDITOR = "open_timeline_editor"
 
 
 class Block(StrEnum):
@@ -50,6 +52,10 @@ class Block(StrEnum):
     DUE = "due"
     PRIVATE = "private"
     INVITE = "invite"
+    ENTRY = "entry"
+    TEXT = "text"
+    TIME = "time"
+    REMOVE = "remove"
 
 
 class Shortcut(StrEnum):

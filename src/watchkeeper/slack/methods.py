@@ -83,6 +83,8 @@ EVENT_SCOPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "pin_added": ("pins:read",),
         "pin_removed": ("pins:read",),
+        "reaction_added": ("reactions:read",),
+        "reaction_removed": ("reactions:read",),
         "app_home_opened": (),
     }
 )

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.severity import SeverityScale
 from watchkeeper.domain.status import Status
+from watchkeeper.domain.timeline import EntryKind
+from watchkeeper.reports.timeline import describe
+from watchkeeper.reports.times import as_utc, in_zone
 from watchkeeper.slack.ids import Block, Callback
 from watchkeeper.slack.markup import clip, label
 
@@ -144,6 +150,8 @@ def submitted(view: dict[str, Any], block: Block) -> str:
         return str(state.get("selected_user") or "")
     if state.get("type") == "datepicker":
         return str(state.get("selected_date") or "")
+    if state.get("type") == "checkboxes":
+        return ",".join(str(o.get("value", "")) for o in state.get("selected_options") or [])
     return str(state.get("value") or "")
 
 
@@ -292,6 +300,87 @@ def follow_up_modal(channel_id: str, reference: str) -> View:
             text_input(Block.FOLLOW_UP, "What will be done", hint="Alert on queue depth"),
             owner,
             due,
+        ],
+    )
+
+
+#: How many of the latest entries the timeline editor offers (Slack's limit on a select).
+EDITABLE_ENTRIES = 100
+#: The value of the timeline editor's "Remove this entry" box.
+REMOVE = "remove"
+
+
+def timeline_choices(
+    incident: Incident, names: Mapping[str, str], zone: ZoneInfo
+) -> list[tuple[int, str]]:
+    """The latest entries as the timeline editor lists them, newest first: `(id, label)`,
+    the label the entry's time and sentence (Slack cuts an option at 75 characters)."""
+    entries = [
+        e
+        for e in incident.shown_timeline()
+        if e.entry_id is not None and e.kind is not EntryKind.CORRECTED
+    ]
+    entries.sort(key=lambda e: as_utc(e.at), reverse=True)
+    choices = []
+    for entry in entries[:EDITABLE_ENTRIES]:
+        assert entry.entry_id is not None  # filtered above; mypy cannot tell
+        local = in_zone(entry.at, zone)
+        sentence = describe(entry, names=names, zone=zone)
+        edited = " (edited)" if entry.edited else ""
+        label = f"{local:%b} {local.day} {local:%H:%M} {sentence}{edited}"
+        choices.append((entry.entry_id, " ".join(label.split())))  # one line per option
+    return choices
+
+
+def timeline_modal(
+    channel_id: str, reference: str, entries: Sequence[tuple[int, str]], zone: ZoneInfo
+) -> View:
+    """Correct the timeline: pick one of the latest entries (`(id, label)`, newest first), then
+    give it new text, a new time (in `zone`), or remove it."""
+    if not entries:
+        return notice_modal(reference, f"{reference} has no timeline entries to correct yet.")
+    picked = {
+        "type": "input",
+        "block_id": Block.ENTRY.value,
+        "label": plain("Entry"),
+        "element": {
+            "type": "static_select",
+            "action_id": Block.ENTRY.value,
+            "placeholder": plain("Pick the entry to correct"),
+            "options": [option(str(i), text) for i, text in entries[:EDITABLE_ENTRIES]],
+        },
+    }
+    when = text_input(
+        Block.TIME,
+        "Corrected time (leave empty to keep it)",
+        optional=True,
+        max_length=40,
+        hint="08:38, 2025-11-24 08:38, or 15m ago",
+    )
+    when["hint"] = plain(f"Times are {zone.key} unless you give an offset; it must be past.")
+    remove = {
+        "type": "input",
+        "block_id": Block.REMOVE.value,
+        "label": plain("Remove"),
+        "optional": True,
+        "element": {
+            "type": "checkboxes",
+            "action_id": Block.REMOVE.value,
+            "options": [{"text": plain("Remove this entry from the timeline"), "value": REMOVE}],
+        },
+    }
+    return _modal(
+        Callback.CORRECT_TIMELINE,
+        f"Timeline of {reference}",
+        "Correct",
+        channel_id,
+        [
+            picked,
+            text_input(
+                Block.TEXT, "Corrected text (leave empty to keep it)", multiline=True, optional=True
+            ),
+            when,
+            remove,
         ],
     )
 

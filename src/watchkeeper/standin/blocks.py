@@ -45,6 +45,15 @@ def _element(element: Any, pointer: str, problems: list[str]) -> None:
     action_id = element.get("action_id")
     if isinstance(action_id, str) and len(action_id) > 255:
         problems.append(_too_long(255, f"{pointer}/action_id"))
+    if element["type"] in {"static_select", "checkboxes", "radio_buttons"}:
+        options = element.get("options")
+        if isinstance(options, list):
+            limit = 100 if element["type"] == "static_select" else 10
+            if len(options) > limit:
+                problems.append(_too_many(limit, f"{pointer}/options"))
+            for i, option in enumerate(options):
+                text = option.get("text") if isinstance(option, dict) else None
+                _text_object(text, 75, f"{pointer}/options/{i}/text", problems)
     if element["type"] == "button":
         _text_object(element.get("text"), 75, f"{pointer}/text", problems)
         value = element.get("value")

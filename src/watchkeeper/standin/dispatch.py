@@ -6,7 +6,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from watchkeeper.slack.methods import APP_LEVEL_METHODS
-from watchkeeper.standin import chat, conversations, files, history, socket_mode, views
+from watchkeeper.standin import (
+    chat,
+    conversations,
+    files,
+    history,
+    reactions,
+    socket_mode,
+    views,
+)
 from watchkeeper.standin.contract import Contract, MethodRule
 from watchkeeper.standin.errors import SlackError, invalid_arguments
 from watchkeeper.standin.state import JsonObject, Workspace
@@ -30,6 +38,8 @@ HANDLERS: Mapping[str, Handler] = {
     "chat.update": chat.update,
     "chat.getPermalink": chat.get_permalink,
     "pins.add": chat.pin,
+    "reactions.add": reactions.add,
+    "reactions.remove": reactions.remove,
     "views.open": views.open_view,
     "views.update": views.update_view,
     "views.publish": views.publish_view,

@@ -18,9 +18,10 @@ def history(ws: Workspace, args: dict[str, Any]) -> JsonObject:
     # A bot reads only the channels it is in; Slack lets user tokens read any public one.
     if ws.bot not in channel.members:
         raise SlackError("not_in_channel")
-    if channel.is_im and "im:history" not in ws.scopes:
-        # Each kind of conversation needs its own history scope.
-        raise SlackError("missing_scope", needed="im:history", provided=",".join(sorted(ws.scopes)))
+    # Each kind of conversation needs its own history scope.
+    needed = "im:history" if channel.is_im else "groups:history" if channel.is_private else None
+    if needed is not None and needed not in ws.scopes:
+        raise SlackError("missing_scope", needed=needed, provided=",".join(sorted(ws.scopes)))
     limit = int_arg(args, "limit", DEFAULT_LIMIT, error="invalid_limit")
     limit = min(limit, MAX_LIMIT) if limit > 0 else DEFAULT_LIMIT
     oldest = _ts_arg(args, "oldest", "invalid_ts_oldest")

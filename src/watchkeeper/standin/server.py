@@ -9,10 +9,10 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from watchkeeper.slack.methods import required_bot_scopes
-from watchkeeper.standin import dispatch
+from watchkeeper.standin import dispatch, reactions
 from watchkeeper.standin.contract import Contract, ReferenceContract, TableContract
 from watchkeeper.standin.errors import SlackError
 from watchkeeper.standin.faults import Fault, FaultKind, FaultQueue, failure_reply
@@ -33,6 +33,13 @@ from watchkeeper.standin.state import (
 from watchkeeper.standin.transport import Reply, Request, StandInServer
 
 T = TypeVar("T")
+
+
+class EventSink(Protocol):
+    """What sends the app an Events API callback: `SignedRequests` or `SocketModeRequests`."""
+
+    def event(self, event: dict[str, Any]) -> object: ...
+
 
 API_PATH = "/api/"
 RESPONSE_PATH = "/response/"
@@ -86,6 +93,7 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
         self._socket = SocketModeServer()
         self._ws.socket_links = self._socket
+        self._events_to: EventSink | None = None
         general = self._ws.add_channel("general", creator="UANA", channel_id=GENERAL_CHANNEL_ID)
         general.members.update(user_id for user_id in self._ws.users if user_id != bot_user_id)
 
@@ -268,6 +276,52 @@ class FakeSlack:
         """A person joins a channel (or a member adds them to a private one)."""
         with self._lock:
             self._find(name_or_id).members.add(user_id)
+
+    def post_as(
+        self, channel: str, text: str, *, user: str = "UDEV", ts: str | None = None
+    ) -> Message:
+        """A person posts a message in a channel (at `ts`, an earlier moment, if given)."""
+        with self._lock:
+            found = self._find(channel)
+            message = Message(ts=ts or self._ws.next_ts(), user=user, text=text)
+            # Posting order is time order: a message from before goes before later ones.
+            later = [i for i, m in enumerate(found.messages) if float(m.ts) > float(message.ts)]
+            found.messages.insert(later[0] if later else len(found.messages), message)
+            return copy.deepcopy(message)
+
+    def send_events_to(self, app: EventSink | None) -> None:
+        """Send the events a change makes (reactions) to the app, as Slack does for the events
+        its manifest subscribes to: `app` is what posts them (signed over HTTP, or Socket Mode)."""
+        with self._lock:
+            self._events_to = app
+
+    def react(
+        self, channel: str, ts: str, name: str, *, user: str = "UBEN", deliver: bool = True
+    ) -> dict[str, Any]:
+        """`user` adds reaction `name` to message `ts`; the `reaction_added` event goes to the
+        app (unless `deliver` is False: the test then delivers it, late or twice)."""
+        with self._lock:
+            event = reactions.react(self._ws, self._find(channel).id, ts, name, user=user)
+        self._send_events(keep=None if deliver else event)
+        return event
+
+    def unreact(
+        self, channel: str, ts: str, name: str, *, user: str = "UBEN", deliver: bool = True
+    ) -> dict[str, Any]:
+        """`user` takes reaction `name` back from message `ts` (`reaction_removed`, as `react`)."""
+        with self._lock:
+            event = reactions.unreact(self._ws, self._find(channel).id, ts, name, user=user)
+        self._send_events(keep=None if deliver else event)
+        return event
+
+    def _send_events(self, keep: dict[str, Any] | None = None) -> None:
+        # Outside the lock: the app answers an event by calling this stand-in back.
+        with self._lock:
+            events, self._ws.outgoing_events = self._ws.outgoing_events, []
+            sink = self._events_to
+        for event in events:
+            if sink is not None and event is not keep:
+                sink.event(event)
 
     def archive_channel(self, name_or_id: str) -> None:
         with self._lock:
@@ -483,7 +537,9 @@ class FakeSlack:
         form_token = args.pop("token", None)
         token = request.bearer_token or (form_token if isinstance(form_token, str) else None)
         with self._lock:
-            return dispatch.answer(self._ws, self._contract, method, token, args)
+            reply = dispatch.answer(self._ws, self._contract, method, token, args)
+        self._send_events()
+        return reply
 
     def _upload(self, request: Request) -> Reply:
         file_id = request.path.removeprefix("/" + UPLOAD_PATH).strip("/")

@@ -120,6 +120,8 @@ class Message:
     bot_id: str | None = None
     #: Message metadata (`event_type`, `event_payload`) as the app posted it.
     metadata: JsonObject | None = None
+    #: Reactions by emoji name, with who reacted, in the order they did.
+    reactions: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self, root_url: str, *, with_metadata: bool = True) -> JsonObject:
         body: JsonObject = {"type": "message", "user": self.user, "text": self.text, "ts": self.ts}
@@ -137,6 +139,11 @@ class Message:
             body["files"] = [stored.to_json(root_url) for stored in self.files]
         if self.edited:
             body["edited"] = {"user": self.user, "ts": self.edited}
+        if self.reactions:
+            body["reactions"] = [
+                {"name": name, "users": list(users), "count": len(users)}
+                for name, users in self.reactions.items()
+            ]
         return body
 
 
@@ -262,6 +269,8 @@ class Workspace:
         self.calls: list[Call] = []
         #: The Socket Mode side, once the stand-in serves it.
         self.socket_links: LinkIssuer | None = None
+        #: Events a change made (a reaction), waiting to be sent to the app once the lock is free.
+        self.outgoing_events: list[JsonObject] = []
         #: The App Home's Messages tab (manifest.yml): without it the bot cannot post in DMs.
         self.messages_tab = True
         self._counters: dict[str, int] = {}

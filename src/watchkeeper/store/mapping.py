@@ -91,7 +91,7 @@ def to_publication(row: Row[Any]) -> Publication | None:
 
 
 def entry_values(incident_id: int, entry: TimelineEntry) -> dict[str, Any]:
-    """A `timeline_entries` row for a new entry."""
+    """A `timeline_entries` row for an entry (new, or corrected since it was loaded)."""
     return {
         "incident_id": incident_id,
         "kind": entry.kind.value,
@@ -101,6 +101,11 @@ def entry_values(incident_id: int, entry: TimelineEntry) -> dict[str, Any]:
         "status": entry.status.value,
         "formal": entry.formal,
         "detail": dict(entry.detail),
+        "corrected_by": entry.corrected_by,
+        "corrected_at": entry.corrected_at,
+        "original_text": entry.original_text,
+        "original_at": entry.original_at,
+        "removed": entry.removed,
     }
 
 
@@ -132,6 +137,11 @@ def to_entry(row: Row[Any]) -> TimelineEntry:
         formal=row.formal,
         detail=dict(row.detail),
         entry_id=row.id,
+        corrected_by=row.corrected_by,
+        corrected_at=row.corrected_at,
+        original_text=row.original_text,
+        original_at=row.original_at,
+        removed=row.removed,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from copy import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from watchkeeper.domain.errors import IncidentNotFound
 from watchkeeper.domain.follow_ups import Action, FollowUpState
 from watchkeeper.domain.incident import Incident, Publication, reference
 from watchkeeper.domain.status import Status
-from watchkeeper.domain.timeline import STATUS_PAGE_KINDS, EntryKind
+from watchkeeper.domain.timeline import STATUS_PAGE_KINDS, EntryKind, TimelineEntry
 from watchkeeper.services.ports import FollowUpView
 from watchkeeper.store.dialect import rowcount, upsert_insert
 from watchkeeper.store.mapping import (
@@ -71,13 +71,40 @@ class _Loaded:
     roles: dict[str, str]
     #: Copies of the follow-ups as loaded: a save writes the new ones and those that changed.
     actions: tuple[Action, ...]
-    #: False when its timeline was left unread: a save then adds entries and prunes nothing.
+    #: False when its timeline was left unread: a save then only adds entries.
     history: bool
     publication: Publication | None = None
+    #: The timeline entries as loaded, by id: a save writes back those corrected since.
+    entries: dict[int, TimelineEntry] = field(default_factory=dict)
 
 
 def _copies(follow_ups: Sequence[Action]) -> tuple[Action, ...]:
     return tuple(copy(action) for action in follow_ups)
+
+
+def _by_id(timeline: Sequence[TimelineEntry]) -> dict[int, TimelineEntry]:
+    # Entries are frozen: keeping them is keeping a copy.
+    return {entry.entry_id: entry for entry in timeline if entry.entry_id is not None}
+
+
+#: What a correction, or a pin's holders, can change in a recorded entry.
+_CORRECTABLE = (
+    "at",
+    "author",
+    "text",
+    "detail",
+    "corrected_by",
+    "corrected_at",
+    "original_text",
+    "original_at",
+    "removed",
+)
+
+
+def _corrected_values(incident_id: int, entry: TimelineEntry) -> dict[str, Any]:
+    # Bind names other than the columns': SQLAlchemy reserves those for the SET clause.
+    values = entry_values(incident_id, entry)
+    return {"entry_id": entry.entry_id, **{f"new_{name}": values[name] for name in _CORRECTABLE}}
 
 
 class SqlIncidentRepository:
@@ -470,6 +497,7 @@ class SqlIncidentRepository:
                 _copies(incident.actions),
                 history,
                 copy(incident.publication),
+                _by_id(incident.timeline),
             )
         return found
 
@@ -481,7 +509,7 @@ class SqlIncidentRepository:
 
     def _write_children(self, incident_id: int, incident: Incident) -> None:
         loaded = self._loaded.get(incident.number)
-        self._write_timeline(incident_id, incident, prune=loaded is None or loaded.history)
+        self._write_timeline(incident_id, incident, stored=loaded.entries if loaded else {})
         if loaded is None or loaded.roles != incident.roles:
             self._write_roles(incident_id, incident)
         self._write_actions(incident_id, incident, stored=loaded.actions if loaded else ())
@@ -494,6 +522,7 @@ class SqlIncidentRepository:
             _copies(incident.actions),
             loaded is None or loaded.history,
             copy(incident.publication),
+            _by_id(incident.timeline),
         )
 
     def _write_publication(self, incident_id: int, publication: Publication) -> None:
@@ -506,11 +535,23 @@ class SqlIncidentRepository:
             )
         )
 
-    def _write_timeline(self, incident_id: int, incident: Incident, *, prune: bool) -> None:
-        # Entries never change once recorded; only an unpinned message leaves the timeline,
-        # which only an incident loaded with its history can tell.
-        if prune:
-            self._prune_pins(incident_id, incident)
+    def _write_timeline(
+        self, incident_id: int, incident: Incident, *, stored: dict[int, TimelineEntry]
+    ) -> None:
+        # Entries are never deleted: a correction or an unpinned message changes them in
+        # place (keeping the original), and only those that changed since loading are written.
+        changed = [
+            entry
+            for entry in incident.timeline
+            if entry.entry_id is not None and stored.get(entry.entry_id, entry) != entry
+        ]
+        if changed:
+            self._session.execute(
+                update(timeline_entries)
+                .where(timeline_entries.c.id == bindparam("entry_id"))
+                .values({name: bindparam(f"new_{name}") for name in _CORRECTABLE}),
+                [_corrected_values(incident_id, entry) for entry in changed],
+            )
         new = [(i, entry) for i, entry in enumerate(incident.timeline) if entry.entry_id is None]
         if not new:
             return
@@ -520,20 +561,6 @@ class SqlIncidentRepository:
         ).all()
         for (position, entry), entry_id in zip(new, ids, strict=True):
             incident.timeline[position] = replace(entry, entry_id=entry_id)
-
-    def _prune_pins(self, incident_id: int, incident: Incident) -> None:
-        kept_pins = [
-            entry.entry_id
-            for entry in incident.timeline
-            if entry.kind is EntryKind.PINNED and entry.entry_id is not None
-        ]
-        self._session.execute(
-            delete(timeline_entries).where(
-                timeline_entries.c.incident_id == incident_id,
-                timeline_entries.c.kind == EntryKind.PINNED.value,
-                timeline_entries.c.id.not_in(kept_pins),
-            )
-        )
 
     def _write_roles(self, incident_id: int, incident: Incident) -> None:
         self._session.execute(

@@ -112,6 +112,12 @@ timeline_entries = Table(
     Column("status", Text, nullable=False),
     Column("formal", Boolean, nullable=False),
     Column("detail", JSON, nullable=False),
+    # A correction keeps the original (migration 0009).
+    Column("corrected_by", Text, nullable=False, server_default=""),
+    Column("corrected_at", UTCDateTime, nullable=True),
+    Column("original_text", Text, nullable=True),
+    Column("original_at", UTCDateTime, nullable=True),
+    Column("removed", Boolean, nullable=False, server_default=false()),
     Index(None, "incident_id", "at"),
 )
 

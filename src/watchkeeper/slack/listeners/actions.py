@@ -30,6 +30,8 @@ from watchkeeper.slack.modals import (
     postmortem_modal,
     severity_modal,
     status_modal,
+    timeline_choices,
+    timeline_modal,
     update_modal,
 )
 from watchkeeper.slack.payloads import request_of
@@ -69,6 +71,14 @@ def _postmortem(ctx: Context, channel_id: str) -> View:
     return postmortem_modal(channel_id, incident.reference, current)
 
 
+def timeline_editor(ctx: Context, channel_id: str) -> View:
+    """The timeline editor of the channel's incident (the card's button, `/incident timeline
+    edit`)."""
+    view = incident_in_channel(ctx, channel_id)
+    choices = timeline_choices(view.incident, view.names, ctx.zone)
+    return timeline_modal(channel_id, view.incident.reference, choices, ctx.zone)
+
+
 #: Forms that show the incident's current state, read from the database before they open.
 FORMS: dict[Action, ModalFor] = {
     Action.OPEN_STATUS: _status,
@@ -76,6 +86,7 @@ FORMS: dict[Action, ModalFor] = {
     Action.OPEN_COMMANDER: _commander,
     Action.OPEN_POSTMORTEM: _postmortem,
     Action.OPEN_FOLLOW_UP: _follow_up,
+    Action.OPEN_TIMELINE_EDITOR: timeline_editor,
 }
 
 #: How long a click waits for the database before opening a placeholder form instead: Slack's
@@ -235,6 +246,8 @@ def register(app: App, ctx: Context) -> None:
                 text=to_plain(message.get("text", "")),
                 author=message.get("user", ""),
                 permalink=str(permalink.get("permalink", "")),
+                # Added on purpose, not pinned: unpinning the message leaves it on the timeline.
+                holder=f"shortcut:{request.actor.user_id}",
             )
             respond(text=f"Added to the {incident.reference} timeline.", response_type="ephemeral")
         refusal = caught.refusal

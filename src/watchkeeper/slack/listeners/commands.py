@@ -12,9 +12,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from watchkeeper.services.context import Context
+from watchkeeper.services.context import Context, Request
+from watchkeeper.slack.listeners.actions import timeline_editor
 from watchkeeper.slack.markup import clip, escape, to_plain
-from watchkeeper.slack.modals import declare_modal
+from watchkeeper.slack.modals import View, declare_modal
 from watchkeeper.slack.payloads import request_of
 from watchkeeper.slack.refusals import refusals
 from watchkeeper.slack.subcommands import (
@@ -22,6 +23,7 @@ from watchkeeper.slack.subcommands import (
     Read,
     Reply,
     SetComponents,
+    ShowTimeline,
     ephemeral,
     read_command,
 )
@@ -40,10 +42,9 @@ class Outcome:
 
     subcommand: str = "unknown"
     result: str = "ok"
-    #: `declare` without a title: the form opens once the ack is on its way.
-    opens_form: bool = False
-    #: The form opens with its Private box ticked (`declare --private`).
-    private_form: bool = False
+    #: The form to open once the ack is on its way (`declare` without a title, `timeline
+    #: edit`), given the context and the channel.
+    form: Callable[[Context, str], View] | None = None
 
 
 def register(app: App, ctx: Context, count: Callable[[str, str], None]) -> None:
@@ -56,19 +57,39 @@ def register(app: App, ctx: Context, count: Callable[[str, str], None]) -> None:
         outcome = Outcome()
         ack(**respond(ctx, body, outcome))
         count(outcome.subcommand, outcome.result)
-        if outcome.opens_form:
-            forms.submit(_open_declare_form, ctx, client, body["trigger_id"], outcome.private_form)
+        if outcome.form is not None:
+            forms.submit(
+                _open_form, ctx, client, outcome.form, body["trigger_id"], request_of(body)
+            )
 
     app.command("/incident")(incident_command)
 
 
-def _open_declare_form(ctx: Context, client: WebClient, trigger_id: str, private: bool) -> None:
-    """Open the declaration modal (after the ack: Slack's trigger stays valid 3 seconds)."""
+def _declare_form(ctx: Context, channel_id: str) -> View:
+    return declare_modal(ctx.scale, status_page=ctx.status_page)
+
+
+def _private_declare_form(ctx: Context, channel_id: str) -> View:
+    """The declare form with its Private box ticked (`declare --private` without a title)."""
+    return declare_modal(ctx.scale, status_page=ctx.status_page, private=True)
+
+
+def _open_form(
+    ctx: Context,
+    client: WebClient,
+    form: Callable[[Context, str], View],
+    trigger_id: str,
+    request: Request,
+) -> None:
+    """Open a command's modal (after the ack: Slack's trigger stays valid 3 seconds)."""
     try:
-        view = declare_modal(ctx.scale, status_page=ctx.status_page, private=private)
+        with refusals() as caught:
+            view = form(ctx, request.channel_id)
+        if caught.refusal is not None:
+            return  # the reply in the ack already said why
         client.views_open(trigger_id=trigger_id, view=view)
     except Exception:  # nobody waits on this thread: say what happened
-        log.exception("could not open the form to declare an incident")
+        log.exception("could not open the form of an /incident command")
 
 
 def respond(ctx: Context, body: dict[str, Any], outcome: Outcome | None = None) -> Reply:
@@ -86,10 +107,9 @@ def respond(ctx: Context, body: dict[str, Any], outcome: Outcome | None = None) 
             )
         )
         outcome.subcommand = read.subcommand.name
-        if isinstance(read.command, Declare) and not read.command.title:
-            outcome.opens_form = bool(body.get("trigger_id"))
-            outcome.private_form = read.command.private
         reply = read.answer(ctx, request_of(body))
+        if body.get("trigger_id"):
+            outcome.form = _form_of(read.command)
     if (refusal := caught.refusal) is not None:
         outcome.result = refusal.outcome
         shown = f":warning: {refusal.text}"
@@ -98,6 +118,15 @@ def respond(ctx: Context, body: dict[str, Any], outcome: Outcome | None = None) 
         reply = ephemeral(shown)
     reply["text"] = clip(reply["text"], REPLY_LIMIT)
     return reply
+
+
+def _form_of(command: object) -> Callable[[Context, str], View] | None:
+    """The modal a command opens after its reply, if any."""
+    if isinstance(command, Declare) and not command.title:
+        return _private_declare_form if command.private else _declare_form
+    if isinstance(command, ShowTimeline) and command.edit:
+        return timeline_editor
+    return None
 
 
 def _plain(read: Read) -> Read:

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from watchkeeper.domain.errors import IncidentError
+from watchkeeper.domain.errors import IncidentError, InvalidCorrectionTime
 from watchkeeper.domain.status import Status
 from watchkeeper.services import facts, follow_ups, lifecycle, publishing
 from watchkeeper.services.context import Context, Request
@@ -15,10 +15,11 @@ from watchkeeper.services.declare import declare_incident
 from watchkeeper.slack.due_dates import InvalidDueDate, parse_due
 from watchkeeper.slack.ids import Block, Callback
 from watchkeeper.slack.markup import to_plain
-from watchkeeper.slack.modals import PRIVATE_CHOICE, submitted, submitted_choices
+from watchkeeper.slack.modals import PRIVATE_CHOICE, REMOVE, submitted, submitted_choices
 from watchkeeper.slack.payloads import request_of
 from watchkeeper.slack.refusals import refusals
 from watchkeeper.slack.subcommands import TITLE_MAX
+from watchkeeper.slack.times import InvalidTime, parse_time
 
 #: A submission's use case: given the request and the view, change the incident.
 Submission = Callable[[Context, Request, dict[str, Any]], object]
@@ -69,6 +70,31 @@ def _follow_up(ctx: Context, request: Request, view: dict[str, Any]) -> object:
     return follow_ups.add(ctx, request, text, submitted(view, Block.USER) or None, due)
 
 
+def _correct(ctx: Context, request: Request, view: dict[str, Any]) -> object:
+    picked = submitted(view, Block.ENTRY)
+    if not picked.isdigit():
+        raise FieldProblem(Block.ENTRY, "Pick the entry to correct.")
+    text = to_plain(submitted(view, Block.TEXT)).strip() or None
+    typed = submitted(view, Block.TIME).strip()
+    remove = REMOVE in submitted(view, Block.REMOVE).split(",")
+    when = None
+    if typed:
+        try:
+            when = parse_time(typed, now=ctx.now(), zone=ctx.zone)
+        except InvalidTime as error:
+            raise FieldProblem(Block.TIME, str(error)) from None
+    if remove and (text is not None or when is not None):
+        raise FieldProblem(Block.REMOVE, "Remove the entry, or correct it: not both at once.")
+    if not (remove or text is not None or when is not None):
+        raise FieldProblem(
+            Block.TEXT, "Type the corrected text, give a corrected time, or tick Remove."
+        )
+    try:
+        return facts.correct_entry(ctx, request, int(picked), text=text, when=when, remove=remove)
+    except InvalidCorrectionTime as error:
+        raise FieldProblem(Block.TIME, str(error)) from None
+
+
 def _postmortem(ctx: Context, request: Request, view: dict[str, Any]) -> object:
     return publishing.publish_postmortem(ctx, request, to_plain(submitted(view, Block.POSTMORTEM)))
 
@@ -82,6 +108,8 @@ SUBMISSIONS: dict[Callback, tuple[Submission, Block]] = {
     Callback.COMMANDER: (_commander, Block.USER),
     Callback.PUBLISH_POSTMORTEM: (_postmortem, Block.POSTMORTEM),
     Callback.ADD_FOLLOW_UP: (_follow_up, Block.FOLLOW_UP),
+    # Refused kinds of entry (a status change, the declaration…) say so under the entry.
+    Callback.CORRECT_TIMELINE: (_correct, Block.ENTRY),
 }
 
 

@@ -22,7 +22,9 @@ ENTRY_SHOWN = 300
 
 @dataclass(frozen=True, slots=True)
 class ShowTimeline:
-    """Show the timeline so far, to the asker only."""
+    """Show the timeline so far, to the asker only; `edit`: open the form that corrects it."""
+
+    edit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +40,30 @@ class PublishPostmortem:
     to_page: bool = False
 
 
+def _read_timeline(rest: str, typed: Typed, usage: str) -> ShowTimeline:
+    if not rest:
+        return ShowTimeline()
+    if rest.lower() == "edit":
+        return ShowTimeline(edit=True)
+    raise CommandError(
+        f"`{shown(rest)}` is not something `timeline` does; `timeline` shows it, "
+        "`timeline edit` opens a form to correct an entry.",
+        usage,
+    )
+
+
 def _timeline(ctx: Context, command: ShowTimeline, request: Request) -> Reply:
+    if command.edit:
+        # The form opens once this reply is on its way (the slash command's listener).
+        incident = queries.incident_in_channel(ctx, request.channel_id, history=False).incident
+        return ephemeral(f"Opening the {incident.reference} timeline editor…")
     view = queries.incident_in_channel(ctx, request.channel_id)
-    entries = sorted(view.incident.timeline, key=lambda e: e.at)
+    entries = sorted(view.incident.shown_timeline(), key=lambda e: e.at)
     shown = entries[-TIMELINE_SHOWN:]
     lines = [
         shorten(
-            f"• {when(e.at, ctx.zone)}: {escape(describe(e, names=view.names, zone=ctx.zone))}",
+            f"• {when(e.at, ctx.zone)}: {escape(describe(e, names=view.names, zone=ctx.zone))}"
+            + (" _(edited)_" if e.edited else ""),
             ENTRY_SHOWN,
         )
         for e in shown
@@ -91,10 +110,10 @@ def _postmortem(ctx: Context, command: PublishPostmortem, request: Request) -> R
 SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
     Subcommand(
         "timeline",
-        "/incident timeline",
-        "Show the timeline so far (only to you).",
+        "/incident timeline [edit]",
+        "Show the timeline so far (only to you); with edit, correct or remove an entry.",
         ShowTimeline,
-        nothing_but(ShowTimeline(), "timeline"),
+        _read_timeline,
         _timeline,
     ),
     Subcommand(

@@ -14,6 +14,7 @@ from watchkeeper.hooks.sources import NAMES as HOOK_SOURCES
 from watchkeeper.outgoing.settings import is_private_to_host
 from watchkeeper.slack.failures import ADVICE
 from watchkeeper.slack.methods import required_bot_scopes
+from watchkeeper.slack.pooled import PooledWebClient, connection_pool
 from watchkeeper.store.database import check_database, make_engine
 from watchkeeper.store.migrate import current, head
 
@@ -56,7 +57,9 @@ def diagnose(settings: Settings, client: WebClient | None = None) -> list[Findin
             )
         )
         return findings
-    client = client or WebClient(
+    # One kept-alive connection serves every call of the check.
+    client = client or PooledWebClient(
+        pool=connection_pool(1),
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=10,

@@ -6,6 +6,7 @@ the real Slack makes cost a round trip or two across the internet.
 
 from __future__ import annotations
 
+import copy
 import ssl
 import threading
 from collections.abc import Iterator
@@ -177,3 +178,15 @@ def test_the_bots_calls_reuse_connections(start_bot: StartBot, fake_slack: FakeS
     made = len(fake_slack.calls) - calls
     assert made >= 30  # each note is announced in the channel
     assert fake_slack.connections - connections <= 4, (made, fake_slack.connections)
+
+
+def test_a_copy_shares_the_connections(fake_slack: FakeSlack) -> None:
+    """Bolt deep-copies a request, its client with it, for lazy listeners."""
+    client = PooledWebClient(token=fake_slack.token, base_url=fake_slack.url)
+    client.auth_test()
+
+    copied = copy.deepcopy(client)
+    assert copied.auth_test()["ok"]
+
+    assert copied.pool is client.pool
+    assert fake_slack.connections == 1

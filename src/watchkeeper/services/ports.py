@@ -62,6 +62,7 @@ class IncidentRepository(Protocol):
     def set_channel(self, number: int, channel_id: str, channel_name: str) -> None: ...
     def set_card_ts(self, number: int, ts: str) -> None: ...
     def card_ts(self, number: int) -> str | None: ...
+    def card_timestamps(self, numbers: Iterable[int]) -> dict[int, str]: ...
 
 
 class ClaimedEffect(Protocol):
@@ -83,8 +84,12 @@ class ClaimedEffect(Protocol):
     def incident(self) -> Incident | None:
         """Its incident as it stood when the effect was claimed (no timeline), if read then."""
 
-    def with_incident(self, incident: Incident | None) -> ClaimedEffect:
-        """The same effect, carrying its incident's state."""
+    @property
+    def card_ts(self) -> str | None:
+        """Its incident card's timestamp, read when the effect was claimed (None: not then)."""
+
+    def with_incident(self, incident: Incident | None, card_ts: str | None = None) -> ClaimedEffect:
+        """The same effect, carrying its incident's state (and its card's timestamp)."""
 
     @property
     def created_at(self) -> datetime | None: ...

@@ -13,6 +13,7 @@ client is given an `ssl` context. A proxy (`proxy=`) is left to slack_sdk's own 
 
 from __future__ import annotations
 
+import copy
 import ssl
 import urllib.error
 import urllib.request
@@ -57,6 +58,16 @@ class PooledWebClient(WebClient):
     def __init__(self, *, pool: urllib3.PoolManager | None = None, **options: Any) -> None:
         super().__init__(**options)
         self.pool = pool or connection_pool(tls=self.ssl)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> PooledWebClient:
+        """A copy on the same connections (Bolt copies a request's client for lazy listeners;
+        a pool, its connections and its TLS context are shared, never copied)."""
+        copied = copy.copy(self)
+        memo[id(self)] = copied
+        for name, value in vars(self).items():
+            if name != "pool":
+                setattr(copied, name, copy.deepcopy(value, memo))
+        return copied
 
     def sharing_pool(self, **options: Any) -> PooledWebClient:
         """Another client (another token, say) on the same connections and address."""

@@ -190,6 +190,15 @@ class SqlIncidentRepository:
         ts: str | None = row.card_ts
         return ts
 
+    def card_timestamps(self, numbers: Iterable[int]) -> dict[int, str]:
+        """The timestamps of these incidents' cards, those posted, in one read."""
+        rows = self._session.execute(
+            select(incidents.c.number, incidents.c.card_ts).where(
+                incidents.c.number.in_(list(numbers)), incidents.c.card_ts.is_not(None)
+            )
+        )
+        return {row.number: row.card_ts for row in rows}
+
     def remember_person(self, user_id: str, name: str) -> None:
         """Remember a user's display name for reports."""
         if self._known_people.matches(user_id, name):

@@ -97,12 +97,17 @@ def _auth(client: WebClient) -> _Identity:
             None,
         )
     except OSError as error:
+        untrusted = "CERTIFICATE_VERIFY_FAILED" in str(error)
         return _Identity(
             Finding(
                 "token",
                 False,
                 f"Slack did not answer: {error}",
-                "check SLACK_API_URL and the network path to Slack",
+                # Slack calls trust the system's certificate authorities, or SSL_CERT_FILE's.
+                "SLACK_API_URL's certificate is not trusted: set SSL_CERT_FILE to a file of the "
+                "certificate authorities to trust (a proxy's or a stand-in's, with the public ones)"
+                if untrusted
+                else "check SLACK_API_URL and the network path to Slack",
             ),
             None,
         )

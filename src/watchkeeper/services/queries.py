@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.incident import Incident, IncidentSummary
 from watchkeeper.services.changes import incident_for
 from watchkeeper.services.context import Context
 
@@ -36,6 +36,12 @@ def open_incidents(ctx: Context) -> list[Incident]:
     """Every incident not yet resolved, oldest first, without their timelines (for lists)."""
     with ctx.uow(read_only=True) as uow:
         return uow.incidents.open_incidents(history=False)
+
+
+def open_summaries(ctx: Context, limit: int) -> tuple[int, list[IncidentSummary]]:
+    """How many incidents are open, and the first `limit` of them as a list shows them."""
+    with ctx.uow(read_only=True) as uow:
+        return uow.incidents.count_open(), uow.incidents.open_summaries(limit)
 
 
 def all_incidents(ctx: Context, *, history: bool = True) -> list[Incident]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from watchkeeper.domain.errors import IncidentNotFound
 from watchkeeper.domain.follow_ups import Action, FollowUpState
-from watchkeeper.domain.incident import Incident, Publication, reference
+from watchkeeper.domain.incident import COMMANDER, Incident, IncidentSummary, Publication, reference
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import STATUS_PAGE_KINDS, EntryKind
 from watchkeeper.services.ports import FollowUpView
@@ -141,6 +141,41 @@ class SqlIncidentRepository:
     def open_incidents(self, *, history: bool = True) -> list[Incident]:
         """Incidents not resolved, by number (`history` as for `get`)."""
         return self._load(incidents.c.status != Status.RESOLVED.value, history=history)
+
+    def open_summaries(self, limit: int) -> list[IncidentSummary]:
+        """The first `limit` incidents not resolved, by number, as a list shows them: one query
+        of the columns it needs and the commander, no children."""
+        commander = roles.alias("commander")
+        rows = self._session.execute(
+            select(
+                incidents.c.number,
+                incidents.c.title,
+                incidents.c.status,
+                incidents.c.severity,
+                incidents.c.declared_at,
+                incidents.c.channel_id,
+                commander.c.user_id.label("commander"),
+            )
+            .outerjoin(
+                commander,
+                (commander.c.incident_id == incidents.c.id) & (commander.c.role == COMMANDER),
+            )
+            .where(incidents.c.status != Status.RESOLVED.value)
+            .order_by(incidents.c.number)
+            .limit(limit)
+        )
+        return [
+            IncidentSummary(
+                number=row.number,
+                title=row.title,
+                status=Status(row.status),
+                severity=row.severity,
+                commander=row.commander,
+                declared_at=row.declared_at,
+                channel_id=row.channel_id,
+            )
+            for row in rows
+        ]
 
     def count_open(self) -> int:
         """How many incidents are not resolved."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -190,3 +191,16 @@ def test_a_copy_shares_the_connections(fake_slack: FakeSlack) -> None:
 
     assert copied.pool is client.pool
     assert fake_slack.connections == 1
+
+
+def test_an_answer_on_a_kept_connection_is_not_held_back(fake_slack: FakeSlack) -> None:
+    """The stand-in sends each answer at once, as Slack does: held for the client's delayed
+    ACK (Nagle's algorithm), every call on a kept-alive connection would take 40 ms more."""
+    client = PooledWebClient(token=fake_slack.token, base_url=fake_slack.url)
+    client.auth_test()
+
+    started = time.monotonic()
+    for _ in range(25):
+        client.auth_test()
+
+    assert time.monotonic() - started < 0.8  # held back, 25 calls take over a second

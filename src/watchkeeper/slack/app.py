@@ -82,7 +82,7 @@ def pooled_client(client: PooledWebClient) -> Callable[..., BoltResponse]:
 
     def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
         given = context.client
-        context["client"] = client.sharing_pool(
+        context["client"] = client.another(
             token=given.token,
             team_id=context.team_id,
             headers=given.headers,

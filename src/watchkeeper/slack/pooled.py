@@ -69,7 +69,7 @@ class PooledWebClient(WebClient):
                 setattr(copied, name, copy.deepcopy(value, memo))
         return copied
 
-    def sharing_pool(self, **options: Any) -> PooledWebClient:
+    def another(self, **options: Any) -> PooledWebClient:
         """Another client (another token, say) on the same connections and address."""
         options.setdefault("base_url", self.base_url)
         options.setdefault("timeout", self.timeout)

@@ -184,6 +184,10 @@ class StandInServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: StandInServer
+    # An answer goes out as written (headers, then body), as Slack's servers send it: with
+    # Nagle's algorithm the body would wait for the client's delayed ACK of the headers, some
+    # 40 ms on a kept-alive connection.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._serve()

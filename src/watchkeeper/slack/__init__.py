@@ -9,5 +9,7 @@
 - `blocks`, `modals`, `home`, `reminder_message`, `follow_up_messages`, `markup`: what Slack shows
 - `times`, `due_dates`: times and due dates as responders type them
 - `socket_link`: the Socket Mode link; `identity`: who the bot is; `instrumented`: counting
+- `pooled`: every Web API call over a shared pool of kept-alive connections (one TLS handshake
+  serves many calls)
 - `ids`: every block, action and callback ID; `methods`: the Web API methods and their scopes
 """

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench import harness
+from bench import harness, slack_host
 from bench.sizes import FULL, QUICK, Sizes
 from bench.suite import BENCHMARKS, DATABASES, DEFAULT_BENCHMARKS, RESULTS, run_suite, write
 from bench.table import render
@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     sizes = _resized(QUICK if args.quick else FULL, args.size)
     harness.PROFILE_DIR = args.profile
+    slack_host.TLS = not args.slack_http
     report = run_suite(
         sizes,
         databases=args.databases,
@@ -57,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="override one size, e.g. --size reminders=2000 (names in bench/sizes.py)",
+    )
+    parser.add_argument(
+        "--slack-http",
+        action="store_true",
+        help="the Slack stand-ins serve plain HTTP (default: HTTPS, as Slack does)",
     )
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument(

@@ -31,7 +31,7 @@ from bench.harness import (
 )
 from bench.load import SLACK_ACK_DEADLINE_S, Command, send_commands
 from bench.sizes import Sizes
-from bench.slack_host import SlackProxy
+from bench.slack_host import Calls, SlackProxy
 from watchkeeper.store.database import normalize_url
 from watchkeeper.store.tables import timeline_entries
 
@@ -82,6 +82,7 @@ def run(
             time.sleep(1.0)  # let the start-up work (auth.test, the first sync) finish
             before = server.memory()
             cpu_before = server.cpu_seconds()
+            calls = Calls(slack)
             sampler = _PeakSampler(server.pids)
             sampler.start()
             started = time.perf_counter()
@@ -99,6 +100,7 @@ def run(
             sampler.stop()
             after = server.memory()
             cpu_s = server.cpu_seconds() - cpu_before
+            handshakes = calls.handshakes_per_1000_calls()
     finally:
         watch.close()
 
@@ -136,6 +138,7 @@ def run(
         "wait_limit_s": acked_s + sizes.burst_drain_timeout_s,
         "outbox_empty_after_s": drained_s if drained else None,
         "server_cpu_ms_per_command": cpu_s * 1000 / len(burst),
+        "handshakes_per_1000_slack_calls": handshakes,
         "messages_missing_in_slack": sum(1 for m in expected if not in_slack.get(m)),
         "messages_doubled_in_slack": sum(1 for m in expected if len(in_slack.get(m, [])) > 1),
         "rss_start_mb": before["rss_mb"],

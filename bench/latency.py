@@ -28,7 +28,7 @@ from bench.harness import (
 )
 from bench.load import SLACK_ACK_DEADLINE_S, Command, Outcome, send_commands
 from bench.sizes import Sizes
-from bench.slack_host import SlackProxy
+from bench.slack_host import Calls, SlackProxy
 
 #: What responders type, in turn; `{i}` makes each text unique. Declarations open channels too.
 MIX = (
@@ -68,6 +68,7 @@ def levels(
     general: str,
     team_id: str,
     settle: OutboxWatch | None = None,
+    slack: SlackProxy | None = None,
 ) -> dict[str, Any]:
     """Warm up, then each level of concurrency in turn; figures by level.
 
@@ -90,6 +91,7 @@ def levels(
         batch = commands(count, channels, general, start=sent)
         sent += count
         cpu_before = server.cpu_seconds()
+        calls = Calls(slack) if slack is not None else None
         started = time.perf_counter()
         outcomes = send_commands(
             url, batch, clients=clients, secret=SIGNING_SECRET, team_id=team_id
@@ -100,6 +102,8 @@ def levels(
         results[str(clients)] = {
             **figures(outcomes, wall_s),
             "server_cpu_ms_per_request": (server.cpu_seconds() - cpu_before) * 1000 / count,
+            # Over HTTPS each new connection to Slack is a TLS handshake.
+            "handshakes_per_1000_slack_calls": calls.handshakes_per_1000_calls() if calls else None,
         }
     return results
 
@@ -131,7 +135,7 @@ def floor(kind: str, sizes: Sizes, slack: SlackProxy, scratch: Path) -> dict[str
     env = clean_environment({"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     with ServerProcess(command, port=port, env=env, cwd=scratch) as server:
         started_s = server.wait_healthy()
-        results = levels(server, sizes, channels, channels[0], address["team_id"])
+        results = levels(server, sizes, channels, channels[0], address["team_id"], slack=slack)
         results["memory"] = server.memory()
     results["ready_after_s"] = started_s
     return results
@@ -157,7 +161,9 @@ def watchkeeper(
             db.url, address["url"], address["token"], scratch, label=f"{db.kind}-latency"
         ) as server:
             server.wait_healthy()
-            results = levels(server, sizes, channels, general, address["team_id"], watch)
+            results = levels(
+                server, sizes, channels, general, address["team_id"], watch, slack=slack
+            )
             results["memory"] = server.memory()
             results["effects_drained"] = watch.wait_empty(120)
     finally:

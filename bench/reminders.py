@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, select
 from bench import seed
 from bench.harness import Database, clean_environment, percentile, watchkeeper_server
 from bench.sizes import Sizes
-from bench.slack_host import SlackProxy
+from bench.slack_host import Calls, SlackProxy
 from watchkeeper.store.database import normalize_url
 from watchkeeper.store.tables import outbox
 
@@ -67,12 +67,14 @@ def run(sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path) -> dict[st
         sleep_until(due - timedelta(seconds=0.5))
         planned_mb = server.memory()["rss_mb"]
         cpu_before = server.cpu_seconds()
+        calls = Calls(slack)
         started_late = datetime.now(UTC) > due
         deadline = due + timedelta(seconds=sizes.reminders_timeout_s)
         while datetime.now(UTC) < deadline and slack.messages_in(channels) < count:
             time.sleep(0.5)
         end_memory = server.memory()
         cpu_s = server.cpu_seconds() - cpu_before
+        handshakes = calls.handshakes_per_1000_calls()
 
     claims = [(c - due).total_seconds() for c in claim_times(db.url, "remind")]
     figures = posting(slack.reminder_times(channels), due.timestamp(), sizes.reminders_timeout_s)
@@ -87,6 +89,7 @@ def run(sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path) -> dict[st
         "planned_rss_mb": planned_mb,
         "scheduler_kb_per_open_incident": (planned_mb - idle_mb) * 1024 / count,
         "server_cpu_ms_per_reminder": cpu_s * 1000 / posted if posted else None,
+        "handshakes_per_1000_slack_calls": handshakes,
         "peak_rss_mb": end_memory["peak_rss_mb"],
         "seed_s": seed_s,
     }
@@ -133,6 +136,7 @@ def poster_floor(
     ]
     env = clean_environment({"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     poster: dict[str, Any] = {"started_late": None, "failed": None, "first_failure": ""}
+    calls = Calls(slack)
     try:
         done = subprocess.run(  # noqa: S603 - this interpreter running the bench package
             command,
@@ -159,6 +163,7 @@ def poster_floor(
         "poster_started_late": poster["started_late"],
         "failed": poster["failed"],
         "first_failure": poster["first_failure"],
+        "handshakes_per_1000_slack_calls": calls.handshakes_per_1000_calls(),
         "poster_cpu_ms_per_post": (
             poster["cpu_s"] * 1000 / figures["posted"]
             if "cpu_s" in poster and figures["posted"]

@@ -4,6 +4,10 @@
 call after `latency` seconds; the proxy it yields asks that process the few questions the
 benchmarks need, with answers computed there (a count, a list of times) instead of copying
 thousands of channels across processes.
+
+Like Slack, it serves HTTPS (unless `tls=False`): a certificate authority made at start signs
+the host's certificate, and `SSL_CERT_FILE` names that authority to every process started
+meanwhile (servers under test, floors), so they trust it exactly as a user's bot trusts Slack.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import argparse
 import os
 import re
 import secrets
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -22,6 +27,8 @@ from multiprocessing.managers import BaseManager
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+import trustme
+
 from bench.harness import clean_environment, free_port
 from watchkeeper.standin import FakeSlack
 from watchkeeper.standin.state import Message
@@ -30,6 +37,8 @@ from watchkeeper.standin.state import Message
 REMINDER_MARK = "snooze_reminders"
 #: The variable that hands the manager's key to the host process (not its command line).
 AUTHKEY_VARIABLE = "BENCH_SLACK_HOST_KEY"
+#: Whether stand-ins serve HTTPS, as Slack does (`python -m bench --slack-http`: plain HTTP).
+TLS = True
 #: The folder that holds the `bench` package, for the host process's import path.
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,9 +46,9 @@ ROOT = Path(__file__).resolve().parent.parent
 class SlackHost:
     """Lives in the manager process: a running FakeSlack and queries over its state."""
 
-    def __init__(self, latency: float) -> None:
+    def __init__(self, latency: float, tls: ssl.SSLContext | None = None) -> None:
         self._fake = FakeSlack(latency=latency)
-        self._fake.start()
+        self._fake.start(tls=tls)
 
     def address(self) -> dict[str, str]:
         """The Web API URL, the bot token and the workspace ID."""
@@ -59,6 +68,10 @@ class SlackHost:
         fake = cast(Any, self._fake)
         with fake._lock:  # see messages_in: the public list is a deep copy
             return len(fake._ws.calls)
+
+    def connections(self) -> int:
+        """Connections the Web API accepted so far: over HTTPS, each a TLS handshake."""
+        return self._fake.connections
 
     def messages_in(self, channel_ids: list[str]) -> int:
         """Messages posted so far in these channels, without copying them (cheap to poll)."""
@@ -149,6 +162,7 @@ class SlackProxy(Protocol):
     def create_channels(self, names: list[str]) -> list[str]: ...
     def add_users(self, users: list[tuple[str, str, str]]) -> None: ...
     def web_api_calls(self) -> int: ...
+    def connections(self) -> int: ...
     def calls_to(self, method: str) -> int: ...
     def direct_messages_to(self, user_ids: list[str]) -> int: ...
     def direct_message_marks(self, user_ids: list[str]) -> list[tuple[str, int | None, float]]: ...
@@ -164,28 +178,60 @@ class _Manager(BaseManager):
     pass
 
 
-def serve(latency: float, port: int, authkey: bytes) -> None:
+def serve(latency: float, port: int, authkey: bytes, tls: ssl.SSLContext | None = None) -> None:
     """Run the host until killed: a FakeSlack, and a manager on `port` that answers for it."""
-    host = SlackHost(latency)
+    host = SlackHost(latency, tls)
     _Manager.register("host", callable=lambda: host)
     manager = _Manager(address=("127.0.0.1", port), authkey=authkey)
     manager.get_server().serve_forever()
 
 
+class Calls:
+    """Web API calls and connections counted from a starting point: handshakes per call."""
+
+    def __init__(self, slack: SlackProxy) -> None:
+        self._slack = slack
+        self._calls = slack.web_api_calls()
+        self._connections = slack.connections()
+
+    def handshakes_per_1000_calls(self) -> float | None:
+        """Connections opened per 1,000 calls since the start (None: no call made)."""
+        calls = self._slack.web_api_calls() - self._calls
+        opened = self._slack.connections() - self._connections
+        return opened * 1000 / calls if calls else None
+
+
 @contextmanager
-def slack_host(latency: float) -> Iterator[SlackProxy]:
-    """A FakeSlack with `latency` seconds per call, served from its own process."""
+def slack_host(latency: float, *, tls: bool | None = None) -> Iterator[SlackProxy]:
+    """A FakeSlack with `latency` seconds per call, served from its own process (over HTTPS
+    with `tls`, default `TLS`: `SSL_CERT_FILE` trusts its certificate in every process started
+    meanwhile)."""
+    tls = TLS if tls is None else tls
     port = free_port()
     authkey = secrets.token_hex(16)
+    folder = tempfile.TemporaryDirectory()
+    command = [sys.executable, "-m", "bench.slack_host", "--latency", str(latency)]
+    command += ["--port", str(port)]
+    trust = {}
+    if tls:
+        authority = trustme.CA()
+        issued = authority.issue_cert("127.0.0.1", "localhost")
+        chain, authority_file = Path(folder.name, "slack.pem"), Path(folder.name, "ca.pem")
+        issued.private_key_and_cert_chain_pem.write_to_path(str(chain))
+        authority.cert_pem.write_to_path(str(authority_file))
+        command += ["--certificate", str(chain)]
+        trust = {"SSL_CERT_FILE": str(authority_file)}
     # The stand-in's own complaints (a client that hung up mid-answer when a server under test
     # was stopped) are noise in the table's output; they are shown only if it fails to start.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the process
     process = subprocess.Popen(  # noqa: S603 - this interpreter running this module
-        [sys.executable, "-m", "bench.slack_host", "--latency", str(latency), "--port", str(port)],
+        command,
         env=clean_environment({AUTHKEY_VARIABLE: authkey, "PYTHONPATH": str(ROOT)}),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    previous = {name: os.environ.get(name) for name in trust}
+    os.environ.update(trust)
     try:
         _Manager.register("host")
         manager = _Manager(address=("127.0.0.1", port), authkey=authkey.encode())
@@ -202,6 +248,11 @@ def slack_host(latency: float) -> Iterator[SlackProxy]:
                 time.sleep(0.05)
         yield cast(SlackProxy, manager.host())  # type: ignore[attr-defined]  # registered above
     finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         process.terminate()
         try:
             process.wait(10)
@@ -209,14 +260,20 @@ def slack_host(latency: float) -> Iterator[SlackProxy]:
             process.kill()
             process.wait()
         log.close()
+        folder.cleanup()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.slack_host")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--certificate", help="PEM key and certificate chain: serve HTTPS")
     args = parser.parse_args(argv)
-    serve(args.latency, args.port, os.environ[AUTHKEY_VARIABLE].encode())
+    tls = None
+    if args.certificate:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.certificate)
+    serve(args.latency, args.port, os.environ[AUTHKEY_VARIABLE].encode(), tls)
     return 0
 
 

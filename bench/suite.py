@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import burst, latency, nudges, reminders, reports, startup, status_page
+from bench import burst, latency, nudges, reminders, reports, slack_host, startup, status_page
 from bench.harness import Database, Unavailable, fresh_database, postgres_reachable
 from bench.sizes import Sizes
-from bench.slack_host import SlackProxy, slack_host
+from bench.slack_host import SlackProxy
 
 BENCHMARKS = (
     "startup",
@@ -97,6 +97,7 @@ def run_suite(
         },
         "code": _code_state(),
         "sizes": asdict(sizes),
+        "slack_over": "https" if slack_host.TLS else "http",
         "floors": {},
         "databases": {},
         "skipped": {},
@@ -106,19 +107,19 @@ def run_suite(
         if "latency" in chosen:
             for kind in FLOOR_SERVERS:
                 log(f"floor: {kind} ...")
-                with slack_host(sizes.slack_latency_s) as slack:
+                with slack_host.slack_host(sizes.slack_latency_s) as slack:
                     report["floors"][kind] = _guarded(
                         lambda s=slack, k=kind: latency.floor(k, sizes, s, scratch)  # type: ignore[misc]
                     )
         if "reminders" in chosen:
             log("floor: poster ...")
-            with slack_host(sizes.slack_latency_s) as slack:
+            with slack_host.slack_host(sizes.slack_latency_s) as slack:
                 report["floors"]["poster"] = _guarded(
                     lambda: reminders.floor(sizes, slack, scratch)
                 )
         if "nudges" in chosen:
             log("floor: nudge poster ...")
-            with slack_host(sizes.slack_latency_s) as slack:
+            with slack_host.slack_host(sizes.slack_latency_s) as slack:
                 report["floors"]["nudge-poster"] = _guarded(
                     lambda: nudges.floor(sizes, slack, scratch)
                 )
@@ -178,7 +179,10 @@ def _code_state() -> dict[str, Any]:
 
 def _one(runner: Runner, sizes: Sizes, kind: str, scratch: Path) -> dict[str, Any]:
     def attempt() -> dict[str, Any]:
-        with fresh_database(kind, scratch) as db, slack_host(sizes.slack_latency_s) as slack:
+        with (
+            fresh_database(kind, scratch) as db,
+            slack_host.slack_host(sizes.slack_latency_s) as slack,
+        ):
             return runner(sizes, db, slack, scratch)
 
     return _guarded(attempt)

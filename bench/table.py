@@ -69,8 +69,9 @@ def render(report: dict[str, Any]) -> str:
         cells.append(target)
         lines.append(cells)
 
+    over = report.get("slack_over", "http").upper()
     section(
-        f"Ack latency, signed /incident over HTTP, new connection each ({sizes['slack_latency_s'] * 1000:.0f} ms Slack)"
+        f"Ack latency, signed /incident over HTTP, new connection each ({sizes['slack_latency_s'] * 1000:.0f} ms Slack over {over})"
     )
     busiest = levels[-1]
     raw_p99 = _at("raw", busiest, "p99_ms")(floors)
@@ -127,6 +128,12 @@ def render(report: dict[str, Any]) -> str:
     row("claimed by scheduler, p99 s", _named("reminders", "claim_lateness_p99_s"), ".1f")
     row("reminders/s", _named("reminders", "reminders_per_s"), ".0f", floor=POSTER)
     row("server CPU ms/reminder", _named("reminders", "server_cpu_ms_per_reminder"), ".1f")
+    row(
+        "Slack handshakes/1,000 calls",
+        _named("reminders", "handshakes_per_1000_slack_calls"),
+        ".0f",
+        floor=POSTER,
+    )
     row(
         "scheduler KB per open incident",
         _named("reminders", "scheduler_kb_per_open_incident"),
@@ -240,6 +247,12 @@ def _latency_rows(
             ".1f",
             floor=floor,
         )
+        row(
+            f"{level} client(s): Slack handshakes/1,000 calls",
+            _named(benchmark, level, "handshakes_per_1000_slack_calls"),
+            ".0f",
+            floor=floor,
+        )
     busiest = levels[-1]
     row(
         f"bare Bolt p50 / p50 at {busiest}",
@@ -273,6 +286,12 @@ def _burst_rows(row: Rows, benchmark: str) -> None:
         "server CPU ms/command (with effects)",
         _named(benchmark, "server_cpu_ms_per_command"),
         ".1f",
+    )
+    row(
+        "Slack handshakes/1,000 calls",
+        _named(benchmark, "handshakes_per_1000_slack_calls"),
+        ".0f",
+        "<= 10",
     )
     row("server peak RSS MB", _named(benchmark, "peak_rss_mb"), ".0f", "< 300")
     row("RSS growth start->end MB", _named(benchmark, "rss_growth_mb"), ".1f")

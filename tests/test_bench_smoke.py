@@ -31,7 +31,13 @@ from bench.table import render
 
 pytestmark = pytest.mark.slow
 
-LATENCY_KEYS = {"p50_ms", "p99_ms", "requests_per_s", "failed"}
+LATENCY_KEYS = {
+    "p50_ms",
+    "p99_ms",
+    "requests_per_s",
+    "failed",
+    "handshakes_per_1000_slack_calls",
+}
 
 
 @pytest.fixture
@@ -77,7 +83,11 @@ def test_burst_reports_losses_duplicates_and_memory(
         "peak_rss_mb",
         "rss_growth_mb",
         "acks_per_s",
+        "handshakes_per_1000_slack_calls",
     } <= figures.keys()
+    # Over HTTPS (the default, as Slack serves it) the bot's calls reached the stand-in.
+    assert slack.address()["url"].startswith("https://")
+    assert figures["handshakes_per_1000_slack_calls"] is not None
 
 
 def test_reminders_report_lateness_and_memory_per_incident(
@@ -91,6 +101,7 @@ def test_reminders_report_lateness_and_memory_per_incident(
         "lateness_p50_s",
         "lateness_p99_s",
         "scheduler_kb_per_open_incident",
+        "handshakes_per_1000_slack_calls",
     } <= figures.keys()
 
 
@@ -143,6 +154,16 @@ def test_the_suite_measures_the_poster_floor_beside_the_reminders(tmp_path: Path
     } <= poster.keys()
     assert "lateness_p99_over_poster_p99" in written["databases"]["sqlite"]["reminders"]
     assert "lateness p99 / poster floor p99" in render(report)
+    assert "handshakes_per_1000_slack_calls" in poster
+
+
+def test_the_stand_in_can_serve_plain_http(tmp_path: Path) -> None:
+    """`python -m bench --slack-http`: the figures of runs before HTTPS, to compare with."""
+    with slack_host(QUICK.slack_latency_s, tls=False) as host:
+        assert host.address()["url"].startswith("http://")
+        figures = latency.floor("bolt", QUICK, host, tmp_path)
+    for level in QUICK.latency_clients:
+        assert figures[str(level)]["handshakes_per_1000_slack_calls"] is not None
 
 
 def test_the_split_bot_reports_latency_and_burst_with_both_processes_summed(

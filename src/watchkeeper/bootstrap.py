@@ -44,6 +44,7 @@ from watchkeeper.slack.follow_up_deliverer import FollowUpDeliverer
 from watchkeeper.slack.identity import BotIdentity
 from watchkeeper.slack.instrumented import InstrumentedWebClient, count_settled
 from watchkeeper.slack.membership import ChannelMembers
+from watchkeeper.slack.pooled import PooledWebClient, connection_pool
 from watchkeeper.slack.socket_link import SocketLink
 from watchkeeper.status import status_routes
 from watchkeeper.status.stored import StoredIncidents
@@ -56,6 +57,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds a Web API call may take before it counts as failed (and is retried later).
 SLACK_TIMEOUT = 10
+#: Kept-alive Slack connections beyond the courier's workers: for the acks' own calls.
+ACK_CONNECTIONS = 8
 #: How often a delivery process looks at the outbox: the web process cannot wake it.
 DELIVERY_POLL = 0.05
 #: How often a delivery process re-reads due reminders: the web process cannot plan them.
@@ -251,8 +254,12 @@ def build(
     ctx = use_case_context(settings, engine, clock or SystemClock())
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     metrics = Metrics()
+    # Every Slack call of this process (deliveries, reminders, the acks' own calls) shares one
+    # pool of kept-alive connections: a handshake per connection, not per call.
+    pool = connection_pool(settings.courier_workers + ACK_CONNECTIONS)
     client = InstrumentedWebClient(
         metrics,
+        pool=pool,
         token=token,
         base_url=settings.slack_api_url,
         timeout=slack_timeout,
@@ -326,7 +333,7 @@ def build(
     bolt = build_app(
         ctx,
         # Bolt's own client gets the token per request from `authorize`.
-        client=WebClient(base_url=settings.slack_api_url, timeout=slack_timeout),
+        client=PooledWebClient(pool=pool, base_url=settings.slack_api_url, timeout=slack_timeout),
         bot_token=token or "",
         identity=identity,
         metrics=metrics,

@@ -15,6 +15,7 @@ from watchkeeper.hooks.sources import NAMES as HOOK_SOURCES
 from watchkeeper.outgoing.settings import is_private_to_host
 from watchkeeper.slack.failures import ADVICE
 from watchkeeper.slack.methods import required_bot_scopes
+from watchkeeper.slack.pooled import PooledWebClient, connection_pool
 from watchkeeper.store.database import check_database, make_engine
 from watchkeeper.store.migrate import current, head
 
@@ -60,7 +61,9 @@ def diagnose(settings: Settings, client: WebClient | None = None) -> list[Findin
             )
         )
         return findings
-    client = client or WebClient(
+    # One kept-alive connection serves every call of the check.
+    client = client or PooledWebClient(
+        pool=connection_pool(1),
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=10,
@@ -98,12 +101,17 @@ def _auth(client: WebClient) -> _Identity:
             None,
         )
     except OSError as error:
+        untrusted = "CERTIFICATE_VERIFY_FAILED" in str(error)
         return _Identity(
             Finding(
                 "token",
                 False,
                 f"Slack did not answer: {error}",
-                "check SLACK_API_URL and the network path to Slack",
+                # Slack calls trust the system's certificate authorities, or SSL_CERT_FILE's.
+                "SLACK_API_URL's certificate is not trusted: set SSL_CERT_FILE to a file of the "
+                "certificate authorities to trust (a proxy's or a stand-in's, with the public ones)"
+                if untrusted
+                else "check SLACK_API_URL and the network path to Slack",
             ),
             None,
         )

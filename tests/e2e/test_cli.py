@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import sqlite3
+import ssl
 import subprocess
 import sys
 import threading
@@ -19,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import trustme
 
 from watchkeeper.bootstrap import offline_context
 from watchkeeper.config import load_settings
@@ -352,6 +354,31 @@ def test_check_passes_on_a_correct_setup(database: dict[str, str]) -> None:
         "[ok  ] tidying: resolved incidents' channels are kept (WATCHKEEPER_ARCHIVE_AFTER is off); "
         "commanders asked after 1d without a timeline entry"
     ) in result.stdout
+
+
+def test_check_over_https_trusts_ssl_cert_file_and_says_so_when_unset(
+    database: dict[str, str], tmp_path: Path
+) -> None:
+    authority = trustme.CA()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(served)
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    upgrade(database["DATABASE_URL"])
+    slack = FakeSlack()
+    slack.start(tls=served)
+    try:
+        env = {**database, "SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.url}
+        untrusted = watchkeeper("check", env={**env, "SSL_CERT_FILE": str(tmp_path / "none")})
+        trusted = watchkeeper("check", env={**env, "SSL_CERT_FILE": str(bundle)})
+    finally:
+        slack.stop()
+
+    assert untrusted.returncode == 1
+    assert "[FAIL] token: Slack did not answer" in untrusted.stdout
+    assert "set SSL_CERT_FILE" in untrusted.stdout
+    assert trusted.returncode == 0, trusted.stdout
+    assert "[ok  ] token: valid for workspace" in trusted.stdout
 
 
 def test_check_says_when_the_bot_is_not_in_the_broadcast_channel(database: dict[str, str]) -> None:

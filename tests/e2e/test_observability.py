@@ -83,7 +83,10 @@ def test_a_delivery_tried_again_after_a_failure_is_counted_as_a_retry(
 
     declare(slack, fake_slack)
 
-    assert sample(slack, "watchkeeper_slack_retries_total", kind="open_channel") == 1.0
+    # The pin shows in Slack a moment before the courier counts the delivery as settled.
+    fake_slack.wait_for(
+        lambda: sample(slack, "watchkeeper_slack_retries_total", kind="open_channel") == 1.0
+    )
     assert sample(slack, "watchkeeper_slack_retries_total", kind="announce_entry") is None
 
 

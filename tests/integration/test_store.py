@@ -12,7 +12,7 @@ from sqlalchemy import Engine, event
 from tests.fixtures.concurrency import run_at_once
 
 from watchkeeper.domain.errors import IncidentNotFound
-from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.incident import COMMANDER, Incident
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.severity import DEFAULT_SCALE
 from watchkeeper.domain.status import Status
@@ -219,6 +219,44 @@ def test_open_incidents_leave_out_resolved_ones(uow_factory: UowFactory) -> None
     with uow_factory() as uow:
         assert [i.number for i in uow.incidents.open_incidents()] == [first, third]
         assert [i.number for i in uow.incidents.all_incidents()] == [first, second, third]
+
+
+def test_open_summaries_are_the_first_open_incidents_with_their_commanders(
+    uow_factory: UowFactory,
+) -> None:
+    first, second, third, fourth = (declare(uow_factory, title=f"Outage {n}") for n in range(4))
+    with uow_factory() as uow:
+        resolved = uow.incidents.get(second)
+        resolved.resolve(by="U1", at=T0 + MINUTE)
+        uow.incidents.save(resolved)
+        led = uow.incidents.get(third)
+        led.assign_role(COMMANDER, "UBEN", by="U1", at=T0 + MINUTE)
+        led.assign_role("scribe", "UCARA", by="U1", at=T0 + MINUTE)
+        uow.incidents.save(led)
+        uow.incidents.set_channel(first, "C1", "inc-1-outage-0")
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.incidents.count_open() == 3
+        shown = uow.incidents.open_summaries(limit=2)
+
+    assert [s.number for s in shown] == [first, third]
+    assert [s.reference for s in shown] == [f"INC-{first}", f"INC-{third}"]
+    assert [s.commander for s in shown] == [None, "UBEN"]
+    assert [s.channel_id for s in shown] == ["C1", None]
+    assert shown[0].title == "Outage 0" and shown[0].severity == "SEV2"
+    assert shown[0].status.is_open and shown[0].declared_at == T0
+    assert fourth not in [s.number for s in shown]
+
+
+def test_card_timestamps_are_read_for_many_incidents_at_once(uow_factory: UowFactory) -> None:
+    posted, unposted = declare(uow_factory), declare(uow_factory)
+    with uow_factory() as uow:
+        uow.incidents.set_card_ts(posted, "1700000000.000200")
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.incidents.card_timestamps([posted, unposted]) == {posted: "1700000000.000200"}
 
 
 def test_listing_incidents_takes_the_same_queries_however_many_there_are(

@@ -52,6 +52,25 @@ def reference(number: int) -> str:
     return f"INC-{number}"
 
 
+@dataclass(frozen=True, slots=True)
+class IncidentSummary:
+    """What a list shows of an incident: read without its children, for many at once."""
+
+    number: int
+    title: str
+    status: Status
+    severity: str
+    commander: str | None
+    declared_at: datetime
+    channel_id: str | None
+    declared_by: str = ""
+    private: bool = False
+
+    @property
+    def reference(self) -> str:
+        return reference(self.number)
+
+
 @dataclass(slots=True)
 class Publication:
     """The incident on the public status page: under which id and title, and its postmortem.

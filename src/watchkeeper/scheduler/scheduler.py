@@ -133,6 +133,11 @@ class Scheduler:
             with contextlib.suppress(JobLookupError):  # nothing planned: nothing to drop
                 self._scheduler.remove_job(_job_id(kind, subject))
             return
+        # Most saves leave the due time as it was (a note moves no reminder): a look-up, not
+        # a new job, which would wake the scheduler's thread from inside a command's ack.
+        planned = self._scheduler.get_job(_job_id(kind, subject))
+        if planned is not None and planned.args == (kind, subject, due_at):
+            return
         self._scheduler.add_job(
             self._fire,
             "date",

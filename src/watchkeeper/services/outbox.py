@@ -17,15 +17,27 @@ def claim_effects(
     """Take up to `limit` ready effects, one per incident, oldest first, with their incidents.
 
     Each comes with its incident's state read in the claiming transaction (without the
-    timeline), so a batch of deliveries costs one read, not one each. A change committed after
-    the claim queues effects of its own, which will read it.
+    timeline), and a card refresh with its card's timestamp, so a batch of deliveries costs one
+    read, not one each. A change committed after the claim queues effects of its own, which
+    will read it.
     """
     with ctx.uow() as uow:
         claimed = uow.outbox.claim(worker_id, ctx.now(), lease, limit)
         numbers = {e.incident_number for e in claimed if e.incident_number is not None}
         states = {i.number: i for i in uow.incidents.states_of(numbers)} if numbers else {}
+        refreshed = {
+            e.incident_number
+            for e in claimed
+            if e.kind == EffectKind.REFRESH_CARD and e.incident_number is not None
+        }
+        cards = uow.incidents.card_timestamps(refreshed) if refreshed else {}
         uow.commit()
-    return [effect.with_incident(states.get(effect.incident_number or 0)) for effect in claimed]
+    return [
+        effect.with_incident(
+            states.get(effect.incident_number or 0), cards.get(effect.incident_number or 0)
+        )
+        for effect in claimed
+    ]
 
 
 def effects_ready(ctx: Context) -> bool:

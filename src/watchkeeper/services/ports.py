@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from watchkeeper.domain.follow_ups import Action
-from watchkeeper.domain.incident import Incident, reference
+from watchkeeper.domain.incident import Incident, IncidentSummary, reference
 from watchkeeper.services.effects import Effect
 
 
@@ -52,6 +52,9 @@ class IncidentRepository(Protocol):
     def states_of(self, numbers: Iterable[int]) -> list[Incident]: ...
     def open_incidents(self, *, history: bool = True) -> list[Incident]: ...
     def count_open(self) -> int: ...
+    def open_summaries(
+        self, limit: int | None, *, private_only: bool = False
+    ) -> list[IncidentSummary]: ...
     def all_incidents(self, *, history: bool = True) -> list[Incident]: ...
     def remember_person(self, user_id: str, name: str) -> None: ...
     def names(self, user_ids: Iterable[str]) -> dict[str, str]: ...
@@ -71,6 +74,7 @@ class IncidentRepository(Protocol):
     def set_channel(self, number: int, channel_id: str, channel_name: str) -> None: ...
     def set_card_ts(self, number: int, ts: str) -> None: ...
     def card_ts(self, number: int) -> str | None: ...
+    def card_timestamps(self, numbers: Iterable[int]) -> dict[int, str]: ...
 
 
 class ClaimedEffect(Protocol):
@@ -92,8 +96,12 @@ class ClaimedEffect(Protocol):
     def incident(self) -> Incident | None:
         """Its incident as it stood when the effect was claimed (no timeline), if read then."""
 
-    def with_incident(self, incident: Incident | None) -> ClaimedEffect:
-        """The same effect, carrying its incident's state."""
+    @property
+    def card_ts(self) -> str | None:
+        """Its incident card's timestamp, read when the effect was claimed (None: not then)."""
+
+    def with_incident(self, incident: Incident | None, card_ts: str | None = None) -> ClaimedEffect:
+        """The same effect, carrying its incident's state (and its card's timestamp)."""
 
     @property
     def created_at(self) -> datetime | None: ...

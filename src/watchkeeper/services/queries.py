@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from watchkeeper.domain.incident import Incident
+from watchkeeper.domain.incident import Incident, IncidentSummary
 from watchkeeper.services.changes import incident_for
 from watchkeeper.services.context import Context
 
@@ -43,7 +43,7 @@ def open_incidents(ctx: Context, viewer: str | None = None) -> list[Incident]:
     return [incident for incident in found if may_see(ctx, incident, viewer)]
 
 
-def may_see(ctx: Context, incident: Incident, viewer: str | None) -> bool:
+def may_see(ctx: Context, incident: Incident | IncidentSummary, viewer: str | None) -> bool:
     """Whether `viewer` may see that the incident exists: any incident but a private one, which
     only its channel's members (and, until its channel opens, its declarer) may."""
     if viewer is None or not incident.private or viewer == incident.declared_by:
@@ -51,6 +51,31 @@ def may_see(ctx: Context, incident: Incident, viewer: str | None) -> bool:
     if incident.channel_id is None or ctx.members is None:
         return False
     return viewer in ctx.members.members(incident.channel_id)
+
+
+def open_summaries(
+    ctx: Context, limit: int, viewer: str | None = None
+) -> tuple[int, list[IncidentSummary]]:
+    """How many incidents are open, and the first `limit` of them as a list shows them.
+
+    For a `viewer` in Slack, private incidents they may not see are neither listed nor
+    counted. Who is in a channel is asked of Slack between the two reads, not inside either.
+    """
+    checked: set[int] = set()
+    hidden: set[int] = set()
+    if viewer is not None:
+        with ctx.uow(read_only=True) as uow:
+            private = uow.incidents.open_summaries(None, private_only=True)
+        checked = {s.number for s in private}
+        hidden = {s.number for s in private if not may_see(ctx, s, viewer)}
+    with ctx.uow(read_only=True) as uow:
+        total = uow.incidents.count_open()
+        first = uow.incidents.open_summaries(limit + len(hidden))
+    # One made private between the two reads is judged now.
+    late = [s for s in first if s.private and s.number not in checked]
+    hidden |= {s.number for s in late if not may_see(ctx, s, viewer)}
+    shown = [s for s in first if s.number not in hidden]
+    return total - len(hidden), shown[:limit]
 
 
 def all_incidents(ctx: Context, *, history: bool = True) -> list[Incident]:

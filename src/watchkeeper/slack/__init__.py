@@ -12,5 +12,7 @@
 - `socket_link`: the Socket Mode link; `identity`: who the bot is; `instrumented`: counting
 - `membership`: who is in a channel (`conversations.members`, remembered a minute), for lists
   that show a private incident only to its channel's members
+- `pooled`: every Web API call over a shared pool of kept-alive connections (one TLS handshake
+  serves many calls)
 - `ids`: every block, action and callback ID; `methods`: the Web API methods and their scopes
 """

@@ -15,6 +15,7 @@ from watchkeeper.metrics import Metrics
 from watchkeeper.services.context import Context
 from watchkeeper.slack.identity import BotIdentity
 from watchkeeper.slack.listeners import register_listeners
+from watchkeeper.slack.pooled import PooledWebClient
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,31 @@ def build_app(
         **options,
     )
     app.use(only_the_installed_workspace(identity))
+    if isinstance(client, PooledWebClient):
+        app.use(pooled_client(client))
     register_listeners(app, ctx, identity, metrics)
     return app
+
+
+def pooled_client(client: PooledWebClient) -> Callable[..., BoltResponse]:
+    """Give listeners a client on `client`'s kept-alive connections.
+
+    Bolt builds a plain `WebClient` for every request (a new connection per call); this one
+    has the same token, workspace and retry handlers, and shares the pool.
+    """
+
+    def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+        given = context.client
+        context["client"] = client.another(
+            token=given.token,
+            team_id=context.team_id,
+            headers=given.headers,
+            logger=given.logger,
+            retry_handlers=given.retry_handlers,
+        )
+        return next()
+
+    return middleware
 
 
 def verifies_signatures(app: App) -> bool:

@@ -9,7 +9,7 @@ from typing import Any, assert_never
 from zoneinfo import ZoneInfo
 
 from watchkeeper.domain.durations import format_duration
-from watchkeeper.domain.incident import COMMANDER, Incident
+from watchkeeper.domain.incident import COMMANDER, Incident, IncidentSummary
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import EntryKind
@@ -255,7 +255,7 @@ def _entry_text(
             assert_never(kind)
 
 
-def incident_line(incident: Incident, now: datetime) -> str:
+def incident_line(incident: Incident | IncidentSummary, now: datetime) -> str:
     """One line of `/incident list`: reference, title, status, severity, commander, age, channel."""
     age = format_duration(now - incident.declared_at)
     commander = mention(incident.commander) if incident.commander else "no commander"
@@ -267,15 +267,19 @@ def incident_line(incident: Incident, now: datetime) -> str:
     )
 
 
-def incident_list(incidents: Sequence[Incident], now: datetime) -> str:
-    """The ephemeral `/incident list` reply."""
-    if not incidents:
+#: Incidents `/incident list` shows; `watchkeeper list` shows the rest.
+LISTED = 50
+
+
+def incident_list(total: int, first: Sequence[IncidentSummary], now: datetime) -> str:
+    """The ephemeral `/incident list` reply: `total` open, the `first` of them (`LISTED`)."""
+    if not total:
         return "No open incidents. `/incident declare <title>` opens one."
-    lines = [incident_line(incident, now) for incident in incidents[:50]]
-    more = len(incidents) - len(lines)
+    lines = [incident_line(incident, now) for incident in first[:LISTED]]
+    more = total - len(lines)
     if more > 0:
         lines.append(f"…and {more} more: `watchkeeper list` shows all of them.")
-    return f"*Open incidents ({len(incidents)})*\n" + "\n".join(lines)
+    return f"*Open incidents ({total})*\n" + "\n".join(lines)
 
 
 def resolution_summary(incident: Incident) -> str:

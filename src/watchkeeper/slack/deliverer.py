@@ -146,7 +146,8 @@ class SlackDeliverer:
         payload = effect.payload
         incident = self._incident(effect)
         channel_id = self._channel(incident)
-        card_ts = outbox.card_of(self._ctx, incident.number)
+        # Read with the claim; only a card posted since (or an effect claimed elsewhere) asks.
+        card_ts = effect.card_ts or outbox.card_of(self._ctx, incident.number)
         if card_ts is not None:
             fallback, blocks = incident_card(
                 incident, self._ctx.zone, status_page=self._ctx.status_page

@@ -7,20 +7,20 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from watchkeeper.metrics import Metrics
 from watchkeeper.services.effects import SLACK, EffectKind
 from watchkeeper.services.ports import ClaimedEffect
+from watchkeeper.slack.pooled import PooledWebClient
 
 #: Slack's error codes are snake_case words; anything else (an HTML error page) is not a label.
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
-class InstrumentedWebClient(WebClient):
-    """A WebClient that counts each Web API call by method and result."""
+class InstrumentedWebClient(PooledWebClient):
+    """A pooled WebClient that counts each Web API call by method and result."""
 
     def __init__(self, metrics: Metrics, **options: Any) -> None:
         super().__init__(**options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -99,12 +100,18 @@ class FakeSlack:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Serve on `host:port` (0: any free port) from a daemon thread, Socket Mode beside it."""
+    def start(
+        self, host: str = "127.0.0.1", port: int = 0, *, tls: ssl.SSLContext | None = None
+    ) -> None:
+        """Serve on `host:port` (0: any free port) from a daemon thread, Socket Mode beside it.
+
+        With `tls` (a server-side context holding the certificate) the Web API is served over
+        HTTPS, as Slack serves it: then every new connection costs a handshake.
+        """
         if self._server is not None:
             raise RuntimeError("the Slack stand-in is already running")
         self._socket.start(host)
-        server = StandInServer((host, port), self)
+        server = StandInServer((host, port), self, tls)
         with self._lock:
             self._ws.root_url = server.root_url
         self._server = server
@@ -143,6 +150,12 @@ class FakeSlack:
     def url(self) -> str:
         """The Web API base URL, ending in `/api/`, for `WebClient(base_url=...)`."""
         return self._root() + API_PATH.lstrip("/")
+
+    @property
+    def connections(self) -> int:
+        """Connections the Web API accepted so far: over HTTPS, the TLS handshakes clients paid."""
+        server = self._server
+        return server.connections if server is not None else 0
 
     @property
     def token(self) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
+import threading
 from dataclasses import dataclass, field
 from email.message import Message as MimeMessage
 from email.parser import BytesParser
@@ -110,27 +112,82 @@ class Site(Protocol):
 
 
 class StandInServer(ThreadingHTTPServer):
-    """A threaded HTTP server whose handler threads never keep the process alive."""
+    """A threaded HTTP (or, with `tls`, HTTPS) server whose handler threads never keep the
+    process alive. It counts the connections it accepted: each one over TLS is a handshake,
+    which a client that keeps its connections alive pays once, not per call."""
 
     daemon_threads = True
     allow_reuse_address = True
     # Benchmarks open many connections at once; the default backlog of 5 would refuse some.
     request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], site: Site) -> None:
+    def __init__(
+        self, address: tuple[str, int], site: Site, tls: ssl.SSLContext | None = None
+    ) -> None:
         super().__init__(address, _Handler)
         self.site = site
+        self.tls = tls
+        self._counted = threading.Lock()
+        self._connections = 0
+        self._open: set[socket.socket] = set()
 
     @property
     def root_url(self) -> str:
-        """`http://host:port/` as clients reach this server."""
+        """`http://host:port/` (`https://` with TLS) as clients reach this server."""
         host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}/"
+        return f"{'https' if self.tls else 'http'}://{host!s}:{port}/"
+
+    @property
+    def connections(self) -> int:
+        """Connections accepted so far (with TLS: handshakes attempted)."""
+        with self._counted:
+            return self._connections
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Serve one connection, on its own thread; with TLS, shake hands there first, so a
+        slow handshake never holds up accepting the next connection."""
+        with self._counted:
+            self._connections += 1
+            self._open.add(request)
+        try:
+            if self.tls is None:
+                super().finish_request(request, client_address)
+                return
+            try:
+                wrapped = self.tls.wrap_socket(request, server_side=True)
+            except OSError:  # a client that gave up, or does not trust the certificate
+                return
+            with self._counted:  # the wrapped socket now holds the connection
+                self._open.discard(request)
+                self._open.add(wrapped)
+            try:
+                super().finish_request(wrapped, client_address)
+            finally:
+                with self._counted:
+                    self._open.discard(wrapped)
+                self.shutdown_request(wrapped)
+        finally:
+            with self._counted:
+                self._open.discard(request)
+
+    def server_close(self) -> None:
+        """Stop listening and cut the connections clients keep open, as a server going away
+        does: a kept-alive connection must not outlive the server it reached."""
+        super().server_close()
+        with self._counted:
+            kept, self._open = list(self._open), set()
+        for connection in kept:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: StandInServer
+    # An answer goes out as written (headers, then body), as Slack's servers send it: with
+    # Nagle's algorithm the body would wait for the client's delayed ACK of the headers, some
+    # 40 ms on a kept-alive connection.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._serve()

@@ -48,9 +48,10 @@ class PendingEffect:
     created_at: datetime | None = None
     incident: Incident | None = None
     destination: str = "slack"
+    card_ts: str | None = None
 
-    def with_incident(self, incident: Incident | None) -> PendingEffect:
-        return replace(self, incident=incident)
+    def with_incident(self, incident: Incident | None, card_ts: str | None = None) -> PendingEffect:
+        return replace(self, incident=incident, card_ts=card_ts)
 
 
 class SqlOutbox:

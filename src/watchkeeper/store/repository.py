@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from watchkeeper.domain.errors import IncidentNotFound
 from watchkeeper.domain.follow_ups import Action, FollowUpState
-from watchkeeper.domain.incident import Incident, Publication, reference
+from watchkeeper.domain.incident import COMMANDER, Incident, IncidentSummary, Publication, reference
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import STATUS_PAGE_KINDS, EntryKind, TimelineEntry
 from watchkeeper.services.ports import FollowUpView
@@ -169,6 +169,51 @@ class SqlIncidentRepository:
         """Incidents not resolved, by number (`history` as for `get`)."""
         return self._load(incidents.c.status != Status.RESOLVED.value, history=history)
 
+    def open_summaries(
+        self, limit: int | None, *, private_only: bool = False
+    ) -> list[IncidentSummary]:
+        """The first `limit` incidents not resolved (None: all), by number, as a list shows
+        them: one query of the columns it needs and the commander, no children.
+        `private_only`: the private ones alone."""
+        commander = roles.alias("commander")
+        query = (
+            select(
+                incidents.c.number,
+                incidents.c.title,
+                incidents.c.status,
+                incidents.c.severity,
+                incidents.c.declared_at,
+                incidents.c.channel_id,
+                incidents.c.declared_by,
+                incidents.c.private,
+                commander.c.user_id.label("commander"),
+            )
+            .outerjoin(
+                commander,
+                (commander.c.incident_id == incidents.c.id) & (commander.c.role == COMMANDER),
+            )
+            .where(incidents.c.status != Status.RESOLVED.value)
+            .order_by(incidents.c.number)
+            .limit(limit)
+        )
+        if private_only:
+            query = query.where(incidents.c.private.is_(True))
+        rows = self._session.execute(query)
+        return [
+            IncidentSummary(
+                number=row.number,
+                title=row.title,
+                status=Status(row.status),
+                severity=row.severity,
+                commander=row.commander,
+                declared_at=row.declared_at,
+                channel_id=row.channel_id,
+                declared_by=row.declared_by,
+                private=row.private,
+            )
+            for row in rows
+        ]
+
     def count_open(self) -> int:
         """How many incidents are not resolved."""
         count: int = self._session.execute(
@@ -216,6 +261,15 @@ class SqlIncidentRepository:
             raise IncidentNotFound(f"No incident {reference(number)}.")
         ts: str | None = row.card_ts
         return ts
+
+    def card_timestamps(self, numbers: Iterable[int]) -> dict[int, str]:
+        """The timestamps of these incidents' cards, those posted, in one read."""
+        rows = self._session.execute(
+            select(incidents.c.number, incidents.c.card_ts).where(
+                incidents.c.number.in_(list(numbers)), incidents.c.card_ts.is_not(None)
+            )
+        )
+        return {row.number: row.card_ts for row in rows}
 
     def remember_person(self, user_id: str, name: str) -> None:
         """Remember a user's display name for reports."""

@@ -9,7 +9,7 @@ from watchkeeper.domain.permissions import Permission
 from watchkeeper.services import queries
 from watchkeeper.services.context import Context, Request
 from watchkeeper.services.declare import declare_incident
-from watchkeeper.slack.blocks import incident_list
+from watchkeeper.slack.blocks import LISTED, incident_list
 from watchkeeper.slack.markup import escape
 from watchkeeper.slack.subcommands.grammar import (
     TITLE_MAX,
@@ -99,8 +99,8 @@ def _declare(ctx: Context, command: Declare, request: Request) -> Reply:
 
 
 def _list(ctx: Context, command: ListIncidents, request: Request) -> Reply:
-    shown = queries.open_incidents(ctx, viewer=request.actor.user_id)
-    return ephemeral(incident_list(shown, ctx.now()))
+    shown = queries.open_summaries(ctx, LISTED, viewer=request.actor.user_id)
+    return ephemeral(incident_list(*shown, ctx.now()))
 
 
 SUBCOMMANDS: tuple[Subcommand[Any], ...] = (

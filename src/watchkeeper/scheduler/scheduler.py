@@ -134,9 +134,14 @@ class Scheduler:
                 self._scheduler.remove_job(_job_id(kind, subject))
             return
         # Most saves leave the due time as it was (a note moves no reminder): a look-up, not
-        # a new job, which would wake the scheduler's thread from inside a command's ack.
+        # a new job, which would wake the scheduler's thread from inside a command's ack. A job
+        # the context's clock has overtaken (moved ahead) is planned again all the same.
         planned = self._scheduler.get_job(_job_id(kind, subject))
-        if planned is not None and planned.args == (kind, subject, due_at):
+        if (
+            planned is not None
+            and planned.args == (kind, subject, due_at)
+            and not self._late(planned.next_run_time, due_at)
+        ):
             return
         self._scheduler.add_job(
             self._fire,

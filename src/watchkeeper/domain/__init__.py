@@ -2,6 +2,8 @@
 
 - `incident`: `Incident`, its statuses, facts, roles, actions and milestones, and the rules
   for changing each; every change appends a `TimelineEntry` (`timeline`)
+- `pins`, `corrections`: the incident's rules for messages held on the timeline by pins and
+  reactions, and for corrections of its entries (mixins of `Incident`)
 - `status`, `severity`, `milestones`: what an incident is measured on
 - `reminders`: when an incident is next due a reminder to post an update
 - `tidy`: when a resolved incident's channel is archived, and a quiet one's commander asked

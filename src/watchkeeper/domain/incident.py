@@ -2,49 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
+from watchkeeper.domain.corrections import Corrections
 from watchkeeper.domain.durations import format_compact
-from watchkeeper.domain.errors import IncidentError, InvalidCorrectionTime, InvalidTransition
+from watchkeeper.domain.errors import IncidentError, InvalidTransition
 from watchkeeper.domain.follow_ups import Action, FollowUpState
-from watchkeeper.domain.milestones import Milestone
+from watchkeeper.domain.milestones import (
+    MILESTONE_LOOKBACK,
+    MILESTONE_ORDER,
+    STATUS_MILESTONE,
+    Milestone,
+)
+from watchkeeper.domain.pins import PinnedMessages
 from watchkeeper.domain.severity import SeverityScale
 from watchkeeper.domain.status import Status
-from watchkeeper.domain.timeline import EntryKind, TimelineEntry, instead_of_correcting
+from watchkeeper.domain.timeline import EntryKind, TimelineEntry
 
 COMMANDER = "commander"
 
 #: The shortest reminder cadence a responder may set: shorter is spam, not a reminder.
 #: (The settings may go lower, for the demo.)
 SHORTEST_REMINDER_INTERVAL = timedelta(minutes=1)
-
-#: How far before its declaration a milestone may be set: impact starts before anyone notices,
-#: but not months before; a year-1 typo must not reach the reports.
-MILESTONE_LOOKBACK = timedelta(days=30)
-
-#: Milestones in the order they must happen in.
-MILESTONE_ORDER = (
-    Milestone.STARTED,
-    Milestone.DETECTED,
-    Milestone.IDENTIFIED,
-    Milestone.MITIGATED,
-    Milestone.RESOLVED,
-)
-
-#: The milestone a status reaches the first time the incident enters it.
-_STATUS_MILESTONE = {
-    Status.IDENTIFIED: Milestone.IDENTIFIED,
-    Status.MONITORING: Milestone.MITIGATED,
-    Status.RESOLVED: Milestone.RESOLVED,
-}
-
-#: Who keeps a message pinned to the timeline: a pin in the channel, or a person's reaction
-#: (`reaction:U123`); the message leaves the timeline when nobody holds it any more.
-PIN_HOLDER = "pin"
-_HELD = "held:"
-_LET_GO = "let_go:"
 
 
 def reference(number: int) -> str:
@@ -88,7 +68,7 @@ class Publication:
 
 
 @dataclass(slots=True)
-class Incident:
+class Incident(PinnedMessages, Corrections):
     """An incident and the rules for changing it; every change appends to `timeline`."""
 
     number: int
@@ -213,7 +193,7 @@ class Incident:
             return
         previous = self.status
         self.status = status
-        self._reach(_STATUS_MILESTONE.get(status), at)
+        self._reach(STATUS_MILESTONE.get(status), at)
         self._record(
             EntryKind.STATUS_CHANGED,
             by,
@@ -492,202 +472,6 @@ class Incident:
         self.unpublish(by=by, at=at)
         return True
 
-    # --- pinned messages ----------------------------------------------------------------
-
-    def add_pinned_message(
-        self,
-        *,
-        message_ts: str,
-        text: str,
-        author: str,
-        posted_at: datetime,
-        permalink: str,
-        holder: str = PIN_HOLDER,
-        event_ts: str = "",
-    ) -> bool:
-        """Put a message on the timeline at its own time, held by `holder` (a pin, a person's
-        reaction); False if it is there already or `holder` let go of it after `event_ts`.
-
-        Slack delivers events late, twice and out of order: one entry per message keeps who
-        holds it and when each holder last let go, so a late addition resurrects nothing.
-        """
-        position = self._pin_position(message_ts)
-        if position is None:
-            self._record(
-                EntryKind.PINNED,
-                author,
-                posted_at,
-                text,
-                detail={
-                    "message_ts": message_ts,
-                    "permalink": permalink,
-                    _HELD + holder: event_ts,
-                },
-            )
-            return True
-        entry = self.timeline[position]
-        let_go = entry.detail.get(_LET_GO + holder)
-        if let_go is not None and _later(let_go, event_ts):
-            return False  # this holder let go after this event: it arrived late
-        detail = {k: v for k, v in entry.detail.items() if k != _LET_GO + holder}
-        detail[_HELD + holder] = event_ts
-        if entry.removed and entry.corrected_by:
-            # A responder removed it from the timeline: a new pin does not undo that.
-            self.timeline[position] = replace(entry, detail=detail)
-            return False
-        if not entry.removed:
-            self.timeline[position] = replace(entry, detail=detail)
-            return False
-        self.timeline[position] = replace(
-            entry,
-            text=text,
-            author=author,
-            detail={**detail, "permalink": permalink or entry.detail.get("permalink", "")},
-            removed=False,
-        )
-        return True
-
-    def remove_pinned_message(
-        self, message_ts: str, *, holder: str = PIN_HOLDER, event_ts: str = ""
-    ) -> bool:
-        """`holder` lets go of a message; it leaves the timeline when nobody holds it. False if
-        it was not on the timeline or is still held. A removal before its addition is kept."""
-        position = self._pin_position(message_ts)
-        if position is None:
-            # The removal overtook the addition: remember it, so the addition stays out.
-            self.timeline.append(
-                TimelineEntry(
-                    kind=EntryKind.PINNED,
-                    at=_message_time(message_ts),
-                    author="",
-                    text="",
-                    status=self.status,
-                    detail={"message_ts": message_ts, "permalink": "", _LET_GO + holder: event_ts},
-                    removed=True,
-                )
-            )
-            return False
-        entry = self.timeline[position]
-        held = _holders(entry)
-        if holder in held and _later(held[holder], event_ts):
-            return False  # held again after this event: it arrived late
-        detail = {k: v for k, v in entry.detail.items() if k != _HELD + holder}
-        detail[_LET_GO + holder] = event_ts
-        still_held = bool(_holders(replace(entry, detail=detail)))
-        if holder not in held and not entry.removed and held:
-            self.timeline[position] = replace(entry, detail=detail)
-            return False  # someone else's pin or reaction: theirs to take back
-        was_shown = not entry.removed
-        self.timeline[position] = replace(
-            entry, detail=detail, removed=entry.removed or not still_held
-        )
-        return was_shown and not still_held
-
-    # --- corrections ----------------------------------------------------------------------
-
-    def shown_timeline(self) -> list[TimelineEntry]:
-        """The timeline as corrected, in recorded order: what reports and views show."""
-        return [e for e in self.timeline if not e.removed]
-
-    def entry(self, entry_id: int) -> TimelineEntry:
-        """The timeline entry `entry_id`; refuse one the timeline does not show."""
-        for entry in self.timeline:
-            if entry.entry_id == entry_id and not entry.removed:
-                return entry
-        raise IncidentError(
-            f"{self.reference} has no such timeline entry (removed already?); "
-            "open the timeline editor again to pick one."
-        )
-
-    def correct_entry(
-        self,
-        entry_id: int,
-        *,
-        by: str,
-        at: datetime,
-        text: str | None = None,
-        when: datetime | None = None,
-        remove: bool = False,
-    ) -> TimelineEntry:
-        """Change an entry's text or time, or remove it; the original is kept, and a
-        `corrected` entry records who changed what and when. Returns the corrected entry."""
-        entry = self.entry(entry_id)
-        instead = instead_of_correcting(entry.kind)
-        if instead is not None:
-            raise IncidentError(instead)
-        detail = {"entry": str(entry_id), "kind": entry.kind.value}
-        if remove:
-            corrected = self._corrected(entry, by, at, text=entry.text, when=entry.at, removed=True)
-            detail["change"] = "removed"
-            detail["was"] = entry.text
-        else:
-            new_text = entry.text if text is None else text.strip()
-            if not new_text and entry.kind is not EntryKind.PINNED:
-                raise IncidentError(
-                    "An entry needs some text; tick “Remove this entry” to take it off."
-                )
-            new_at = entry.at if when is None else when
-            changes = []
-            if new_text != entry.text:
-                changes.append("text")
-                detail["was"] = entry.text
-            if new_at != entry.at:
-                self._check_entry_time(entry, new_at, now=at)
-                changes.append("time")
-                detail["was_at"] = entry.at.isoformat()
-                detail["now_at"] = new_at.isoformat()
-            if not changes:
-                raise IncidentError("That is what the entry says already; nothing to correct.")
-            detail["change"] = " and ".join(changes)
-            corrected = self._corrected(entry, by, at, text=new_text, when=new_at, removed=False)
-        self.timeline[self.timeline.index(entry)] = corrected
-        if self.publication is not None and entry.on_status_page:
-            self.publication.changed_at = max(self.publication.changed_at, at)
-        self._record(EntryKind.CORRECTED, by, at, "" if remove else corrected.text, detail=detail)
-        return corrected
-
-    @staticmethod
-    def _corrected(
-        entry: TimelineEntry, by: str, at: datetime, *, text: str, when: datetime, removed: bool
-    ) -> TimelineEntry:
-        """The entry as corrected, keeping what it said and when before the first correction."""
-        return replace(
-            entry,
-            text=text,
-            at=when,
-            removed=removed,
-            corrected_by=by,
-            corrected_at=at,
-            original_text=entry.text if entry.original_text is None else entry.original_text,
-            original_at=entry.at if entry.original_at is None else entry.original_at,
-        )
-
-    def _check_entry_time(self, entry: TimelineEntry, when: datetime, *, now: datetime) -> None:
-        """A corrected time is in the past and keeps the milestones' order: an entry made in
-        a status is not before the milestone that status reached, and one made while the
-        incident was open is not after its resolution."""
-        if when > now:
-            raise InvalidCorrectionTime("A timeline entry cannot be in the future.")
-        if when < self.declared_at - MILESTONE_LOOKBACK:
-            raise InvalidCorrectionTime(
-                f"An entry cannot be more than {MILESTONE_LOOKBACK.days} days before "
-                f"{self.reference} was declared; check the date you typed."
-            )
-        reached = _STATUS_MILESTONE.get(entry.status)
-        since = self.milestone(reached) if reached is not None else None
-        if since is not None and when < since:
-            raise InvalidCorrectionTime(
-                f"This entry was made while {entry.status.value}, so it cannot be before "
-                f"{reached} ({since:%Y-%m-%d %H:%M} UTC); correct that milestone first with "
-                f"`/incident set {reached} <time>`."
-            )
-        resolved = self.milestones.get(Milestone.RESOLVED)
-        if entry.status.is_open and resolved is not None and when > resolved:
-            raise InvalidCorrectionTime(
-                f"This entry was made while the incident was open, so it cannot be after its "
-                f"resolution ({resolved:%Y-%m-%d %H:%M} UTC)."
-            )
-
     # --- alerts -------------------------------------------------------------------------
 
     def record_alerts(self, text: str, *, source: str, status: str, by: str, at: datetime) -> None:
@@ -764,12 +548,6 @@ class Incident:
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _pin_position(self, message_ts: str) -> int | None:
-        for position, entry in enumerate(self.timeline):
-            if entry.kind is EntryKind.PINNED and entry.detail.get("message_ts") == message_ts:
-                return position
-        return None
-
     def _reach(self, milestone: Milestone | None, at: datetime) -> None:
         if milestone is not None and milestone not in self.milestones:
             self.milestones[milestone] = at
@@ -824,33 +602,3 @@ class Incident:
             self.last_update_at = at
             self.unanswered_reminders = 0
             self.last_reminded_at = None
-
-
-def _holders(entry: TimelineEntry) -> dict[str, str]:
-    """Who holds a message on the timeline, with the event time they did it at.
-
-    An entry from before holders were kept (no `held:`/`let_go:` keys) is held by a pin.
-    """
-    held = {k.removeprefix(_HELD): v for k, v in entry.detail.items() if k.startswith(_HELD)}
-    if not held and not entry.removed and not any(k.startswith(_LET_GO) for k in entry.detail):
-        return {PIN_HOLDER: ""}
-    return held
-
-
-def _stamp(event_ts: str) -> Decimal | None:
-    try:
-        return Decimal(event_ts) if event_ts else None
-    except InvalidOperation:
-        return None
-
-
-def _later(first: str, second: str) -> bool:
-    """Whether Slack's event time `first` is after `second`. Events without a time (the
-    shortcut's, an old entry's) never count as later: they apply in the order they arrive."""
-    a, b = _stamp(first), _stamp(second)
-    return a is not None and b is not None and a > b
-
-
-def _message_time(message_ts: str) -> datetime:
-    stamp = _stamp(message_ts)
-    return datetime.fromtimestamp(float(stamp or 0), UTC)

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from watchkeeper.domain.follow_ups import Action
-from watchkeeper.domain.incident import MILESTONE_ORDER, Incident, Publication
+from watchkeeper.domain.incident import Incident, Publication
+from watchkeeper.domain.milestones import MILESTONE_ORDER
 from watchkeeper.domain.timeline import TimelineEntry
 from watchkeeper.reports.times import iso_utc
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from watchkeeper.domain.errors import UnknownRole
-from watchkeeper.domain.incident import PIN_HOLDER, Incident
+from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.permissions import Permission
+from watchkeeper.domain.pins import PIN_HOLDER
 from watchkeeper.services.changes import apply_change
 from watchkeeper.services.context import Context, Request
 

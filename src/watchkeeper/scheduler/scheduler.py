@@ -133,9 +133,15 @@ class Scheduler:
             with contextlib.suppress(JobLookupError):  # nothing planned: nothing to drop
                 self._scheduler.remove_job(_job_id(kind, subject))
             return
+        # Work due beyond the horizon (a quiet incident's question a day away, which every
+        # entry moves) is left to the sync, which plans it once it is near: a new job now would
+        # wake the scheduler's thread from inside a command's ack. A job planned for an earlier
+        # time that no longer holds finds nothing due when it fires.
+        if due_at - self._ctx.now() > HORIZON:
+            return
         # Most saves leave the due time as it was (a note moves no reminder): a look-up, not
-        # a new job, which would wake the scheduler's thread from inside a command's ack. A job
-        # the context's clock has overtaken (moved ahead) is planned again all the same.
+        # a new job, for the same reason. A job the context's clock has overtaken (moved ahead)
+        # is planned again all the same.
         planned = self._scheduler.get_job(_job_id(kind, subject))
         if (
             planned is not None

@@ -60,7 +60,7 @@ def web_app(
     async def slack_events(request: Request) -> Response:
         assert bolt is not None
         started = time.perf_counter()
-        body = await _read_capped(request, MAX_BODY)
+        body = await read_capped(request, MAX_BODY)
         if body is None:
             return PlainTextResponse("request body too large", status_code=413)
         if not _is_integer(request.headers.get("x-slack-request-timestamp", "0")):
@@ -185,7 +185,7 @@ class BackgroundServer:
         self._socket.close()
 
 
-async def _read_capped(request: Request, limit: int) -> bytes | None:
+async def read_capped(request: Request, limit: int) -> bytes | None:
     """The request body, or None once it passes `limit` bytes (never held whole in memory)."""
     chunks: list[bytes] = []
     size = 0

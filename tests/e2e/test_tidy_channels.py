@@ -26,7 +26,7 @@ from watchkeeper.domain.timeline import EntryKind, TimelineEntry
 from watchkeeper.services.queries import incident_by_number
 from watchkeeper.standin import FakeSlack
 from watchkeeper.standin.requests import SignedRequests
-from watchkeeper.standin.state import Message
+from watchkeeper.standin.state import Channel, Message
 from watchkeeper.store.tables import outbox
 
 CHANNEL = "inc-1-checkout-errors"
@@ -50,6 +50,14 @@ def started(
     settings.setdefault("WATCHKEEPER_ARCHIVE_AFTER", "7d")
     bot = start_bot(database_url, clock=clock, **settings)
     return bot, signed_slack(bot.url, "T0WATCH")
+
+
+def declared_and_resolved(bot: RunningBot, slack: SignedRequests, fake_slack: FakeSlack) -> Channel:
+    """INC-1 declared and resolved, and everything its resolution said delivered."""
+    channel = declare(slack, fake_slack)
+    as_user(slack, "resolve", channel=channel.id)
+    settle(bot, fake_slack)
+    return channel
 
 
 def advance(bots: RunningBot | list[RunningBot], clock: FrozenClock, by: timedelta) -> None:
@@ -208,9 +216,7 @@ def test_an_archive_due_while_the_bot_was_down_happens_once_after_restart(
     database_url: str, start_bot: StartBot, clock: FrozenClock, fake_slack: FakeSlack
 ) -> None:
     first, slack = started(start_bot, clock, database_url)
-    channel = declare(slack, fake_slack)
-    as_user(slack, "resolve", channel=channel.id)
-    settle(first, fake_slack)
+    channel = declared_and_resolved(first, slack, fake_slack)
     first.stop()
 
     # Down for eight days: a new instance on the same database archives it, once.
@@ -253,9 +259,7 @@ def test_a_slack_failure_during_the_archive_is_retried_not_lost(
     database_url: str, start_bot: StartBot, clock: FrozenClock, fake_slack: FakeSlack
 ) -> None:
     bot, slack = started(start_bot, clock, database_url)
-    channel = declare(slack, fake_slack)
-    as_user(slack, "resolve", channel=channel.id)
-    settle(bot, fake_slack)
+    declared_and_resolved(bot, slack, fake_slack)
     fake_slack.fail("conversations.archive", status=503)
 
     advance(bot, clock, WEEK + timedelta(minutes=1))
@@ -274,9 +278,7 @@ def test_a_channel_archived_by_hand_meanwhile_counts_as_archived(
     start_bot: StartBot, clock: FrozenClock, fake_slack: FakeSlack
 ) -> None:
     bot, slack = started(start_bot, clock)
-    channel = declare(slack, fake_slack)
-    as_user(slack, "resolve", channel=channel.id)
-    settle(bot, fake_slack)
+    channel = declared_and_resolved(bot, slack, fake_slack)
     fake_slack.fail("conversations.archive", error="already_archived")
 
     advance(bot, clock, WEEK + timedelta(minutes=1))
@@ -578,9 +580,7 @@ def test_a_bot_removed_from_the_channel_joins_it_to_archive_it(
     start_bot: StartBot, clock: FrozenClock, fake_slack: FakeSlack
 ) -> None:
     bot, slack = started(start_bot, clock)
-    channel = declare(slack, fake_slack)
-    as_user(slack, "resolve", channel=channel.id)
-    settle(bot, fake_slack)
+    declared_and_resolved(bot, slack, fake_slack)
     fake_slack.fail("conversations.archive", error="not_in_channel")
 
     advance(bot, clock, WEEK + timedelta(minutes=1))

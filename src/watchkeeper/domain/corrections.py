@@ -14,19 +14,18 @@ from typing import TYPE_CHECKING
 
 from watchkeeper.domain.errors import IncidentError, InvalidCorrectionTime
 from watchkeeper.domain.milestones import MILESTONE_LOOKBACK, STATUS_MILESTONE, Milestone
-from watchkeeper.domain.timeline import EntryKind, TimelineEntry, instead_of_correcting
+from watchkeeper.domain.timeline import EntryKind, Recorded, TimelineEntry, instead_of_correcting
 
 if TYPE_CHECKING:
     from watchkeeper.domain.incident import Publication
 
 
-class Corrections:
+class Corrections(Recorded):
     """The incident's correction rules (a mixin of `Incident`, which holds the state)."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
-        timeline: list[TimelineEntry]
         declared_at: datetime
         milestones: dict[Milestone, datetime]
         publication: Publication | None
@@ -35,17 +34,6 @@ class Corrections:
         def reference(self) -> str: ...
 
         def milestone(self, milestone: Milestone) -> datetime | None: ...
-
-        def _record(
-            self,
-            kind: EntryKind,
-            by: str,
-            at: datetime,
-            text: str,
-            *,
-            formal: bool = False,
-            detail: dict[str, str] | None = None,
-        ) -> None: ...
 
     def shown_timeline(self) -> list[TimelineEntry]:
         """The timeline as corrected, in recorded order: what reports and views show."""

@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 
-from watchkeeper.domain.status import Status
-from watchkeeper.domain.timeline import EntryKind, TimelineEntry
+from watchkeeper.domain.timeline import EntryKind, Recorded, TimelineEntry
 
 #: Who keeps a message pinned to the timeline: a pin in the channel, or a person's reaction
 #: (`reaction:U123`); the message leaves the timeline when nobody holds it any more.
@@ -23,25 +21,10 @@ _HELD = "held:"
 _LET_GO = "let_go:"
 
 
-class PinnedMessages:
+class PinnedMessages(Recorded):
     """The incident's pinned-message rules (a mixin of `Incident`, which holds the state)."""
 
     __slots__ = ()
-
-    if TYPE_CHECKING:
-        timeline: list[TimelineEntry]
-        status: Status
-
-        def _record(
-            self,
-            kind: EntryKind,
-            by: str,
-            at: datetime,
-            text: str,
-            *,
-            formal: bool = False,
-            detail: dict[str, str] | None = None,
-        ) -> None: ...
 
     def add_pinned_message(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from watchkeeper.domain.status import Status
 
@@ -148,3 +148,25 @@ def instead_of_correcting(kind: EntryKind) -> str | None:
             )
         case _:
             assert_never(kind)
+
+
+class Recorded:
+    """What the incident's rule mixins (`pins`, `corrections`) need of the `Incident` they
+    are part of: its timeline, its status, and how it records an entry."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        timeline: list[TimelineEntry]
+        status: Status
+
+        def _record(
+            self,
+            kind: EntryKind,
+            by: str,
+            at: datetime,
+            text: str,
+            *,
+            formal: bool = False,
+            detail: dict[str, str] | None = None,
+        ) -> None: ...

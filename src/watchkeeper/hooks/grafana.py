@@ -3,40 +3,24 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from watchkeeper.domain.alerts import Alert, AlertReport, fingerprint_of
+from watchkeeper.hooks.alertmanager import AlertmanagerAlert, Status
 from watchkeeper.hooks.reading import links, moment, read_model
 
-Status = Literal["firing", "resolved"]
 
+class GrafanaAlert(AlertmanagerAlert):
+    """One alert of the notification: Alertmanager's alert, with Grafana's links and values."""
 
-class GrafanaAlert(BaseModel):
-    """One alert of the notification, with Grafana's links and values."""
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
-
-    status: Status
-    labels: dict[str, str]
-    annotations: dict[str, str] = Field(default_factory=dict)
-    starts_at: str | None = Field(None, alias="startsAt")
-    ends_at: str | None = Field(None, alias="endsAt")
-    generator_url: str = Field("", alias="generatorURL")
-    fingerprint: str = ""
     silence_url: str = Field("", alias="silenceURL")
     dashboard_url: str = Field("", alias="dashboardURL")
     panel_url: str = Field("", alias="panelURL")
     # Not used, so not held to a shape: a Grafana that sends them otherwise is still heard.
     values: Any = None
     value_string: str = Field("", alias="valueString")
-
-    @field_validator("starts_at", "ends_at")
-    @classmethod
-    def _is_a_time(cls, value: str | None) -> str | None:
-        moment(value)  # raises ValueError on a time that is not RFC 3339
-        return value
 
 
 class GrafanaPayload(BaseModel):

@@ -25,6 +25,7 @@ from watchkeeper.metrics import Metrics
 from watchkeeper.services.alerts import receive_alerts
 from watchkeeper.services.context import Context
 from watchkeeper.services.ports import StorageUnavailable
+from watchkeeper.web import read_capped
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def _endpoint(
             )
         if int(request.headers.get("content-length") or 0) > MAX_BODY:
             return refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
-        body = await _read_capped(request, MAX_BODY)
+        body = await read_capped(request, MAX_BODY)
         if body is None:
             return refuse(413, "too_large", f"the body is over {MAX_BODY} bytes")
         try:
@@ -101,15 +102,3 @@ def _endpoint(
         return JSONResponse(answer)
 
     return receive
-
-
-async def _read_capped(request: Request, limit: int) -> bytes | None:
-    """The body, or None once it passes `limit` bytes (never held whole in memory)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -249,14 +249,18 @@ def test_open_summaries_are_the_first_open_incidents_with_their_commanders(
     assert fourth not in [s.number for s in shown]
 
 
-def test_card_timestamps_are_read_for_many_incidents_at_once(uow_factory: UowFactory) -> None:
+def test_card_timestamps_are_read_with_many_incidents_at_once(uow_factory: UowFactory) -> None:
     posted, unposted = declare(uow_factory), declare(uow_factory)
     with uow_factory() as uow:
         uow.incidents.set_card_ts(posted, "1700000000.000200")
         uow.commit()
 
     with uow_factory() as uow:
-        assert uow.incidents.card_timestamps([posted, unposted]) == {posted: "1700000000.000200"}
+        states, cards = uow.incidents.states_and_cards([posted, unposted])
+        assert [incident.number for incident in states] == [posted, unposted]
+        assert cards == {posted: "1700000000.000200"}
+        # Another read starts afresh: a card of an incident it did not read is not reported.
+        assert uow.incidents.states_and_cards([unposted])[1] == {}
 
 
 def test_listing_incidents_takes_the_same_queries_however_many_there_are(

@@ -24,13 +24,8 @@ def claim_effects(
     with ctx.uow() as uow:
         claimed = uow.outbox.claim(worker_id, ctx.now(), lease, limit)
         numbers = {e.incident_number for e in claimed if e.incident_number is not None}
-        states = {i.number: i for i in uow.incidents.states_of(numbers)} if numbers else {}
-        refreshed = {
-            e.incident_number
-            for e in claimed
-            if e.kind == EffectKind.REFRESH_CARD and e.incident_number is not None
-        }
-        cards = uow.incidents.card_timestamps(refreshed) if refreshed else {}
+        found, cards = uow.incidents.states_and_cards(numbers) if numbers else ([], {})
+        states = {incident.number: incident for incident in found}
         uow.commit()
     return [
         effect.with_incident(

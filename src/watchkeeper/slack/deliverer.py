@@ -146,8 +146,13 @@ class SlackDeliverer:
         payload = effect.payload
         incident = self._incident(effect)
         channel_id = self._channel(incident)
-        # Read with the claim; only a card posted since (or an effect claimed elsewhere) asks.
-        card_ts = effect.card_ts or outbox.card_of(self._ctx, incident.number)
+        # Read with the claim, beside the incident: its channel's earlier effects (the card's
+        # posting among them) were done by then. Only an effect claimed without it asks.
+        card_ts = (
+            effect.card_ts
+            if effect.incident is not None
+            else outbox.card_of(self._ctx, incident.number)
+        )
         if card_ts is not None:
             fallback, blocks = incident_card(
                 incident, self._ctx.zone, status_page=self._ctx.status_page

@@ -17,8 +17,12 @@ DEFAULT_URL = "sqlite:///watchkeeper.db"
 #: How long a SQLite writer waits for the lock: under Slack's 3 s ack, so a command that cannot
 #: get it answers "try again" instead of timing out in Slack and committing after all.
 SQLITE_BUSY_TIMEOUT_MS = 2_500
-#: Connections per replica: Bolt's listener threads, the reminder scheduler and the outbox worker.
-POSTGRES_POOL_SIZE = 10
+#: Connections per replica: Bolt's listener threads, the scheduler and the courier's workers.
+#: Kept open up to the pool's size: under a burst, a connection past it is opened and closed
+#: for one transaction (a PostgreSQL backend started and ended each time), so the size covers
+#: the transactions a busy replica runs at once. Three replicas stay under PostgreSQL's
+#: default `max_connections` of 100.
+POSTGRES_POOL_SIZE = 20
 POSTGRES_MAX_OVERFLOW = 10
 POSTGRES_CONNECT_TIMEOUT_S = 10
 

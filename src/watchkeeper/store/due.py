@@ -13,10 +13,21 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from watchkeeper.store.dialect import upsert_insert
+from watchkeeper.store.dialect import prebuilt, upsert_for
 from watchkeeper.store.tables import due_work, incidents
+
+
+def _plan(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    statement = upsert_for(dialect, due_work)
+    return statement.on_conflict_do_update(
+        index_elements=[due_work.c.kind, due_work.c.subject],
+        set_={"due_at": statement.excluded.due_at},
+        # A save that leaves a due time as it was writes nothing.
+        where=due_work.c.due_at.is_distinct_from(statement.excluded.due_at),
+    )
 
 
 class SqlDueWork:
@@ -29,16 +40,9 @@ class SqlDueWork:
         """Store when each kind of work falls due for `subject` (None: not at all), in one go."""
         if not due:
             return
-        statement = upsert_insert(self._session, due_work).values(
-            [{"kind": kind, "subject": subject, "due_at": at} for kind, at in due.items()]
-        )
         self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[due_work.c.kind, due_work.c.subject],
-                set_={"due_at": statement.excluded.due_at},
-                # A save that leaves a due time as it was writes nothing.
-                where=due_work.c.due_at.is_distinct_from(statement.excluded.due_at),
-            )
+            prebuilt(self._session, _plan),
+            [{"kind": kind, "subject": subject, "due_at": at} for kind, at in due.items()],
         )
 
     def replan(self, kind: str, due: Sequence[tuple[int, datetime | None]]) -> None:

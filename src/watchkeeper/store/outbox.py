@@ -7,11 +7,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Integer, bindparam, case, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from watchkeeper.domain.incident import Incident
-from watchkeeper.store.dialect import rowcount, upsert_insert
+from watchkeeper.store.dialect import prebuilt, rowcount, upsert_for
 from watchkeeper.store.tables import outbox
 
 #: `outbox.waiting` for an effect whose destination could not answer.
@@ -54,6 +56,77 @@ class PendingEffect:
         return replace(self, incident=incident, card_ts=card_ts)
 
 
+def _add(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    return upsert_for(dialect, outbox).on_conflict_do_nothing(
+        index_elements=[outbox.c.dedupe_key], index_where=outbox.c.done_at.is_(None)
+    )
+
+
+def _add_returning(dialect: str) -> ReturningInsert[Any]:
+    return _add(dialect).returning(outbox.c.id)
+
+
+_older = outbox.alias("older")
+_unclaimed = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= bindparam("b_now"))
+#: Effects ready at `b_now`: not waiting for an older one of their incident and destination.
+_READY = (
+    select(outbox.c.id, outbox.c.claimed_until)
+    .where(outbox.c.done_at.is_(None), outbox.c.next_attempt_at <= bindparam("b_now"), _unclaimed)
+    .where(
+        ~exists().where(
+            _older.c.incident_number == outbox.c.incident_number,
+            _older.c.destination == outbox.c.destination,
+            _older.c.done_at.is_(None),
+            _older.c.id < outbox.c.id,
+        )
+    )
+    .order_by(outbox.c.id)
+    .limit(bindparam("b_limit", type_=Integer))
+    # PostgreSQL: replicas claiming at once pass over each other's rows instead of queueing on
+    # them. SQLite drops the clause; BEGIN IMMEDIATE serializes claims.
+    .with_for_update(skip_locked=True, of=outbox)
+)
+#: The lease on the ready effects `b_ids`, conditional as well, so a claim is exclusive even
+#: without row locks. A claimed effect may already have read the state it reports: it frees
+#: its dedupe key, so a change made from now on queues an effect of its own behind it.
+_LEASE = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("b_ids", expanding=True)), outbox.c.done_at.is_(None))
+    .where(_unclaimed)
+    .values(claimed_by=bindparam("b_worker"), claimed_until=bindparam("b_until"), dedupe_key=None)
+    .returning(
+        outbox.c.id,
+        outbox.c.kind,
+        outbox.c.incident_number,
+        outbox.c.payload,
+        outbox.c.attempts,
+        outbox.c.created_at,
+        outbox.c.destination,
+    )
+)
+_COMPLETE = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("b_ids", expanding=True)))
+    .values(done_at=bindparam("b_now"), claimed_until=None)
+)
+#: What waits out an outage of a destination that just answered goes now.
+_RELEASE_WAITING = (
+    update(outbox)
+    .where(
+        outbox.c.done_at.is_(None),
+        outbox.c.waiting.is_not(None),
+        outbox.c.next_attempt_at > bindparam("b_now"),
+        outbox.c.destination.in_(
+            select(outbox.c.destination)
+            .where(outbox.c.id.in_(bindparam("b_ids", expanding=True)))
+            .distinct()
+            .scalar_subquery()
+        ),
+    )
+    .values(next_attempt_at=bindparam("b_now"), waiting=None)
+)
+
+
 class SqlOutbox:
     """Effects waiting for delivery, within one session."""
 
@@ -62,23 +135,19 @@ class SqlOutbox:
 
     def add(self, effect: EffectToDeliver, now: datetime) -> bool:
         """Queue an effect; False (and nothing queued) if its dedupe key is already pending."""
-        statement = upsert_insert(self._session, outbox).values(_row(effect, now))
         queued = self._session.execute(
-            statement.on_conflict_do_nothing(
-                index_elements=[outbox.c.dedupe_key], index_where=outbox.c.done_at.is_(None)
-            ).returning(outbox.c.id)
+            prebuilt(self._session, _add_returning), _row(effect, now)
         ).first()
         return queued is not None
 
     def add_all(self, effects: Sequence[EffectToDeliver], now: datetime) -> None:
-        """Queue effects: those without a dedupe key in one statement, in order, then the rest."""
-        plain = [_row(effect, now) for effect in effects if effect.dedupe_key is None]
-        if plain:
+        """Queue effects in one statement: those without a dedupe key in order, then the rest
+        (each unless its key is already pending)."""
+        rows = [_row(effect, now) for effect in effects if effect.dedupe_key is None]
+        rows += [_row(effect, now) for effect in effects if effect.dedupe_key is not None]
+        if rows:
             # Ids follow the list's order, which is the order the courier delivers them in.
-            self._session.execute(insert(outbox), plain)
-        for effect in effects:
-            if effect.dedupe_key is not None:
-                self.add(effect, now)
+            self._session.execute(prebuilt(self._session, _add), rows)
 
     def claim(
         self, worker_id: str, now: datetime, lease: timedelta, limit: int
@@ -89,46 +158,19 @@ class SqlOutbox:
         (the channel must exist before messages go into it; a webhook's events arrive in order);
         an expired lease makes an effect ready again.
         """
-        older = outbox.alias("older")
-        blocked = exists().where(
-            older.c.incident_number == outbox.c.incident_number,
-            older.c.destination == outbox.c.destination,
-            older.c.done_at.is_(None),
-            older.c.id < outbox.c.id,
-        )
-        unclaimed = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now)
-        ready = self._session.execute(
-            select(outbox.c.id, outbox.c.claimed_until)
-            .where(outbox.c.done_at.is_(None), outbox.c.next_attempt_at <= now, unclaimed)
-            .where(~blocked)
-            .order_by(outbox.c.id)
-            .limit(limit)
-            # PostgreSQL: replicas claiming at once pass over each other's rows instead of
-            # queueing on them. SQLite drops the clause; BEGIN IMMEDIATE serializes claims.
-            .with_for_update(skip_locked=True, of=outbox)
-        ).all()
+        ready = self._session.execute(_READY, {"b_now": now, "b_limit": limit}).all()
         if not ready:
             return []
         # Settling clears the lease, so a lease still set means its holder never settled.
         expired = {row.id for row in ready if row.claimed_until is not None}
-        # The lease is conditional as well, so a claim is exclusive even without row locks.
         rows = self._session.execute(
-            update(outbox)
-            .where(
-                outbox.c.id.in_([row.id for row in ready]), outbox.c.done_at.is_(None), unclaimed
-            )
-            # A claimed effect may already have read the state it reports: it frees its dedupe
-            # key, so a change made from now on queues an effect of its own behind it.
-            .values(claimed_by=worker_id, claimed_until=now + lease, dedupe_key=None)
-            .returning(
-                outbox.c.id,
-                outbox.c.kind,
-                outbox.c.incident_number,
-                outbox.c.payload,
-                outbox.c.attempts,
-                outbox.c.created_at,
-                outbox.c.destination,
-            )
+            _LEASE,
+            {
+                "b_ids": [row.id for row in ready],
+                "b_now": now,
+                "b_worker": worker_id,
+                "b_until": now + lease,
+            },
         ).all()
         effects = [
             PendingEffect(
@@ -170,21 +212,9 @@ class SqlOutbox:
     def complete(self, effect_ids: Collection[int], now: datetime) -> None:
         """The effects were delivered: their destinations answer, so what waits out an outage
         of those goes now."""
-        ids = list(effect_ids)
-        self._session.execute(
-            update(outbox).where(outbox.c.id.in_(ids)).values(done_at=now, claimed_until=None)
-        )
-        answering = select(outbox.c.destination).where(outbox.c.id.in_(ids)).distinct()
-        self._session.execute(
-            update(outbox)
-            .where(
-                outbox.c.done_at.is_(None),
-                outbox.c.waiting.is_not(None),
-                outbox.c.next_attempt_at > now,
-                outbox.c.destination.in_(answering.scalar_subquery()),
-            )
-            .values(next_attempt_at=now, waiting=None)
-        )
+        params = {"b_ids": list(effect_ids), "b_now": now}
+        self._session.execute(_COMPLETE, params)
+        self._session.execute(_RELEASE_WAITING, params)
 
     def retry_later(
         self, effect_id: int, error: str, at: datetime, *, outage: bool = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from copy import copy
@@ -9,8 +10,21 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, delete, func, insert, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Update,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from watchkeeper.domain.errors import IncidentNotFound
 from watchkeeper.domain.follow_ups import Action, FollowUpState
@@ -18,7 +32,7 @@ from watchkeeper.domain.incident import COMMANDER, Incident, IncidentSummary, Pu
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import STATUS_PAGE_KINDS, EntryKind, TimelineEntry
 from watchkeeper.services.ports import FollowUpView
-from watchkeeper.store.dialect import rowcount, upsert_insert
+from watchkeeper.store.dialect import prebuilt, rowcount, upsert_for, upsert_insert
 from watchkeeper.store.mapping import (
     PUBLICATION_COLUMNS,
     action_values,
@@ -41,6 +55,86 @@ from watchkeeper.store.tables import (
 )
 
 INCIDENT_COUNTER = "incident"
+
+
+@dataclass(frozen=True, slots=True)
+class _Reads:
+    """The statements that load the incidents matching one condition, with their children.
+
+    Built once for the conditions every command uses (its channel, its number), with
+    `bindparam`s, so a command only binds values; built per call for the rest.
+    """
+
+    incidents: Select[Any]
+    locked: Select[Any]
+    timeline: Select[Any]
+    roles: Select[Any]
+    actions: Select[Any]
+
+
+def _reads(where: ColumnElement[bool]) -> _Reads:
+    query = (
+        select(incidents, *PUBLICATION_COLUMNS)
+        .outerjoin(publications, publications.c.incident_id == incidents.c.id)
+        .where(where)
+        .order_by(incidents.c.number)
+    )
+    # A subquery instead of a list of ids keeps `all_incidents` under bind-parameter limits.
+    matching = (
+        select(incidents.c.id)
+        .outerjoin(publications, publications.c.incident_id == incidents.c.id)
+        .where(where)
+    )
+    return _Reads(
+        incidents=query,
+        # FOR UPDATE on PostgreSQL; SQLite has no such clause and its BEGIN IMMEDIATE already
+        # holds the database's single write lock.
+        locked=query.with_for_update(of=incidents),
+        # Recorded order: a pin joins the timeline late, at its own (earlier) time.
+        timeline=select(timeline_entries)
+        .where(timeline_entries.c.incident_id.in_(matching))
+        .order_by(timeline_entries.c.incident_id, timeline_entries.c.id),
+        roles=select(roles).where(roles.c.incident_id.in_(matching)),
+        actions=select(actions)
+        .where(actions.c.incident_id.in_(matching))
+        .order_by(actions.c.incident_id, actions.c.number),
+    )
+
+
+_BY_CHANNEL = _reads(incidents.c.channel_id == bindparam("b_channel"))
+_BY_NUMBER = _reads(incidents.c.number == bindparam("b_number"))
+
+
+@functools.cache
+def _save(columns: tuple[str, ...]) -> Update:
+    """The incident's own row as a save writes it back: `columns`, bound as `b_<column>`."""
+    return (
+        update(incidents)
+        .where(incidents.c.number == bindparam("b_where_number"))
+        .values(
+            {
+                **{name: bindparam(f"b_{name}") for name in columns},
+                # The repository reads no clock; the database's is good enough for bookkeeping.
+                "updated_at": func.now(),
+            }
+        )
+        .returning(incidents.c.id)
+    )
+
+
+_ADD_ENTRIES = insert(timeline_entries).returning(
+    timeline_entries.c.id, sort_by_parameter_order=True
+)
+
+
+def _claim_request(dialect: str) -> ReturningInsert[Any]:
+    # ON CONFLICT rather than catching IntegrityError: a failed INSERT would abort the whole
+    # PostgreSQL transaction, and with it the work this request is about to do.
+    return (
+        upsert_for(dialect, handled_requests)
+        .on_conflict_do_nothing(index_elements=[handled_requests.c.key])
+        .returning(handled_requests.c.key)
+    )
 
 
 class KnownPeople:
@@ -114,6 +208,7 @@ class SqlIncidentRepository:
         self._session = session
         self._known_people = known_people or KnownPeople()
         self._loaded: dict[int, _Loaded] = {}
+        self._cards: dict[int, str] = {}
 
     # --- numbers ------------------------------------------------------------------------
 
@@ -149,7 +244,7 @@ class SqlIncidentRepository:
         `history=False` leaves its timeline unread (empty): changes append to it and a save
         stores only the new entries, so a command costs the same on a long incident.
         """
-        found = self._load(incidents.c.number == number, lock=lock, history=history)
+        found = self._load(_BY_NUMBER, {"b_number": number}, lock=lock, history=history)
         if not found:
             raise IncidentNotFound(f"No incident {reference(number)}.")
         return found[0]
@@ -158,16 +253,20 @@ class SqlIncidentRepository:
         self, channel_id: str, *, lock: bool = True, history: bool = True
     ) -> Incident | None:
         """The incident whose channel is `channel_id`, if any (`history` as for `get`)."""
-        found = self._load(incidents.c.channel_id == channel_id, lock=lock, history=history)
+        found = self._load(_BY_CHANNEL, {"b_channel": channel_id}, lock=lock, history=history)
         return found[0] if found else None
 
     def states_of(self, numbers: Iterable[int]) -> list[Incident]:
         """The incidents numbered `numbers` that exist, without their timelines, unlocked."""
-        return self._load(incidents.c.number.in_(list(numbers)), history=False)
+        return self._load(_reads(incidents.c.number.in_(list(numbers))), history=False)
+
+    def states_and_cards(self, numbers: Iterable[int]) -> tuple[list[Incident], dict[int, str]]:
+        """`states_of`, and the timestamps of those incidents' cards that are posted."""
+        return self.states_of(numbers), dict(self._cards)
 
     def open_incidents(self, *, history: bool = True) -> list[Incident]:
         """Incidents not resolved, by number (`history` as for `get`)."""
-        return self._load(incidents.c.status != Status.RESOLVED.value, history=history)
+        return self._load(_reads(incidents.c.status != Status.RESOLVED.value), history=history)
 
     def open_summaries(
         self, limit: int | None, *, private_only: bool = False
@@ -225,18 +324,14 @@ class SqlIncidentRepository:
 
     def all_incidents(self, *, history: bool = True) -> list[Incident]:
         """Every incident, by number (`history` as for `get`)."""
-        return self._load(true(), history=history)
+        return self._load(_reads(true()), history=history)
 
     def save(self, incident: Incident) -> None:
         """Write the incident back; new timeline entries get their ids in `incident.timeline`."""
         values = incident_values(incident)
-        # The repository reads no clock; the database's is good enough for a bookkeeping column.
-        values["updated_at"] = func.now()
+        params = {f"b_{name}": value for name, value in values.items()}
         incident_id: int | None = self._session.execute(
-            update(incidents)
-            .where(incidents.c.number == incident.number)
-            .values(values)
-            .returning(incidents.c.id)
+            _save(tuple(values)), {"b_where_number": incident.number, **params}
         ).scalar_one_or_none()
         if incident_id is None:
             raise IncidentNotFound(f"No incident {incident.reference}.")
@@ -261,15 +356,6 @@ class SqlIncidentRepository:
             raise IncidentNotFound(f"No incident {reference(number)}.")
         ts: str | None = row.card_ts
         return ts
-
-    def card_timestamps(self, numbers: Iterable[int]) -> dict[int, str]:
-        """The timestamps of these incidents' cards, those posted, in one read."""
-        rows = self._session.execute(
-            select(incidents.c.number, incidents.c.card_ts).where(
-                incidents.c.number.in_(list(numbers)), incidents.c.card_ts.is_not(None)
-            )
-        )
-        return {row.number: row.card_ts for row in rows}
 
     def remember_person(self, user_id: str, name: str) -> None:
         """Remember a user's display name for reports."""
@@ -305,13 +391,8 @@ class SqlIncidentRepository:
 
     def claim_request(self, key: str, now: datetime) -> bool:
         """Mark a request key handled; False if it was already (a Slack retry or double click)."""
-        # ON CONFLICT rather than catching IntegrityError: a failed INSERT would abort the
-        # whole PostgreSQL transaction, and with it the work this request is about to do.
-        statement = upsert_insert(self._session, handled_requests).values(key=key, handled_at=now)
         inserted = self._session.execute(
-            statement.on_conflict_do_nothing(index_elements=[handled_requests.c.key]).returning(
-                handled_requests.c.key
-            )
+            prebuilt(self._session, _claim_request), {"key": key, "handled_at": now}
         ).first()
         return inserted is not None
 
@@ -333,15 +414,20 @@ class SqlIncidentRepository:
     def published(self, since: datetime) -> list[Incident]:
         """Incidents on the status page, open or declared since `since`, with what it shows."""
         return self._load(
-            publications.c.listed.is_(True)
-            & ((incidents.c.status != Status.RESOLVED.value) | (incidents.c.declared_at >= since)),
+            _reads(
+                publications.c.listed.is_(True)
+                & (
+                    (incidents.c.status != Status.RESOLVED.value)
+                    | (incidents.c.declared_at >= since)
+                )
+            ),
             entry_kinds=STATUS_PAGE_KINDS,
         )
 
     def by_public_id(self, public_id: str) -> Incident | None:
         """The incident on the status page under `public_id`, with what the page shows."""
         found = self._load(
-            (publications.c.public_id == public_id) & publications.c.listed.is_(True),
+            _reads((publications.c.public_id == public_id) & publications.c.listed.is_(True)),
             entry_kinds=STATUS_PAGE_KINDS,
         )
         return found[0] if found else None
@@ -497,53 +583,34 @@ class SqlIncidentRepository:
 
     def _load(
         self,
-        where: ColumnElement[bool],
+        reads: _Reads,
+        params: dict[str, Any] | None = None,
         *,
         lock: bool = False,
         history: bool = True,
         entry_kinds: Collection[EntryKind] | None = None,
     ) -> list[Incident]:
-        """Incidents matching `where` with their children: four queries, however many match.
+        """Incidents `reads` selects (bound with `params`) with their children: four queries,
+        however many match.
 
         The publication comes in the incidents' own query. `entry_kinds` reads only the
         timeline entries of those kinds (what the status page shows, say).
         """
-        query = (
-            select(incidents, *PUBLICATION_COLUMNS)
-            .outerjoin(publications, publications.c.incident_id == incidents.c.id)
-            .where(where)
-            .order_by(incidents.c.number)
-        )
-        if lock:
-            # FOR UPDATE on PostgreSQL; SQLite has no such clause and its BEGIN IMMEDIATE
-            # already holds the database's single write lock.
-            query = query.with_for_update(of=incidents)
-        rows = self._session.execute(query).all()
+        rows = self._session.execute(reads.locked if lock else reads.incidents, params).all()
+        # The cards' timestamps come with the rows, for a claim of card refreshes to pick up.
+        self._cards = {row.number: row.card_ts for row in rows if row.card_ts is not None}
         if not rows:
             return []
-        # A subquery instead of a list of ids keeps `all_incidents` under bind-parameter limits.
-        matching = (
-            select(incidents.c.id)
-            .outerjoin(publications, publications.c.incident_id == incidents.c.id)
-            .where(where)
-        )
         entries: defaultdict[int, list[Row[Any]]] = defaultdict(list)
         if history:
-            timeline = select(timeline_entries).where(timeline_entries.c.incident_id.in_(matching))
+            timeline = reads.timeline
             if entry_kinds is not None:
                 timeline = timeline.where(
                     timeline_entries.c.kind.in_([k.value for k in entry_kinds])
                 )
-            entries = self._children(
-                # Recorded order: a pin joins the timeline late, at its own (earlier) time.
-                timeline.order_by(timeline_entries.c.incident_id, timeline_entries.c.id)
-            )
-        held = self._children(select(roles).where(roles.c.incident_id.in_(matching)))
-        agreed = self._children(
-            select(actions)
-            .where(actions.c.incident_id.in_(matching))
-            .order_by(actions.c.incident_id, actions.c.number)
-        )
+            entries = self._children(timeline, params)
+        held = self._children(reads.roles, params)
+        agreed = self._children(reads.actions, params)
         found = [to_incident(row, entries[row.id], held[row.id], agreed[row.id]) for row in rows]
         for incident in found:
             self._loaded[incident.number] = _Loaded(
@@ -555,9 +622,11 @@ class SqlIncidentRepository:
             )
         return found
 
-    def _children(self, query: Any) -> defaultdict[int, list[Row[Any]]]:
+    def _children(
+        self, query: Select[Any], params: dict[str, Any] | None
+    ) -> defaultdict[int, list[Row[Any]]]:
         by_incident: defaultdict[int, list[Row[Any]]] = defaultdict(list)
-        for row in self._session.execute(query):
+        for row in self._session.execute(query, params):
             by_incident[row.incident_id].append(row)
         return by_incident
 
@@ -610,7 +679,7 @@ class SqlIncidentRepository:
         if not new:
             return
         ids = self._session.scalars(
-            insert(timeline_entries).returning(timeline_entries.c.id, sort_by_parameter_order=True),
+            _ADD_ENTRIES,
             [entry_values(incident_id, entry) for _, entry in new],
         ).all()
         for (position, entry), entry_id in zip(new, ids, strict=True):

@@ -11,11 +11,12 @@ within seconds, and the handlers look for what the dead holder may have done bef
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
@@ -104,10 +105,6 @@ class Courier:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                self._settle_delivered()
-            except Exception:  # kept for the next turn; the leases cover the wait
-                log.exception("could not mark deliveries done; trying again shortly")
-            try:
                 self._renew()
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("could not renew the leases of deliveries under way")
@@ -119,18 +116,27 @@ class Courier:
             except Exception:
                 log.exception("could not claim side effects; trying again shortly")
                 claimed = []
+            try:
+                self._settle_delivered()  # those the claim did not take along
+            except Exception:  # kept for the next turn; the leases cover the wait
+                log.exception("could not mark deliveries done; trying again shortly")
             woken = bool(claimed) or self._wake.wait(
                 min(self._poll, self._lease.total_seconds() / 3)
             )
 
     def _settle_delivered(self) -> None:
         """Mark every effect delivered since the last turn done, in one transaction."""
+        with self._taken_delivered() as delivered:
+            if delivered:
+                outbox.effects_delivered(self._ctx, delivered)
+
+    @contextlib.contextmanager
+    def _taken_delivered(self) -> Iterator[list[int]]:
+        """The effects delivered since they were last marked done; given back on failure."""
         with self._lock:
             delivered, self._delivered = self._delivered, []
-        if not delivered:
-            return
         try:
-            outbox.effects_delivered(self._ctx, delivered)
+            yield delivered
         except Exception:
             with self._lock:
                 self._delivered[:0] = delivered
@@ -155,7 +161,11 @@ class Courier:
             # While deliveries are under way, claim when a batch of workers is free: one
             # claim (and one read of the incidents) serves many, instead of one each.
             return []
-        claimed = list(outbox.claim_effects(self._ctx, self._id, self._lease, free))
+        # What was delivered since the last turn is marked done in the claim's transaction.
+        with self._taken_delivered() as delivered:
+            claimed = list(
+                outbox.claim_effects(self._ctx, self._id, self._lease, free, delivered)
+            )
         assert self._pool is not None
         for effect in claimed:
             if effect.id in busy:

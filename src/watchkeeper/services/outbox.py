@@ -12,17 +12,25 @@ from watchkeeper.services.ports import ClaimedEffect
 
 
 def claim_effects(
-    ctx: Context, worker_id: str, lease: timedelta, limit: int
+    ctx: Context,
+    worker_id: str,
+    lease: timedelta,
+    limit: int,
+    delivered: Collection[int] = (),
 ) -> Sequence[ClaimedEffect]:
     """Take up to `limit` ready effects, one per incident, oldest first, with their incidents.
 
     Each comes with its incident's state read in the claiming transaction (without the
     timeline), and a card refresh with its card's timestamp, so a batch of deliveries costs one
     read, not one each. A change committed after the claim queues effects of its own, which
-    will read it.
+    will read it. The effects `delivered` since the last claim are marked done first, in the
+    same transaction: their incidents' next effects are ready for this very claim.
     """
     with ctx.uow() as uow:
-        claimed = uow.outbox.claim(worker_id, ctx.now(), lease, limit)
+        now = ctx.now()
+        if delivered:
+            uow.outbox.complete(delivered, now)
+        claimed = uow.outbox.claim(worker_id, now, lease, limit)
         numbers = {e.incident_number for e in claimed if e.incident_number is not None}
         found, cards = uow.incidents.states_and_cards(numbers) if numbers else ([], {})
         states = {incident.number: incident for incident in found}

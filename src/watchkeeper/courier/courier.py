@@ -163,9 +163,7 @@ class Courier:
             return []
         # What was delivered since the last turn is marked done in the claim's transaction.
         with self._taken_delivered() as delivered:
-            claimed = list(
-                outbox.claim_effects(self._ctx, self._id, self._lease, free, delivered)
-            )
+            claimed = list(outbox.claim_effects(self._ctx, self._id, self._lease, free, delivered))
         assert self._pool is not None
         for effect in claimed:
             if effect.id in busy:

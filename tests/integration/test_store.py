@@ -465,6 +465,29 @@ def test_an_incidents_effects_go_out_one_at_a_time_in_order(uow_factory: UowFact
     assert claim(uow_factory) == ["post_card"]
 
 
+@pytest.mark.parametrize("count", [3, 40])  # one INSERT of a few rows; a batch of many
+def test_a_commands_effects_are_queued_at_once_in_order_each_key_once(
+    uow_factory: UowFactory, count: int
+) -> None:
+    announcements = [Effect("announce", 1, {"n": n}) for n in range(count)]
+    card = Effect("update_card", 1, {"n": "card"}, dedupe_key="card:1")
+    pending_card = Effect("update_card", 2, {"n": "pending"}, dedupe_key="card:2")
+    enqueue(uow_factory, pending_card)
+    with uow_factory() as uow:
+        # The keyed ones go after the rest; a key already pending (or given twice) adds nothing.
+        uow.outbox.add_all([card, *announcements, card, pending_card], T0)
+        uow.commit()
+
+    delivered = []
+    with uow_factory() as uow:
+        while claimed := uow.outbox.claim("w1", T0, LEASE, limit=100):
+            delivered += [(e.incident_number, e.payload["n"]) for e in claimed]
+            uow.outbox.complete([e.id for e in claimed], T0)
+        uow.commit()
+    assert [n for incident, n in delivered if incident == 1] == [*range(count), "card"]
+    assert [n for incident, n in delivered if incident == 2] == ["pending"]
+
+
 def test_an_effect_waiting_to_retry_holds_back_its_incident(uow_factory: UowFactory) -> None:
     enqueue(uow_factory, Effect("create_channel", 1, {}), Effect("post_card", 1, {}))
     settle(uow_factory, lambda uow, id_: uow.outbox.retry_later(id_, "ratelimited", T0 + MINUTE))

@@ -9,10 +9,11 @@ the whole workspace (subject 0) locks its own due row instead.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Integer, String, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,14 +21,30 @@ from watchkeeper.store.dialect import prebuilt, upsert_for
 from watchkeeper.store.tables import due_work, incidents
 
 
-def _plan(dialect: str) -> postgresql.Insert | sqlite.Insert:
-    statement = upsert_for(dialect, due_work)
-    return statement.on_conflict_do_update(
-        index_elements=[due_work.c.kind, due_work.c.subject],
-        set_={"due_at": statement.excluded.due_at},
-        # A save that leaves a due time as it was writes nothing.
-        where=due_work.c.due_at.is_distinct_from(statement.excluded.due_at),
-    )
+@functools.cache
+def _plan(rows: int) -> Callable[[str], postgresql.Insert | sqlite.Insert]:
+    """The builder of one upsert of `rows` due times of one subject (one statement, not a
+    batch of them: a batch costs PostgreSQL's driver a pipeline on every command)."""
+
+    def build(dialect: str) -> postgresql.Insert | sqlite.Insert:
+        statement = upsert_for(dialect, due_work).values(
+            [
+                {
+                    "kind": bindparam(f"b_kind_{row}", type_=String),
+                    "subject": bindparam("b_subject", type_=Integer),
+                    "due_at": bindparam(f"b_due_{row}", type_=due_work.c.due_at.type),
+                }
+                for row in range(rows)
+            ]
+        )
+        return statement.on_conflict_do_update(
+            index_elements=[due_work.c.kind, due_work.c.subject],
+            set_={"due_at": statement.excluded.due_at},
+            # A save that leaves a due time as it was writes nothing.
+            where=due_work.c.due_at.is_distinct_from(statement.excluded.due_at),
+        )
+
+    return build
 
 
 class SqlDueWork:
@@ -40,10 +57,10 @@ class SqlDueWork:
         """Store when each kind of work falls due for `subject` (None: not at all), in one go."""
         if not due:
             return
-        self._session.execute(
-            prebuilt(self._session, _plan),
-            [{"kind": kind, "subject": subject, "due_at": at} for kind, at in due.items()],
-        )
+        params: dict[str, object] = {"b_subject": subject}
+        for row, (kind, at) in enumerate(due.items()):
+            params[f"b_kind_{row}"], params[f"b_due_{row}"] = kind, at
+        self._session.execute(prebuilt(self._session, _plan(len(due))), params)
 
     def replan(self, kind: str, due: Sequence[tuple[int, datetime | None]]) -> None:
         """Store, in one statement, the next due times of the subjects just claimed for `kind`."""

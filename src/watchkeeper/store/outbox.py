@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import functools
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -60,6 +61,41 @@ def _add(dialect: str) -> postgresql.Insert | sqlite.Insert:
     return upsert_for(dialect, outbox).on_conflict_do_nothing(
         index_elements=[outbox.c.dedupe_key], index_where=outbox.c.done_at.is_(None)
     )
+
+
+#: A command's effects are queued by one INSERT of this many rows at most (more: a batch).
+_ROWS_PER_INSERT = 16
+_COLUMNS = (
+    "kind",
+    "incident_number",
+    "payload",
+    "created_at",
+    "attempts",
+    "next_attempt_at",
+    "dedupe_key",
+    "destination",
+)
+
+
+@functools.cache
+def _add_rows(rows: int) -> Callable[[str], postgresql.Insert | sqlite.Insert]:
+    """The builder of one INSERT of `rows` effects (a batch of single-row INSERTs costs
+    PostgreSQL's driver a pipeline on every command)."""
+
+    def build(dialect: str) -> postgresql.Insert | sqlite.Insert:
+        values = [
+            {name: bindparam(f"b_{name}_{n}", type_=outbox.c[name].type) for name in _COLUMNS}
+            for n in range(rows)
+        ]
+        return (
+            upsert_for(dialect, outbox)
+            .values(values)
+            .on_conflict_do_nothing(
+                index_elements=[outbox.c.dedupe_key], index_where=outbox.c.done_at.is_(None)
+            )
+        )
+
+    return build
 
 
 def _add_returning(dialect: str) -> ReturningInsert[Any]:
@@ -145,9 +181,16 @@ class SqlOutbox:
         (each unless its key is already pending)."""
         rows = [_row(effect, now) for effect in effects if effect.dedupe_key is None]
         rows += [_row(effect, now) for effect in effects if effect.dedupe_key is not None]
-        if rows:
-            # Ids follow the list's order, which is the order the courier delivers them in.
+        if not rows:
+            return
+        # Ids follow the list's order, which is the order the courier delivers them in.
+        if len(rows) > _ROWS_PER_INSERT:
             self._session.execute(prebuilt(self._session, _add), rows)
+            return
+        params = {
+            f"b_{name}_{n}": value for n, row in enumerate(rows) for name, value in row.items()
+        }
+        self._session.execute(prebuilt(self._session, _add_rows(len(rows))), params)
 
     def claim(
         self, worker_id: str, now: datetime, lease: timedelta, limit: int
@@ -277,7 +320,7 @@ class SqlOutbox:
 
 
 def _row(effect: EffectToDeliver, now: datetime) -> dict[str, Any]:
-    return {
+    return {  # every one of `_COLUMNS`
         "kind": str(effect.kind),  # a StrEnum is stored as its plain value
         "incident_number": effect.incident_number,
         "payload": dict(effect.payload),

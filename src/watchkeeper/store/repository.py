@@ -23,6 +23,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -199,6 +200,24 @@ def _corrected_values(incident_id: int, entry: TimelineEntry) -> dict[str, Any]:
     # Bind names other than the columns': SQLAlchemy reserves those for the SET clause.
     values = entry_values(incident_id, entry)
     return {"entry_id": entry.entry_id, **{f"new_{name}": values[name] for name in _CORRECTABLE}}
+
+
+def _write_roles(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    statement = upsert_for(dialect, roles)
+    return statement.on_conflict_do_update(
+        index_elements=[roles.c.incident_id, roles.c.role],
+        set_={"user_id": statement.excluded.user_id},
+    )
+
+
+def _write_actions(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    # What can change in a follow-up once it is recorded.
+    changing = ("due", "state", "reason", "owner_id", "owner_zone", "last_nudged_at")
+    statement = upsert_for(dialect, actions)
+    return statement.on_conflict_do_update(
+        index_elements=[actions.c.incident_id, actions.c.number],
+        set_={name: statement.excluded[name] for name in changing},
+    )
 
 
 class SqlIncidentRepository:
@@ -693,12 +712,8 @@ class SqlIncidentRepository:
         )
         if not incident.roles:
             return
-        statement = upsert_insert(self._session, roles)
         self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[roles.c.incident_id, roles.c.role],
-                set_={"user_id": statement.excluded.user_id},
-            ),
+            prebuilt(self._session, _write_roles),
             [
                 {"incident_id": incident_id, "role": role, "user_id": user_id}
                 for role, user_id in incident.roles.items()
@@ -717,12 +732,7 @@ class SqlIncidentRepository:
         ]
         if not written:
             return
-        statement = upsert_insert(self._session, actions)
-        changing = ("due", "state", "reason", "owner_id", "owner_zone", "last_nudged_at")
         self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[actions.c.incident_id, actions.c.number],
-                set_={name: statement.excluded[name] for name in changing},
-            ),
+            prebuilt(self._session, _write_actions),
             [action_values(incident_id, action) for action in written],
         )

@@ -151,6 +151,8 @@ def http_server(app: Starlette, *, log_level: str = "warning") -> uvicorn.Server
     config = uvicorn.Config(
         app,
         log_level=log_level,
+        # The C parser (a dependency): h11, the pure-Python default, costs a command ~10 % more.
+        http="httptools",
         backlog=LISTEN_BACKLOG,
         access_log=False,
         timeout_graceful_shutdown=20,

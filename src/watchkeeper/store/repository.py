@@ -227,7 +227,6 @@ class SqlIncidentRepository:
         self._session = session
         self._known_people = known_people or KnownPeople()
         self._loaded: dict[int, _Loaded] = {}
-        self._cards: dict[int, str] = {}
 
     # --- numbers ------------------------------------------------------------------------
 
@@ -280,8 +279,12 @@ class SqlIncidentRepository:
         return self._load(_reads(incidents.c.number.in_(list(numbers))), history=False)
 
     def states_and_cards(self, numbers: Iterable[int]) -> tuple[list[Incident], dict[int, str]]:
-        """`states_of`, and the timestamps of those incidents' cards that are posted."""
-        return self.states_of(numbers), dict(self._cards)
+        """`states_of`, and the timestamps of those incidents' cards that are posted (read
+        in the same query: a claim of card refreshes needs them)."""
+        reads = _reads(incidents.c.number.in_(list(numbers)))
+        rows = self._session.execute(reads.incidents).all()
+        cards = {row.number: row.card_ts for row in rows if row.card_ts is not None}
+        return self._with_children(rows, reads, None, history=False), cards
 
     def open_incidents(self, *, history: bool = True) -> list[Incident]:
         """Incidents not resolved, by number (`history` as for `get`)."""
@@ -616,8 +619,18 @@ class SqlIncidentRepository:
         timeline entries of those kinds (what the status page shows, say).
         """
         rows = self._session.execute(reads.locked if lock else reads.incidents, params).all()
-        # The cards' timestamps come with the rows, for a claim of card refreshes to pick up.
-        self._cards = {row.number: row.card_ts for row in rows if row.card_ts is not None}
+        return self._with_children(rows, reads, params, history=history, entry_kinds=entry_kinds)
+
+    def _with_children(
+        self,
+        rows: Sequence[Row[Any]],
+        reads: _Reads,
+        params: dict[str, Any] | None,
+        *,
+        history: bool,
+        entry_kinds: Collection[EntryKind] | None = None,
+    ) -> list[Incident]:
+        """The incidents of `rows` (selected by `reads`), with their children read."""
         if not rows:
             return []
         entries: defaultdict[int, list[Row[Any]]] = defaultdict(list)

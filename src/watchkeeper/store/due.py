@@ -13,29 +13,21 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import Integer, String, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from watchkeeper.store.dialect import prebuilt, upsert_for
+from watchkeeper.store.dialect import bound_rows, prebuilt, row_params, upsert_for
 from watchkeeper.store.tables import due_work, incidents
 
 
 @functools.cache
 def _plan(rows: int) -> Callable[[str], postgresql.Insert | sqlite.Insert]:
-    """The builder of one upsert of `rows` due times of one subject (one statement, not a
-    batch of them: a batch costs PostgreSQL's driver a pipeline on every command)."""
+    """The builder of one upsert of `rows` due times."""
 
     def build(dialect: str) -> postgresql.Insert | sqlite.Insert:
         statement = upsert_for(dialect, due_work).values(
-            [
-                {
-                    "kind": bindparam(f"b_kind_{row}", type_=String),
-                    "subject": bindparam("b_subject", type_=Integer),
-                    "due_at": bindparam(f"b_due_{row}", type_=due_work.c.due_at.type),
-                }
-                for row in range(rows)
-            ]
+            bound_rows(due_work, ("kind", "subject", "due_at"), rows)
         )
         return statement.on_conflict_do_update(
             index_elements=[due_work.c.kind, due_work.c.subject],
@@ -57,10 +49,8 @@ class SqlDueWork:
         """Store when each kind of work falls due for `subject` (None: not at all), in one go."""
         if not due:
             return
-        params: dict[str, object] = {"b_subject": subject}
-        for row, (kind, at) in enumerate(due.items()):
-            params[f"b_kind_{row}"], params[f"b_due_{row}"] = kind, at
-        self._session.execute(prebuilt(self._session, _plan(len(due))), params)
+        rows = [{"kind": kind, "subject": subject, "due_at": at} for kind, at in due.items()]
+        self._session.execute(prebuilt(self._session, _plan(len(rows))), row_params(rows))
 
     def replan(self, kind: str, due: Sequence[tuple[int, datetime | None]]) -> None:
         """Store, in one statement, the next due times of the subjects just claimed for `kind`."""

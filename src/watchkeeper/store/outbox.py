@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
 from watchkeeper.domain.incident import Incident
-from watchkeeper.store.dialect import prebuilt, rowcount, upsert_for
+from watchkeeper.store.dialect import bound_rows, prebuilt, row_params, rowcount, upsert_for
 from watchkeeper.store.tables import outbox
 
 #: `outbox.waiting` for an effect whose destination could not answer.
@@ -79,23 +79,8 @@ _COLUMNS = (
 
 @functools.cache
 def _add_rows(rows: int) -> Callable[[str], postgresql.Insert | sqlite.Insert]:
-    """The builder of one INSERT of `rows` effects (a batch of single-row INSERTs costs
-    PostgreSQL's driver a pipeline on every command)."""
-
-    def build(dialect: str) -> postgresql.Insert | sqlite.Insert:
-        values = [
-            {name: bindparam(f"b_{name}_{n}", type_=outbox.c[name].type) for name in _COLUMNS}
-            for n in range(rows)
-        ]
-        return (
-            upsert_for(dialect, outbox)
-            .values(values)
-            .on_conflict_do_nothing(
-                index_elements=[outbox.c.dedupe_key], index_where=outbox.c.done_at.is_(None)
-            )
-        )
-
-    return build
+    """The builder of one INSERT of `rows` effects."""
+    return lambda dialect: _add(dialect).values(bound_rows(outbox, _COLUMNS, rows))
 
 
 def _add_returning(dialect: str) -> ReturningInsert[Any]:
@@ -187,10 +172,7 @@ class SqlOutbox:
         if len(rows) > _ROWS_PER_INSERT:
             self._session.execute(prebuilt(self._session, _add), rows)
             return
-        params = {
-            f"b_{name}_{n}": value for n, row in enumerate(rows) for name, value in row.items()
-        }
-        self._session.execute(prebuilt(self._session, _add_rows(len(rows))), params)
+        self._session.execute(prebuilt(self._session, _add_rows(len(rows))), row_params(rows))
 
     def claim(
         self, worker_id: str, now: datetime, lease: timedelta, limit: int

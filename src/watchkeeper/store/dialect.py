@@ -8,10 +8,10 @@ parameters) skips rebuilding and re-walking the statement on every command.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
@@ -52,22 +52,3 @@ def prebuilt(session: Session, build: Callable[[str], Statement]) -> Statement:
         with _prebuilding:
             statement = _prebuilt.setdefault(key, build(key[1]))
     return statement  # type: ignore[no-any-return]
-
-
-def bound_rows(table: Table, columns: Sequence[str], count: int) -> list[dict[str, Any]]:
-    """VALUES for one INSERT of `count` rows of `columns`, bound as `b_<column>_<row>`
-    (`row_params` binds them): one statement where a batch would cost PostgreSQL's driver a
-    pipeline on every command."""
-    return [
-        {name: bindparam(f"b_{name}_{row}", type_=table.c[name].type) for name in columns}
-        for row in range(count)
-    ]
-
-
-def row_params(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The parameters of `bound_rows` for these rows."""
-    return {
-        f"b_{name}_{row}": value
-        for row, values in enumerate(rows)
-        for name, value in values.items()
-    }

@@ -9,34 +9,27 @@ the whole workspace (subject 0) locks its own due row instead.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
-from watchkeeper.store.dialect import bound_rows, prebuilt, row_params, upsert_for
+from watchkeeper.store.dialect import prebuilt, upsert_for
 from watchkeeper.store.tables import due_work, incidents
 
 
-@functools.cache
-def _plan(rows: int) -> Callable[[str], postgresql.Insert | sqlite.Insert]:
-    """The builder of one upsert of `rows` due times."""
-
-    def build(dialect: str) -> postgresql.Insert | sqlite.Insert:
-        statement = upsert_for(dialect, due_work).values(
-            bound_rows(due_work, ("kind", "subject", "due_at"), rows)
-        )
-        return statement.on_conflict_do_update(
-            index_elements=[due_work.c.kind, due_work.c.subject],
-            set_={"due_at": statement.excluded.due_at},
-            # A save that leaves a due time as it was writes nothing.
-            where=due_work.c.due_at.is_distinct_from(statement.excluded.due_at),
-        )
-
-    return build
+def _plan(dialect: str) -> ReturningInsert[Any]:
+    """The upsert of a due time (executed with many rows at once)."""
+    statement = upsert_for(dialect, due_work)
+    return statement.on_conflict_do_update(
+        index_elements=[due_work.c.kind, due_work.c.subject],
+        set_={"due_at": statement.excluded.due_at},
+        # A save that leaves a due time as it was writes nothing.
+        where=due_work.c.due_at.is_distinct_from(statement.excluded.due_at),
+    ).returning(due_work.c.subject)
 
 
 class SqlDueWork:
@@ -50,7 +43,9 @@ class SqlDueWork:
         if not due:
             return
         rows = [{"kind": kind, "subject": subject, "due_at": at} for kind, at in due.items()]
-        self._session.execute(prebuilt(self._session, _plan(len(rows))), row_params(rows))
+        # One INSERT … VALUES (…), (…) for all of them, from the one-row statement's cached
+        # compilation (RETURNING makes SQLAlchemy batch the rows so: "insertmanyvalues").
+        self._session.execute(prebuilt(self._session, _plan), rows)
 
     def replan(self, kind: str, due: Sequence[tuple[int, datetime | None]]) -> None:
         """Store, in one statement, the next due times of the subjects just claimed for `kind`."""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
 from watchkeeper.domain.incident import Incident
-from watchkeeper.store.dialect import bound_rows, prebuilt, row_params, rowcount, upsert_for
+from watchkeeper.store.dialect import prebuilt, rowcount, upsert_for
 from watchkeeper.store.tables import outbox
 
 #: `outbox.waiting` for an effect whose destination could not answer.
@@ -61,26 +60,6 @@ def _add(dialect: str) -> postgresql.Insert | sqlite.Insert:
     return upsert_for(dialect, outbox).on_conflict_do_nothing(
         index_elements=[outbox.c.dedupe_key], index_where=outbox.c.done_at.is_(None)
     )
-
-
-#: A command's effects are queued by one INSERT of this many rows at most (more: a batch).
-_ROWS_PER_INSERT = 16
-_COLUMNS = (
-    "kind",
-    "incident_number",
-    "payload",
-    "created_at",
-    "attempts",
-    "next_attempt_at",
-    "dedupe_key",
-    "destination",
-)
-
-
-@functools.cache
-def _add_rows(rows: int) -> Callable[[str], postgresql.Insert | sqlite.Insert]:
-    """The builder of one INSERT of `rows` effects."""
-    return lambda dialect: _add(dialect).values(bound_rows(outbox, _COLUMNS, rows))
 
 
 def _add_returning(dialect: str) -> ReturningInsert[Any]:
@@ -168,11 +147,11 @@ class SqlOutbox:
         rows += [_row(effect, now) for effect in effects if effect.dedupe_key is not None]
         if not rows:
             return
-        # Ids follow the list's order, which is the order the courier delivers them in.
-        if len(rows) > _ROWS_PER_INSERT:
-            self._session.execute(prebuilt(self._session, _add), rows)
-            return
-        self._session.execute(prebuilt(self._session, _add_rows(len(rows))), row_params(rows))
+        # Ids follow the list's order, which is the order the courier delivers them in. With
+        # RETURNING, SQLAlchemy sends the rows as one INSERT … VALUES (…), (…) ("insertmanyvalues")
+        # built from the one-row statement's cached compilation: a multi-row VALUES written out
+        # here would be compiled afresh on every command (SQLAlchemy caches no such statement).
+        self._session.execute(prebuilt(self._session, _add_returning), rows)
 
     def claim(
         self, worker_id: str, now: datetime, lease: timedelta, limit: int
@@ -302,7 +281,7 @@ class SqlOutbox:
 
 
 def _row(effect: EffectToDeliver, now: datetime) -> dict[str, Any]:
-    return {  # every one of `_COLUMNS`
+    return {
         "kind": str(effect.kind),  # a StrEnum is stored as its plain value
         "incident_number": effect.incident_number,
         "payload": dict(effect.payload),

@@ -25,7 +25,6 @@ from bench.harness import (
     Database,
     OutboxWatch,
     memory_of,
-    split_watchkeeper,
     summarize,
     watchkeeper_server,
 )
@@ -56,9 +55,9 @@ def marker(i: int) -> str:
 
 
 def run(
-    sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path, *, split: bool = False
+    sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path, *, role: str | None = None
 ) -> dict[str, Any]:
-    """The burst against `watchkeeper serve` (`split`: `--role web` beside `--role delivery`)."""
+    """The burst against `watchkeeper serve` (`role="all"`: in one process)."""
     address = slack.address()
     ctx = seed.context_for(db.url)
     names = [f"inc-burst-{n}-{time.time_ns()}" for n in range(sizes.burst_incidents)]
@@ -74,9 +73,8 @@ def run(
     ]
     watch = OutboxWatch(db.url)
     try:
-        start = split_watchkeeper if split else watchkeeper_server
-        with start(
-            db.url, address["url"], address["token"], scratch, label=f"{db.kind}-burst"
+        with watchkeeper_server(
+            db.url, address["url"], address["token"], scratch, label=f"{db.kind}-burst", role=role
         ) as server:
             server.wait_healthy()
             time.sleep(1.0)  # let the start-up work (auth.test, the first sync) finish

@@ -126,6 +126,19 @@ def memory_of(pid: int) -> dict[str, float]:
     return {"rss_mb": found.get("VmRSS", math.nan), "peak_rss_mb": found.get("VmHWM", math.nan)}
 
 
+def family_of(pid: int) -> list[int]:
+    """A process and every process it started that is still running (`serve`'s delivery one)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children = task.read_text().split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        for child in children:
+            found += family_of(int(child))
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time a process has used so far, user and system, in seconds (from `/proc`)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
@@ -181,7 +194,8 @@ class ServerProcess:
 
     @property
     def pids(self) -> tuple[int, ...]:
-        return (self.process.pid,)
+        """The server's process and those it started (`serve`'s delivery process)."""
+        return tuple(family_of(self.process.pid))
 
     def wait_healthy(self, timeout: float = 60.0) -> float:
         """Seconds from spawning until the health check answered 200."""
@@ -203,10 +217,13 @@ class ServerProcess:
         raise RuntimeError(f"the server was not healthy within {timeout:.0f} s:\n{self.output()}")
 
     def memory(self) -> dict[str, float]:
-        return memory_of(self.pid)
+        """Resident memory of the server and its children, summed."""
+        each = [memory_of(pid) for pid in self.pids]
+        return {key: sum(m[key] for m in each) for key in each[0]}
 
     def cpu_seconds(self) -> float:
-        return cpu_seconds(self.pid)
+        """CPU time of the server and its children, summed."""
+        return sum(cpu_seconds(pid) for pid in self.pids)
 
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM, as an orchestrator stops it; SIGKILL if it does not stop in time."""
@@ -251,6 +268,7 @@ def _profile(pid: int, output: Path) -> subprocess.Popen[bytes]:
         "--idle" if os.environ.get("BENCH_PROFILE_IDLE", "1") == "1" else "--gil",
         "--rate",
         "250",
+        "--subprocesses",  # `serve`'s delivery process too
     ]
     command += ["--format", "raw", "--output", str(output), "--nonblocking"]
     return subprocess.Popen(  # noqa: S603 - py-spy of this environment
@@ -266,11 +284,12 @@ def watchkeeper_server(
     *,
     port: int | None = None,
     label: str = "watchkeeper",
-    role: str = "all",
+    role: str | None = None,
     settings: Mapping[str, str] | None = None,
 ) -> ServerProcess:
     """`watchkeeper serve` over HTTP on loopback, exactly as a user starts it (with `settings`
-    added to its environment).
+    added to its environment). `role` None is `serve`'s default (a web process and the delivery
+    process it starts); `all` is one process.
 
     With `PROFILE_DIR` set, py-spy samples it into `PROFILE_DIR/<label>-<time>.txt` (collapsed
     stacks: open them in speedscope, or feed them to flamegraph.pl), and its output goes to the
@@ -297,63 +316,15 @@ def watchkeeper_server(
         "127.0.0.1",
         "--port",
         str(port),
-        "--role",
-        role,
+        *(["--role", role] if role else []),
     ]
     profile_to = None
     if PROFILE_DIR is not None:
         PROFILE_DIR.mkdir(parents=True, exist_ok=True)
-        suffix = "" if role == "all" else f"-{role}"
+        suffix = f"-{role}" if role else ""
         profile_to = PROFILE_DIR / f"{label}{suffix}-{time.strftime('%H%M%S')}.txt"
     # A scratch working directory: no `.env` or `watchkeeper.toml` of the caller's is read.
     return ServerProcess(command, port=port, env=env, cwd=scratch, profile_to=profile_to)
-
-
-class SplitServer:
-    """One bot as two processes on one database: `serve --role web` and `serve --role delivery`.
-
-    Requests go to the web process; CPU time and memory are the two processes' sums.
-    """
-
-    def __init__(self, web: ServerProcess, delivery: ServerProcess) -> None:
-        self.web = web
-        self.delivery = delivery
-        self.url = web.url
-        self.pids = (web.pid, delivery.pid)
-
-    def wait_healthy(self, timeout: float = 60.0) -> float:
-        """Seconds until both answered healthy (the web one already has: it starts first)."""
-        self.delivery.wait_healthy(timeout)
-        return max(self.web.ready_after_s, self.delivery.ready_after_s)
-
-    def cpu_seconds(self) -> float:
-        return self.web.cpu_seconds() + self.delivery.cpu_seconds()
-
-    def memory(self) -> dict[str, float]:
-        web, delivery = self.web.memory(), self.delivery.memory()
-        return {key: web[key] + delivery[key] for key in web}
-
-    def stop(self) -> None:
-        self.web.stop()
-        self.delivery.stop()
-
-    def __enter__(self) -> SplitServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def split_watchkeeper(
-    database_url: str, slack_url: str, token: str, scratch: Path, *, label: str
-) -> SplitServer:
-    """`watchkeeper serve --role web` beside `--role delivery`, the web one migrating first."""
-    web = watchkeeper_server(database_url, slack_url, token, scratch, label=label, role="web")
-    web.wait_healthy()
-    delivery = watchkeeper_server(
-        database_url, slack_url, token, scratch, label=label, role="delivery"
-    )
-    return SplitServer(web, delivery)
 
 
 class OutboxWatch:

@@ -22,7 +22,6 @@ from bench.harness import (
     ServerProcess,
     clean_environment,
     free_port,
-    split_watchkeeper,
     summarize,
     watchkeeper_server,
 )
@@ -142,11 +141,12 @@ def floor(kind: str, sizes: Sizes, slack: SlackProxy, scratch: Path) -> dict[str
 
 
 def watchkeeper(
-    sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path, *, split: bool = False
+    sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path, *, role: str | None = None
 ) -> dict[str, Any]:
     """Latency of `watchkeeper serve` on `db`, with open incidents to command.
 
-    `split`: as two processes, `--role web` answering and `--role delivery` delivering.
+    `role`: None as `serve` runs by default (acks here, deliveries in its second process);
+    `all`: both in one process.
     """
     address = slack.address()
     ctx = seed.context_for(db.url)
@@ -156,9 +156,8 @@ def watchkeeper(
     general = slack.create_channels([f"general-{time.time_ns()}"])[0]
     watch = OutboxWatch(db.url)
     try:
-        start = split_watchkeeper if split else watchkeeper_server
-        with start(
-            db.url, address["url"], address["token"], scratch, label=f"{db.kind}-latency"
+        with watchkeeper_server(
+            db.url, address["url"], address["token"], scratch, label=f"{db.kind}-latency", role=role
         ) as server:
             server.wait_healthy()
             results = levels(

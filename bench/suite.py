@@ -32,11 +32,11 @@ BENCHMARKS = (
     "nudges",
     "reports",
     "status-page",
-    "latency-split",
-    "burst-split",
+    "latency-one-process",
+    "burst-one-process",
 )
-#: What runs unless `--only` says otherwise: the split burst, two more minutes, only on request.
-DEFAULT_BENCHMARKS = tuple(name for name in BENCHMARKS if name != "burst-split")
+#: What runs unless `--only` says otherwise: the one-process burst, two more minutes, on request.
+DEFAULT_BENCHMARKS = tuple(name for name in BENCHMARKS if name != "burst-one-process")
 DATABASES = ("sqlite", "postgresql")
 #: The servers the acks are measured beside (see `bench.floors`).
 FLOOR_SERVERS = ("raw", "bolt", "bolt-ack")
@@ -53,12 +53,12 @@ RUNNERS: dict[str, Runner] = {
     "nudges": nudges.run,
     "reports": lambda sizes, db, slack, scratch: reports.run(sizes, db, scratch),
     "status-page": status_page.run,
-    # The same two benchmarks with the bot split over `serve --role web` and `--role delivery`.
-    "latency-split": lambda sizes, db, slack, scratch: latency.watchkeeper(
-        sizes, db, slack, scratch, split=True
+    # The same two benchmarks with the bot in one process (`serve --role all`).
+    "latency-one-process": lambda sizes, db, slack, scratch: latency.watchkeeper(
+        sizes, db, slack, scratch, role="all"
     ),
-    "burst-split": lambda sizes, db, slack, scratch: burst.run(
-        sizes, db, slack, scratch, split=True
+    "burst-one-process": lambda sizes, db, slack, scratch: burst.run(
+        sizes, db, slack, scratch, role="all"
     ),
 }
 
@@ -241,12 +241,12 @@ def judge(report: dict[str, Any]) -> list[Target]:
                     f"bare Bolt p50 / ack p50 at {level} clients", kind, ratio, ">= 4", ratio >= 4
                 )
             )
-        split_p50 = _get(results, "latency-split", level, "p50_ms")
-        if split_p50 and bolt_p50:
-            ratio = bolt_p50 / split_p50
+        one_p50 = _get(results, "latency-one-process", level, "p50_ms")
+        if one_p50 and bolt_p50:
+            ratio = bolt_p50 / one_p50
             found.append(
                 Target(
-                    f"bare Bolt p50 / ack p50 at {level} clients, web + delivery",
+                    f"bare Bolt p50 / ack p50 at {level} clients, one process",
                     kind,
                     ratio,
                     ">= 4",

@@ -18,8 +18,8 @@ SERVERS = FLOOR_SERVERS
 POSTER = ("poster", "", "")
 NUDGE_POSTER = ("nudge-poster", "", "")
 NO_FLOOR = ("", "", "")
-#: The benchmarks run with `serve --role web` beside `serve --role delivery`.
-SPLIT = ("latency-split", "burst-split")
+#: The benchmarks run with `serve --role all`: acks and deliveries in one process.
+ONE_PROCESS = ("latency-one-process", "burst-one-process")
 
 
 def _at(*path: str) -> Pick:
@@ -89,16 +89,13 @@ def render(report: dict[str, Any]) -> str:
     )
     _burst_rows(row, "burst")
 
-    split = [name for name in SPLIT if any(name in r for r in report["databases"].values())]
-    if split:
-        section(
-            "The same, split over two processes: serve --role web + serve --role delivery"
-            " (CPU, RSS: both summed)"
-        )
-    if "latency-split" in split:
-        _latency_rows(row, "latency-split", levels, NO_FLOOR, bolt_p50)
-    if "burst-split" in split:
-        _burst_rows(row, "burst-split")
+    one = [name for name in ONE_PROCESS if any(name in r for r in report["databases"].values())]
+    if one:
+        section("The same in one process: serve --role all (acks and deliveries together)")
+    if "latency-one-process" in one:
+        _latency_rows(row, "latency-one-process", levels, NO_FLOOR, bolt_p50)
+    if "burst-one-process" in one:
+        _burst_rows(row, "burst-one-process")
 
     section(
         f"Reminders: {sizes['reminders']} open incidents due at once (raw floor column: a bare poster, {sizes['reminders_floor_threads']} threads)"

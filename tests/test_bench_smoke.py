@@ -23,7 +23,7 @@ from bench import (
     startup,
     status_page,
 )
-from bench.harness import Database
+from bench.harness import Database, memory_of, watchkeeper_server
 from bench.sizes import QUICK
 from bench.slack_host import SlackProxy, slack_host
 from bench.suite import run_suite, write
@@ -166,22 +166,22 @@ def test_the_stand_in_can_serve_plain_http(tmp_path: Path) -> None:
         assert figures[str(level)]["handshakes_per_1000_slack_calls"] is not None
 
 
-def test_the_split_bot_reports_latency_and_burst_with_both_processes_summed(
+def test_the_one_process_bot_reports_latency_and_burst_beside_the_default(
     tmp_path: Path,
 ) -> None:
     report = run_suite(
         QUICK,
         databases=["sqlite"],
-        benchmarks=["latency-split", "burst-split"],
+        benchmarks=["latency-one-process", "burst-one-process"],
         log=lambda _: None,
     )
 
     figures = json.loads(write(report, tmp_path).read_text())["databases"]["sqlite"]
     for level in QUICK.latency_clients:
-        assert figures["latency-split"][str(level)].keys() >= LATENCY_KEYS
-    assert figures["burst-split"]["lost"] == 0
-    assert figures["burst-split"]["side_effects_drained"] is True
-    assert "split over two processes" in render(report)
+        assert figures["latency-one-process"][str(level)].keys() >= LATENCY_KEYS
+    assert figures["burst-one-process"]["lost"] == 0
+    assert figures["burst-one-process"]["side_effects_drained"] is True
+    assert "The same in one process" in render(report)
 
 
 def test_the_ack_path_alone_reports_its_cost_per_command(sqlite: Database) -> None:
@@ -215,3 +215,19 @@ def test_the_status_page_reports_readers_per_second_beside_its_floor(
         assert figures[name]["requests_per_s"] > 0
         assert figures[name]["floor"]["requests_per_s"] > 0
         assert figures[name]["floor_over_watchkeeper"] is not None
+
+
+def test_a_served_bots_cpu_and_memory_include_its_delivery_process(
+    sqlite: Database, slack: SlackProxy, tmp_path: Path
+) -> None:
+    address = slack.address()
+    with watchkeeper_server(
+        sqlite.url, address["url"], address["token"], tmp_path, label="smoke"
+    ) as server:
+        server.wait_healthy()
+        processes = server.pids
+        memory = server.memory()
+        own = memory_of(server.pid)
+
+    assert len(processes) == 2, "serve and the delivery process it starts"
+    assert memory["rss_mb"] > own["rss_mb"]

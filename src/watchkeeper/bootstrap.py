@@ -17,6 +17,7 @@ from watchkeeper.clock import Clock, SystemClock
 from watchkeeper.config import ROLES, Mode, Role, Settings
 from watchkeeper.courier.courier import IDLE_POLL, Courier
 from watchkeeper.courier.deliverers import Deliverers
+from watchkeeper.delivery_process import DeliveryProcess
 from watchkeeper.domain.follow_ups import DigestRule, NudgeRule
 from watchkeeper.domain.reminders import ReminderPolicy
 from watchkeeper.hooks.routes import Hook, hook_routes
@@ -92,6 +93,8 @@ class Watchkeeper:
     hook_routes: Sequence[BaseRoute] = ()
     #: The HTTP client of the deliveries to webhooks and paging services.
     receivers: Receivers = field(default_factory=Receivers)
+    #: The process this one started to deliver for it (`serve`'s default), if any.
+    delivery: DeliveryProcess | None = None
     _stopping: threading.Event = field(default_factory=threading.Event)
     _health: Reading[dict[str, str]] = field(init=False)
 
@@ -115,6 +118,8 @@ class Watchkeeper:
         if self.delivers:
             self.courier.start()
             self.scheduler.start()
+        if self.delivery is not None:
+            self.delivery.start()
 
     @property
     def delivers(self) -> bool:
@@ -133,6 +138,8 @@ class Watchkeeper:
             self.socket.stop()  # no new envelopes; those being answered finish first
         self.scheduler.stop()
         self.courier.stop()
+        if self.delivery is not None:
+            self.delivery.stop()  # last: it delivers what the commands before the stop queued
         self.receivers.close()
         self.engine.dispose()
 
@@ -147,6 +154,8 @@ class Watchkeeper:
         if self.delivers:
             checks["courier"] = "ok" if self.courier.running else "stopped"
             checks["scheduler"] = "ok" if self.scheduler.running else "stopped"
+        if self.delivery is not None:
+            checks["delivery"] = self.delivery.health()
         try:
             check_database(self.engine)
         except Exception as error:  # any failure to answer is the finding, not a crash
@@ -236,13 +245,17 @@ def build(
     slack_timeout: int = SLACK_TIMEOUT,
     role: Role = "all",
     mode: Mode | None = None,
+    delivery: DeliveryProcess | None = None,
+    told: bool = False,
 ) -> Watchkeeper:
     """Wire a bot from its settings; `migrate` applies the database migrations first.
 
     `role` splits the work between processes sharing one database: `web` answers Slack and
     leaves side effects and reminders in the database for a `delivery` process, which polls
     for them; `all` does both in one process. `mode` is how Slack reaches a process that
-    answers it (default: Socket Mode when an app-level token is set, else HTTP).
+    answers it (default: Socket Mode when an app-level token is set, else HTTP). A web process
+    that started its own delivery process tells it of each commit (`delivery`); that child is
+    `told`, and so polls no faster than a process that does both.
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
@@ -309,13 +322,15 @@ def build(
         ),
         workers=settings.courier_workers,
         on_settled=settled,
-        poll=DELIVERY_POLL if role == "delivery" else IDLE_POLL,
+        poll=DELIVERY_POLL if role == "delivery" and not told else IDLE_POLL,
     )
     sync_every = settings.reminder_interval / 2
     scheduler = Scheduler(
         ctx,
         periodic=[Periodic("housekeeping", lambda: housekeep(ctx), housekeeping.EVERY)],
-        sync_every=min(sync_every, DELIVERY_SYNC) if role == "delivery" else sync_every,
+        sync_every=min(sync_every, DELIVERY_SYNC)
+        if role == "delivery" and not told
+        else sync_every,
     )
     if role != "web":
         # Use cases run here wake this process's courier and plan its reminders directly; a
@@ -327,6 +342,16 @@ def build(
 
         ctx.on_effects = effects_queued
         ctx.on_due = scheduler.plan
+    elif delivery is not None:
+        # This process's own delivery process hears of each commit at once, through a pipe.
+
+        def effects_told() -> None:
+            delivery.effects_queued()
+            changed()
+
+        ctx.on_effects = effects_told
+        ctx.on_due = delivery.due
+        metrics.elsewhere = delivery.metric_families
     else:
         ctx.on_effects = changed
     secret = settings.slack_signing_secret
@@ -366,6 +391,7 @@ def build(
         status_page,
         hook_routes=hook_routes(ctx, hooks(settings), metrics) if role != "delivery" else (),
         receivers=receivers,
+        delivery=delivery,
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from watchkeeper import __version__
-from watchkeeper.config import MODES, ROLES, Settings, SettingsError, load_settings
+from watchkeeper.config import MODES, ROLES, Role, Settings, SettingsError, load_settings
 from watchkeeper.domain.durations import format_duration
 from watchkeeper.domain.errors import IncidentNotFound
 from watchkeeper.services.context import Context
@@ -54,10 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--role",
         choices=ROLES,
-        default="all",
-        help="all (default); or split one bot over two processes on one database: web answers"
-        " Slack, delivery posts side effects and sends reminders",
+        help="default: answer Slack here and start a second process that posts side effects"
+        " and sends reminders. all: both in this one process. web or delivery: one of the two,"
+        " for a process manager to run side by side on one database",
     )
+    # The pipe a parent `serve` talks to its delivery process through (see delivery_process).
+    serve.add_argument("--wake-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     serve.set_defaults(run=_serve)
 
@@ -140,19 +142,46 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from watchkeeper.bootstrap import build
+    from watchkeeper.delivery_process import DeliveryProcess, delivery_command, listen_to_parent
     from watchkeeper.web import BackgroundServer, metrics_app, web_app
 
     settings = load_settings()
     mode = args.mode or settings.mode
-    answers = args.role != "delivery"  # a delivery process takes no requests from Slack
+    told = args.wake_fd is not None  # the delivery process of a parent `serve`
+    if told and args.role != "delivery":
+        raise UsageError("--wake-fd is for the delivery process `serve` starts itself")
+    role: Role = args.role or "web"
+    answers = role != "delivery"  # a delivery process takes no requests from Slack
     _require_for_serve(settings, mode if answers else None)
-    bot = build(settings, migrate=not args.no_migrate, role=args.role, mode=mode)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    # By default this process only answers Slack, and a child delivers (delivery_process).
+    delivery = (
+        DeliveryProcess(delivery_command(args.log_level), metrics_token=token)
+        if args.role is None
+        else None
+    )
+    bot = build(
+        settings,
+        migrate=not args.no_migrate,
+        role=role,
+        mode=mode,
+        delivery=delivery,
+        told=told,
+    )
+    stop = threading.Event()
+    if told:
+        listen_to_parent(
+            args.wake_fd,
+            effects_queued=bot.courier.wake,
+            due=bot.scheduler.plan,
+            parent_gone=stop.set,
+        )
     bot.start()
     if bot.socket is not None:
         log.info("connecting to Slack in Socket Mode")
     events = answers and mode == "http"
-    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    apart = settings.metrics_port is not None  # /metrics on a private interface of its own
+    # /metrics on a private interface of its own; a parent's delivery process is asked by it
+    apart = settings.metrics_port is not None and not told
     app = web_app(
         bot.bolt if events else None,
         bot.metrics,
@@ -160,14 +189,13 @@ def _serve(args: argparse.Namespace) -> int:
         bot.refresh_gauges,
         serve_metrics=not apart,
         metrics_token=token,
-        extra_routes=[*bot.hook_routes, *bot.status_routes()],
+        extra_routes=[] if told else [*bot.hook_routes, *bot.status_routes()],
     )
     server = BackgroundServer(app, args.host, args.port)
     servers = [server]
-    if settings.metrics_port is not None:
+    if apart and settings.metrics_port is not None:
         scrape = metrics_app(bot.metrics, bot.health, bot.refresh_gauges, metrics_token=token)
         servers.append(BackgroundServer(scrape, settings.metrics_host, settings.metrics_port))
-    stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda received, frame: stop.set())
     for each in servers:
@@ -175,12 +203,15 @@ def _serve(args: argparse.Namespace) -> int:
     served = ["Slack events"] if events else []
     served += [f"/hooks/{name}" for name in settings.hook_tokens] if answers else []
     served += ["/healthz"] if apart else ["/healthz", "/metrics"]
-    log.info(
-        "serving %s on %s%s",
-        ", ".join(served),
-        server.url.removeprefix("http://"),
-        "" if args.role == "all" else f" ({args.role} role)",
-    )
+    if told:  # its parent says where it serves; this one only answers its parent
+        log.info("delivering side effects and reminders; /healthz and /metrics at %s", server.url)
+    else:
+        log.info(
+            "serving %s on %s%s",
+            ", ".join(served),
+            server.url.removeprefix("http://"),
+            _serving_role(args.role),
+        )
     if apart:
         log.info("serving /metrics and /healthz on %s", servers[1].url.removeprefix("http://"))
     stop.wait()
@@ -190,6 +221,12 @@ def _serve(args: argparse.Namespace) -> int:
     bot.stop()
     log.info("stopped")
     return 0
+
+
+def _serving_role(role: str | None) -> str:
+    if role is None:
+        return "; side effects and reminders from a second process"
+    return "" if role == "all" else f" ({role} role)"
 
 
 def _require_for_serve(settings: Settings, mode: str | None) -> None:

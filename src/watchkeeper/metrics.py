@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from collections.abc import Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics_core import Metric
 
 
 class Metrics:
@@ -10,6 +13,9 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        #: Counts kept by another process of this bot (`serve`'s delivery process), added to
+        #: ours when they are read: one scrape shows the whole bot.
+        self.elsewhere: Callable[[], list[Metric]] = list
         self.commands = Counter(
             "watchkeeper_commands",
             "Slash commands by subcommand and outcome",
@@ -80,3 +86,49 @@ class Metrics:
             ["level"],
             registry=self.registry,
         )
+
+    def exposition(self) -> bytes:
+        """What `/metrics` answers: ours, plus whatever `elsewhere` counted."""
+        theirs = self.elsewhere()
+        if not theirs:
+            return generate_latest(self.registry)
+        return generate_latest(_Families(merge_families(self.registry.collect(), theirs)))
+
+
+class _Families:
+    """Metric families already collected, in the shape `generate_latest` reads."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> list[Metric]:
+        return self._families
+
+
+def merge_families(own: Iterable[Metric], theirs: Iterable[Metric]) -> list[Metric]:
+    """Our metrics with the child's added: counters and histograms summed, our gauges kept.
+
+    The gauges (incidents open, effects pending, the Socket Mode link) are read by the parent
+    itself, so the child's copy would count twice. The text format gives the child's creation
+    times as families of their own (`…_created`); ours carry them, so theirs are dropped.
+    """
+    others = {f.name: f for f in theirs if not f.name.endswith("_created")}
+    merged = []
+    for family in own:
+        other = others.pop(family.name, None)
+        if other is None or family.type == "gauge":
+            merged.append(family)
+            continue
+        samples = {(s.name, tuple(sorted(s.labels.items()))): s for s in family.samples}
+        for sample in other.samples:
+            key = (sample.name, tuple(sorted(sample.labels.items())))
+            mine = samples.get(key)
+            if mine is None:
+                samples[key] = sample
+            elif not sample.name.endswith("_created"):
+                samples[key] = mine._replace(value=mine.value + sample.value)
+        combined = Metric(family.name, family.documentation, family.type, family.unit)
+        combined.samples = list(samples.values())
+        merged.append(combined)
+    merged.extend(f for f in others.values() if f.type != "gauge")
+    return merged

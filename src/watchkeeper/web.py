@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 
 import uvicorn
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.applications import Starlette
@@ -83,9 +83,8 @@ def web_app(
                 "a bearer token is required", 401, {"WWW-Authenticate": "Bearer"}
             )
         await run_in_threadpool(refresh_gauges)
-        return PlainTextResponse(
-            generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
-        )
+        text = await run_in_threadpool(metrics.exposition)
+        return PlainTextResponse(text, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), *extra_routes]
     if serve_metrics:

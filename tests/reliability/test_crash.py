@@ -12,9 +12,6 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -24,6 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from tests.fixtures.bot import BROADCAST, bot_environ, signed_slack
+from tests.fixtures.served import Served
 
 from watchkeeper.bootstrap import offline_context
 from watchkeeper.config import load_settings
@@ -36,52 +34,12 @@ from watchkeeper.standin import FakeSlack
 from watchkeeper.store.database import make_engine
 from watchkeeper.store.tables import outbox
 
-SERVE = ["-m", "watchkeeper.cli", "serve", "--mode", "http", "--host", "127.0.0.1", "--port", "0"]
 INCIDENTS = 6
 #: More notes than can be acked before the kill even on a busy machine: the kill lands mid-burst.
 NOTES_PER_INCIDENT = 40
 KILL_AFTER_ACKS = 24
 #: How long each chat.postMessage takes while the first process runs: deliveries are in flight.
 SLOW_POST = 1.0
-
-
-class Served:
-    """One `watchkeeper serve --mode http` subprocess, its log in a file."""
-
-    def __init__(self, env: dict[str, str], workdir: Path, log: Path) -> None:
-        self.log = log
-        with log.open("ab") as sink:
-            self.process = subprocess.Popen(  # noqa: S603 - our own entry point, our arguments
-                [sys.executable, *SERVE],
-                env=env,
-                cwd=workdir,  # no stray .env or watchkeeper.toml from the checkout
-                stdout=subprocess.DEVNULL,
-                stderr=sink,
-            )
-        self.url = self._address()
-
-    def _address(self) -> str:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            found = re.findall(r"on 127\.0\.0\.1:(\d+)", self.log.read_text(errors="replace"))
-            if found:
-                return f"http://127.0.0.1:{found[-1]}"
-            assert self.process.poll() is None, self.log.read_text()
-            time.sleep(0.05)
-        raise AssertionError(f"serve did not say where it listens:\n{self.log.read_text()}")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from bench.harness import (
     Database,
     OutboxWatch,
     memory_of,
+    other_layout_for,
     summarize,
     watchkeeper_server,
 )
@@ -55,9 +56,9 @@ def marker(i: int) -> str:
 
 
 def run(
-    sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path, *, role: str | None = None
+    sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path, *, other_layout: bool = False
 ) -> dict[str, Any]:
-    """The burst against `watchkeeper serve` (`role="all"`: in one process)."""
+    """The burst against `watchkeeper serve` (`other_layout`: see `bench.harness.other_layout_for`)."""
     address = slack.address()
     ctx = seed.context_for(db.url)
     names = [f"inc-burst-{n}-{time.time_ns()}" for n in range(sizes.burst_incidents)]
@@ -74,7 +75,12 @@ def run(
     watch = OutboxWatch(db.url)
     try:
         with watchkeeper_server(
-            db.url, address["url"], address["token"], scratch, label=f"{db.kind}-burst", role=role
+            db.url,
+            address["url"],
+            address["token"],
+            scratch,
+            label=f"{db.kind}-burst",
+            settings=other_layout_for(db) if other_layout else None,
         ) as server:
             server.wait_healthy()
             time.sleep(1.0)  # let the start-up work (auth.test, the first sync) finish

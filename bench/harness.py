@@ -276,6 +276,12 @@ def _profile(pid: int, output: Path) -> subprocess.Popen[bytes]:
     )
 
 
+def other_layout_for(db: Database) -> dict[str, str]:
+    """The setting that runs `serve` in the process layout it does not choose for `db` by
+    default: a delivery process beside SQLite, one process on PostgreSQL."""
+    return {"WATCHKEEPER_DELIVERY_PROCESS": "on" if db.kind == "sqlite" else "off"}
+
+
 def watchkeeper_server(
     database_url: str,
     slack_url: str,
@@ -284,12 +290,10 @@ def watchkeeper_server(
     *,
     port: int | None = None,
     label: str = "watchkeeper",
-    role: str | None = None,
     settings: Mapping[str, str] | None = None,
 ) -> ServerProcess:
     """`watchkeeper serve` over HTTP on loopback, exactly as a user starts it (with `settings`
-    added to its environment). `role` None is `serve`'s default (a web process and the delivery
-    process it starts); `all` is one process.
+    added to its environment). CPU time and memory are its own and its delivery process's.
 
     With `PROFILE_DIR` set, py-spy samples it into `PROFILE_DIR/<label>-<time>.txt` (collapsed
     stacks: open them in speedscope, or feed them to flamegraph.pl), and its output goes to the
@@ -316,13 +320,11 @@ def watchkeeper_server(
         "127.0.0.1",
         "--port",
         str(port),
-        *(["--role", role] if role else []),
     ]
     profile_to = None
     if PROFILE_DIR is not None:
         PROFILE_DIR.mkdir(parents=True, exist_ok=True)
-        suffix = f"-{role}" if role else ""
-        profile_to = PROFILE_DIR / f"{label}{suffix}-{time.strftime('%H%M%S')}.txt"
+        profile_to = PROFILE_DIR / f"{label}-{time.strftime('%H%M%S')}.txt"
     # A scratch working directory: no `.env` or `watchkeeper.toml` of the caller's is read.
     return ServerProcess(command, port=port, env=env, cwd=scratch, profile_to=profile_to)
 

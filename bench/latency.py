@@ -22,6 +22,7 @@ from bench.harness import (
     ServerProcess,
     clean_environment,
     free_port,
+    other_layout_for,
     summarize,
     watchkeeper_server,
 )
@@ -141,12 +142,12 @@ def floor(kind: str, sizes: Sizes, slack: SlackProxy, scratch: Path) -> dict[str
 
 
 def watchkeeper(
-    sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path, *, role: str | None = None
+    sizes: Sizes, db: Database, slack: SlackProxy, scratch: Path, *, other_layout: bool = False
 ) -> dict[str, Any]:
     """Latency of `watchkeeper serve` on `db`, with open incidents to command.
 
-    `role`: None as `serve` runs by default (acks here, deliveries in its second process);
-    `all`: both in one process.
+    `other_layout`: with the process layout `serve` does not choose by default for `db`
+    (`bench.harness.other_layout_for`).
     """
     address = slack.address()
     ctx = seed.context_for(db.url)
@@ -157,7 +158,12 @@ def watchkeeper(
     watch = OutboxWatch(db.url)
     try:
         with watchkeeper_server(
-            db.url, address["url"], address["token"], scratch, label=f"{db.kind}-latency", role=role
+            db.url,
+            address["url"],
+            address["token"],
+            scratch,
+            label=f"{db.kind}-latency",
+            settings=other_layout_for(db) if other_layout else None,
         ) as server:
             server.wait_healthy()
             results = levels(

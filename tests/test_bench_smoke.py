@@ -23,7 +23,7 @@ from bench import (
     startup,
     status_page,
 )
-from bench.harness import Database, memory_of, watchkeeper_server
+from bench.harness import Database, memory_of, other_layout_for, watchkeeper_server
 from bench.sizes import QUICK
 from bench.slack_host import SlackProxy, slack_host
 from bench.suite import run_suite, write
@@ -166,22 +166,22 @@ def test_the_stand_in_can_serve_plain_http(tmp_path: Path) -> None:
         assert figures[str(level)]["handshakes_per_1000_slack_calls"] is not None
 
 
-def test_the_one_process_bot_reports_latency_and_burst_beside_the_default(
+def test_the_other_process_layout_reports_latency_and_burst_beside_the_default(
     tmp_path: Path,
 ) -> None:
     report = run_suite(
         QUICK,
         databases=["sqlite"],
-        benchmarks=["latency-one-process", "burst-one-process"],
+        benchmarks=["latency-other-layout", "burst-other-layout"],
         log=lambda _: None,
     )
 
     figures = json.loads(write(report, tmp_path).read_text())["databases"]["sqlite"]
     for level in QUICK.latency_clients:
-        assert figures["latency-one-process"][str(level)].keys() >= LATENCY_KEYS
-    assert figures["burst-one-process"]["lost"] == 0
-    assert figures["burst-one-process"]["side_effects_drained"] is True
-    assert "The same in one process" in render(report)
+        assert figures["latency-other-layout"][str(level)].keys() >= LATENCY_KEYS
+    assert figures["burst-other-layout"]["lost"] == 0
+    assert figures["burst-other-layout"]["side_effects_drained"] is True
+    assert "The same in the other process layout" in render(report)
 
 
 def test_the_ack_path_alone_reports_its_cost_per_command(sqlite: Database) -> None:
@@ -222,7 +222,12 @@ def test_a_served_bots_cpu_and_memory_include_its_delivery_process(
 ) -> None:
     address = slack.address()
     with watchkeeper_server(
-        sqlite.url, address["url"], address["token"], tmp_path, label="smoke"
+        sqlite.url,
+        address["url"],
+        address["token"],
+        tmp_path,
+        label="smoke",
+        settings=other_layout_for(sqlite),  # SQLite's other layout: with a delivery process
     ) as server:
         server.wait_healthy()
         processes = server.pids

@@ -54,9 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--role",
         choices=ROLES,
-        help="default: answer Slack here and start a second process that posts side effects"
-        " and sends reminders. all: both in this one process. web or delivery: one of the two,"
-        " for a process manager to run side by side on one database",
+        help="default: answer Slack here and, with WATCHKEEPER_DELIVERY_PROCESS (on with"
+        " PostgreSQL), start a second process that posts side effects and sends reminders."
+        " all: both in this one process. web or delivery: one of the two, for a process manager"
+        " to run side by side on one database",
     )
     # The pipe a parent `serve` talks to its delivery process through (see delivery_process).
     serve.add_argument("--wake-fd", type=int, help=argparse.SUPPRESS)
@@ -150,14 +151,15 @@ def _serve(args: argparse.Namespace) -> int:
     told = args.wake_fd is not None  # the delivery process of a parent `serve`
     if told and args.role != "delivery":
         raise UsageError("--wake-fd is for the delivery process `serve` starts itself")
-    role: Role = args.role or "web"
+    delivering_apart = args.role is None and settings.delivers_apart  # WATCHKEEPER_DELIVERY_PROCESS
+    role: Role = args.role or ("web" if delivering_apart else "all")
     answers = role != "delivery"  # a delivery process takes no requests from Slack
     _require_for_serve(settings, mode if answers else None)
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
-    # By default this process only answers Slack, and a child delivers (delivery_process).
+    # With PostgreSQL (by default) this process only answers Slack; a child delivers.
     delivery = (
         DeliveryProcess(delivery_command(args.log_level), metrics_token=token)
-        if args.role is None
+        if delivering_apart
         else None
     )
     bot = build(
@@ -181,19 +183,19 @@ def _serve(args: argparse.Namespace) -> int:
         log.info("connecting to Slack in Socket Mode")
     events = answers and mode == "http"
     # /metrics on a private interface of its own; a parent's delivery process is asked by it
-    apart = settings.metrics_port is not None and not told
+    scraped_apart = settings.metrics_port is not None and not told
     app = web_app(
         bot.bolt if events else None,
         bot.metrics,
         bot.health,
         bot.refresh_gauges,
-        serve_metrics=not apart,
+        serve_metrics=not scraped_apart,
         metrics_token=token,
         extra_routes=[] if told else [*bot.hook_routes, *bot.status_routes()],
     )
     server = BackgroundServer(app, args.host, args.port)
     servers = [server]
-    if apart and settings.metrics_port is not None:
+    if scraped_apart and settings.metrics_port is not None:
         scrape = metrics_app(bot.metrics, bot.health, bot.refresh_gauges, metrics_token=token)
         servers.append(BackgroundServer(scrape, settings.metrics_host, settings.metrics_port))
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -202,7 +204,7 @@ def _serve(args: argparse.Namespace) -> int:
         each.start()
     served = ["Slack events"] if events else []
     served += [f"/hooks/{name}" for name in settings.hook_tokens] if answers else []
-    served += ["/healthz"] if apart else ["/healthz", "/metrics"]
+    served += ["/healthz"] if scraped_apart else ["/healthz", "/metrics"]
     if told:  # its parent says where it serves; this one only answers its parent
         log.info("delivering side effects and reminders; /healthz and /metrics at %s", server.url)
     else:
@@ -210,9 +212,9 @@ def _serve(args: argparse.Namespace) -> int:
             "serving %s on %s%s",
             ", ".join(served),
             server.url.removeprefix("http://"),
-            _serving_role(args.role),
+            _serving_role(role, delivering_apart),
         )
-    if apart:
+    if scraped_apart:
         log.info("serving /metrics and /healthz on %s", servers[1].url.removeprefix("http://"))
     stop.wait()
     log.info("stopping: finishing requests in flight, reminders and deliveries under way")
@@ -223,8 +225,8 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serving_role(role: str | None) -> str:
-    if role is None:
+def _serving_role(role: str, apart: bool) -> str:
+    if apart:
         return "; side effects and reminders from a second process"
     return "" if role == "all" else f" ({role} role)"
 

@@ -46,6 +46,7 @@ from watchkeeper.outgoing.settings import (
     outgoing_rules,
 )
 from watchkeeper.services.outgoing import Outgoing
+from watchkeeper.store.database import normalize_url
 
 DEFAULT_CONFIG_FILE = "watchkeeper.toml"
 
@@ -53,6 +54,10 @@ DEFAULT_CONFIG_FILE = "watchkeeper.toml"
 #: processes on one database, only answer Slack (`web`) or only deliver (`delivery`).
 Role = Literal["all", "web", "delivery"]
 ROLES: tuple[Role, ...] = get_args(Role)
+#: Whether `serve` delivers from a second process it starts: `auto` is on with PostgreSQL
+#: (acks stop sharing an interpreter lock with deliveries) and off with SQLite (one writer at a
+#: time either way, so a second process only costs memory).
+DeliveryProcess = Literal["auto", "on", "off"]
 #: How Slack reaches the bot: HTTP requests it signs, or a Socket Mode link the bot opens.
 Mode = Literal["http", "socket"]
 MODES: tuple[Mode, ...] = get_args(Mode)
@@ -225,6 +230,10 @@ class Settings(BaseSettings):
         "pushpin",
         validation_alias=_env("WATCHKEEPER_TIMELINE_REACTION", "timeline_reaction"),
     )
+    delivery_process: DeliveryProcess = Field(
+        "auto",
+        validation_alias=_env("WATCHKEEPER_DELIVERY_PROCESS", "delivery_process"),
+    )
     courier_workers: int = Field(
         32,
         ge=1,
@@ -372,6 +381,13 @@ class Settings(BaseSettings):
     def tidy(self) -> TidyPolicy:
         """When resolved incidents' channels are archived and quiet incidents' commanders asked."""
         return TidyPolicy(archive_after=self.archive_after, stale_after=self.stale_after)
+
+    @property
+    def delivers_apart(self) -> bool:
+        """Whether `serve` (without `--role`) starts a second process to deliver."""
+        if self.delivery_process == "auto":
+            return normalize_url(self.database_url).get_backend_name() == "postgresql"
+        return self.delivery_process == "on"
 
     @property
     def mode(self) -> Mode:

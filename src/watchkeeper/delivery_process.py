@@ -1,8 +1,9 @@
 """`serve`'s delivery process: side effects and due work in a child, so acks never wait on them.
 
-By default `watchkeeper serve` answers Slack in its own process (`--role web`) and starts a
-second, `serve --role delivery` on a loopback port, to post side effects and send reminders:
-one interpreter lock then serves only the acks. The parent (`DeliveryProcess`) watches the
+With `WATCHKEEPER_DELIVERY_PROCESS` on (`auto`: with PostgreSQL) `watchkeeper serve` answers
+Slack in its own process (`--role web`) and starts a second, `serve --role delivery` on a
+loopback port, to post side effects and send reminders: one interpreter lock then serves only
+the acks. The parent (`DeliveryProcess`) watches the
 child, starts it again when it dies, reports it in `/healthz`, adds its counters to `/metrics`
 and stops it last. A pipe carries what the parent's commands would tell an in-process courier
 and scheduler ("effects queued", "this work now falls due then"), so nothing waits for the

@@ -48,6 +48,7 @@ def diagnose(settings: Settings, client: WebClient | None = None) -> list[Findin
         _private_incidents(settings),
         _tidying(settings),
         _timeline_reaction(settings),
+        _processes(settings),
     ]
     findings += [_hooks(settings), *_paging(settings), *_webhooks(settings)]
     findings.append(_database(settings))
@@ -303,6 +304,18 @@ def _metrics(settings: Settings) -> Finding:
         True,
         "served on the main port to anyone who reaches it; if that port faces the internet, "
         "set WATCHKEEPER_METRICS_PORT (a private listener) or WATCHKEEPER_METRICS_TOKEN",
+    )
+
+
+def _processes(settings: Settings) -> Finding:
+    how = "from a second process it starts" if settings.delivers_apart else "in its own process"
+    why: str = settings.delivery_process
+    if why == "auto":
+        why += ": " + ("PostgreSQL" if settings.delivers_apart else "SQLite, one writer anyway")
+    return Finding(
+        "processes",
+        True,
+        f"serve delivers side effects and reminders {how} (WATCHKEEPER_DELIVERY_PROCESS={why})",
     )
 
 

@@ -354,6 +354,10 @@ def test_check_passes_on_a_correct_setup(database: dict[str, str]) -> None:
         "[ok  ] tidying: resolved incidents' channels are kept (WATCHKEEPER_ARCHIVE_AFTER is off); "
         "commanders asked after 1d without a timeline entry"
     ) in result.stdout
+    assert (
+        "[ok  ] processes: serve delivers side effects and reminders in its own process"
+        " (WATCHKEEPER_DELIVERY_PROCESS=auto: SQLite, one writer anyway)"
+    ) in result.stdout
 
 
 def test_check_over_https_trusts_ssl_cert_file_and_says_so_when_unset(

@@ -53,8 +53,9 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
 @pytest.fixture
 def served(fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[Serving]:
     fake_slack.create_channel(BROADCAST, with_bot=True)
-    environment = {**os.environ, **bot_environ(fake_slack, database_url)}
-    running = Serving(environment, tmp_path, tmp_path / "serve.log")
+    # On with SQLite too (auto is off there): the same process layout on both databases.
+    settings = bot_environ(fake_slack, database_url, WATCHKEEPER_DELIVERY_PROCESS="on")
+    running = Serving({**os.environ, **settings}, tmp_path, tmp_path / "serve.log")
     yield running
     running.stop()
 
@@ -160,3 +161,22 @@ def test_the_delivery_process_stops_when_serve_is_killed(
     served.process.wait(10)
 
     wait_for(lambda: not running_pid(delivery), 30, "the orphaned delivery process to stop")
+
+
+def test_by_default_only_postgresql_gets_a_delivery_process(
+    fake_slack: FakeSlack, database_url: str, tmp_path: Path
+) -> None:
+    settings = bot_environ(fake_slack, database_url)
+    running = Served({**os.environ, **settings}, tmp_path, tmp_path / "serve.log")
+    try:
+        children = running.children()
+        health = signed_slack(running.url, fake_slack.team_id).get("/healthz").json()
+    finally:
+        running.stop()
+
+    if database_url.startswith("sqlite"):
+        assert children == []
+        assert "delivery" not in health and health["courier"] == "ok"
+    else:
+        assert len(children) == 1
+        assert health["delivery"] == "ok"

@@ -45,6 +45,31 @@ def test_tidying_takes_a_duration_or_off(
     assert (settings.tidy.archive_after, settings.tidy.stale_after) == expected
 
 
+@pytest.mark.parametrize(
+    ("database", "setting", "apart"),
+    [
+        ("sqlite:///watchkeeper.db", None, False),
+        ("postgres://db/wk", None, True),
+        ("postgresql+psycopg://db/wk", "auto", True),
+        ("sqlite:///watchkeeper.db", "on", True),
+        ("postgresql://db/wk", "off", False),
+    ],
+)
+def test_serve_delivers_from_a_second_process_with_postgresql_unless_told(
+    database: str, setting: str | None, apart: bool
+) -> None:
+    environ = {"DATABASE_URL": database}
+    if setting is not None:
+        environ["WATCHKEEPER_DELIVERY_PROCESS"] = setting
+
+    assert load_settings(environ, env_file=None).delivers_apart is apart
+
+
+def test_a_delivery_process_setting_other_than_auto_on_off_is_refused() -> None:
+    with pytest.raises(SettingsError, match="WATCHKEEPER_DELIVERY_PROCESS"):
+        load_settings({"WATCHKEEPER_DELIVERY_PROCESS": "yes"}, env_file=None)
+
+
 def test_every_variable_is_read_from_the_environment() -> None:
     settings = load_settings(
         {

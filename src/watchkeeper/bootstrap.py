@@ -263,7 +263,7 @@ def build(
     # shorten it to see slow calls fail fast).
     if migrate:
         upgrade(settings.database_url)
-    engine = make_engine(settings.database_url, delivering_only=role == "delivery")
+    engine = make_engine(settings.database_url)
     ctx = use_case_context(settings, engine, clock or SystemClock())
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     metrics = Metrics()

@@ -17,18 +17,13 @@ DEFAULT_URL = "sqlite:///watchkeeper.db"
 #: How long a SQLite writer waits for the lock: under Slack's 3 s ack, so a command that cannot
 #: get it answers "try again" instead of timing out in Slack and committing after all.
 SQLITE_BUSY_TIMEOUT_MS = 2_500
-#: Connections per process that answers Slack (Bolt's listener threads; with `--role all`, the
-#: scheduler and the courier's workers too). Kept open up to the pool's size: under a burst, a
-#: connection past it is opened and closed for one transaction (a PostgreSQL backend started
-#: and ended each time), so the size covers the transactions a busy process runs at once.
+#: Connections per process: Bolt's listener threads, the scheduler and the courier's workers.
+#: Kept open up to the pool's size: under a burst, a connection past it is opened and closed
+#: for one transaction (a PostgreSQL backend started and ended each time), so the size covers
+#: the transactions a busy process runs at once. `serve`'s delivery process gets as many: with
+#: 10 + 5 a burst once left thousands of side effects undelivered after a minute.
 POSTGRES_POOL_SIZE = 20
 POSTGRES_MAX_OVERFLOW = 10
-#: Connections of `serve`'s delivery process: the courier's loop and its workers' short reads
-#: and writes (never held across a Slack call), and the scheduler's sweeps. With the web
-#: process's, 45 at most per `serve`: two replicas stay under PostgreSQL's default
-#: `max_connections` of 100.
-DELIVERY_POOL_SIZE = 10
-DELIVERY_MAX_OVERFLOW = 5
 POSTGRES_CONNECT_TIMEOUT_S = 10
 
 
@@ -40,16 +35,13 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str = DEFAULT_URL, *, delivering_only: bool = False) -> Engine:
-    """An engine tuned for the database the URL names (and, on PostgreSQL, for a process that
-    only delivers: a smaller pool)."""
+def make_engine(url: str = DEFAULT_URL) -> Engine:
+    """An engine tuned for the database the URL names."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
     if parsed.get_backend_name() == "postgresql":
-        if delivering_only:
-            return _postgres_engine(parsed, DELIVERY_POOL_SIZE, DELIVERY_MAX_OVERFLOW)
-        return _postgres_engine(parsed, POSTGRES_POOL_SIZE, POSTGRES_MAX_OVERFLOW)
+        return _postgres_engine(parsed)
     return create_engine(parsed, pool_pre_ping=True)
 
 
@@ -64,7 +56,7 @@ def check_database(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
-def _postgres_engine(url: URL, pool_size: int, max_overflow: int) -> Engine:
+def _postgres_engine(url: URL) -> Engine:
     # Without a connect timeout a silently dropped route hangs `/healthz` and every request.
     connect_args = (
         {} if "connect_timeout" in url.query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
@@ -72,8 +64,8 @@ def _postgres_engine(url: URL, pool_size: int, max_overflow: int) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_MAX_OVERFLOW,
         pool_recycle=1800,
         connect_args=connect_args,
     )

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchkeeper.services.ports import StorageUnavailable
@@ -42,7 +43,15 @@ class SqlUnitOfWork:
         self._session = self._session_factory()
         if self._read_only:
             # Begins the transaction on a connection marked as reading only (see database.py).
-            self._session.connection(execution_options={READ_ONLY: True})
+            try:
+                self._session.connection(execution_options={READ_ONLY: True})
+            except Exception as error:
+                self._session.close()
+                self._session = None
+                unavailable = _unavailable(error)
+                if unavailable is None:
+                    raise
+                raise unavailable from error
         self.incidents = SqlIncidentRepository(self._session, self._known_people)
         self.outbox = SqlOutbox(self._session)
         self.due = SqlDueWork(self._session)
@@ -63,12 +72,9 @@ class SqlUnitOfWork:
             pass  # the connection is gone: the database rolls back what it never committed
         finally:
             session.close()
-        if isinstance(exc, (OperationalError, InterfaceError)) or (
-            isinstance(exc, DBAPIError) and exc.connection_invalidated
-        ):
-            raise StorageUnavailable(
-                f"the database did not answer: {type(exc.orig).__name__}"
-            ) from exc
+        unavailable = _unavailable(exc)
+        if unavailable is not None:
+            raise unavailable from exc
 
     def commit(self) -> None:
         """Make everything done in this unit of work permanent."""
@@ -82,3 +88,18 @@ class SqlUnitOfWork:
         if self._session is None:
             raise RuntimeError("use the unit of work inside `with`")
         return self._session
+
+
+def _unavailable(error: BaseException | None) -> StorageUnavailable | None:
+    """The refusal for an error that says the database cannot serve now (None: any other).
+
+    A pool with every connection in use past its timeout is one: the work is retried later
+    like any database outage, never given up on as an unforeseen failure.
+    """
+    if isinstance(error, PoolTimeout):
+        return StorageUnavailable("the database's connections are all in use")
+    if isinstance(error, (OperationalError, InterfaceError)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
+        return StorageUnavailable(f"the database did not answer: {type(error.orig).__name__}")
+    return None

@@ -241,7 +241,10 @@ def listen_to_parent(
             while chunk := pipe.read(65536):
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
-                _act(lines, effects_queued, due)
+                try:
+                    _act(lines, effects_queued, due)
+                except Exception:  # a word not understood must not end the listening
+                    log.exception("could not act on what the parent process said")
         log.warning("the parent process is gone; stopping")
         parent_gone()
 

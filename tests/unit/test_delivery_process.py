@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from datetime import UTC, datetime
 
 from prometheus_client import generate_latest
@@ -56,6 +57,30 @@ def test_the_child_plans_due_work_as_the_parent_said_and_stops_when_the_pipe_clo
     assert heard.due == [("reminder", 42, due), ("nudge", 7, None)]
     assert heard.looks == 1
     assert heard.gone.is_set(), "a closed pipe means the parent is gone"
+
+
+def test_a_word_that_fails_does_not_end_the_listening() -> None:
+    read, write = os.pipe()
+    heard = Heard()
+    failures = iter([RuntimeError("the scheduler is shutting down")])
+
+    def plan(kind: str, subject: int, at: datetime | None) -> None:
+        if (failure := next(failures, None)) is not None:
+            raise failure
+        heard.due.append((kind, subject, at))
+
+    listener = listen_to_parent(
+        read, effects_queued=heard.look, due=plan, parent_gone=heard.gone.set
+    )
+    parent = parent_on(write)
+    parent.due("reminder", 1, None)
+    time.sleep(0.2)  # read on its own, so it fails on its own
+    parent.due("reminder", 2, None)
+    os.close(write)
+    listener.join(5)
+
+    assert heard.due == [("reminder", 2, None)]
+    assert heard.gone.is_set()
 
 
 def test_many_commands_at_once_make_one_look_at_the_outbox() -> None:

@@ -3,14 +3,13 @@
 With `WATCHKEEPER_DELIVERY_PROCESS` on (`auto`: with PostgreSQL) `watchkeeper serve` answers
 Slack in its own process (`--role web`) and starts a second, `serve --role delivery` on a
 loopback port, to post side effects and send reminders: one interpreter lock then serves only
-the acks. The parent (`DeliveryProcess`) watches the
-child, starts it again when it dies, reports it in `/healthz`, adds its counters to `/metrics`
-and stops it last. A pipe carries what the parent's commands would tell an in-process courier
-and scheduler ("effects queued", "this work now falls due then"), so nothing waits for the
-child to poll; the pipe's end closing tells the child that its parent is gone
-(`listen_to_parent`). Everything the pipe says is also in the database, where the child looks
-on its own every second (and re-reads due work every few seconds): a lost word costs time,
-never an effect.
+the acks. The parent (`DeliveryProcess`) watches the child, starts it again when it dies,
+reports it in `/healthz`, adds its counters to `/metrics` and stops it last. A pipe carries
+what the parent's commands would tell an in-process courier and scheduler ("effects queued",
+"this work now falls due then"), so nothing waits for the child to poll; the pipe's end
+closing tells the child that its parent is gone (`listen_to_parent`). Everything the pipe says
+is also in the database, where the child looks on its own every second (and re-reads due work
+at least every 30 seconds): a lost word costs time, never an effect.
 """
 
 from __future__ import annotations
@@ -130,7 +129,8 @@ class DeliveryProcess:
                 child.wait()
         if self._watcher is not None:
             self._watcher.join(5)
-        self._close_pipe()
+        with self._lock:  # a command telling the child at this moment must not write to it
+            self._close_pipe()
 
     def _spawn(self) -> None:
         read, write = os.pipe()

@@ -85,12 +85,11 @@ class DeliveryProcess:
     def health(self) -> str:
         """`ok`, or what is wrong with the child (starting, restarting, what its health says)."""
         with self._lock:
-            url, state = self._url, self._state
+            state = self._state
         if state != "running":
             return state
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=ASK_TIMEOUT) as answer:  # noqa: S310 - our own child on loopback
-                answer.read()
+            self._ask("/healthz")
             return "ok"
         except urllib.error.HTTPError as error:
             return f"unhealthy: {error.read().decode('utf-8', 'replace')[:200]}"
@@ -100,19 +99,26 @@ class DeliveryProcess:
     def metric_families(self) -> list[Metric]:
         """The child's counters and histograms (none while it is not answering)."""
         with self._lock:
-            url, state = self._url, self._state
+            state = self._state
         if state != "running":
             return []
-        request = urllib.request.Request(f"{url}/metrics")  # noqa: S310 - our own child on loopback
-        if self._token is not None:
-            request.add_header("Authorization", f"Bearer {self._token}")
         try:
-            with urllib.request.urlopen(request, timeout=ASK_TIMEOUT) as answer:  # noqa: S310 - as above
-                text = answer.read().decode()
+            text = self._ask("/metrics").decode()
         except OSError:
             log.warning("the delivery process did not answer for /metrics; its counts are left out")
             return []
         return list(text_string_to_metric_families(text))
+
+    def _ask(self, path: str) -> bytes:
+        """The child's answer to `GET path` (raises `HTTPError` for an error status)."""
+        with self._lock:
+            url = self._url
+        request = urllib.request.Request(f"{url}{path}")  # noqa: S310 - our own child on loopback
+        if self._token is not None:  # the child asks for the same token as the parent
+            request.add_header("Authorization", f"Bearer {self._token}")
+        with urllib.request.urlopen(request, timeout=ASK_TIMEOUT) as answer:  # noqa: S310 - as above
+            body: bytes = answer.read()
+            return body
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """Ask the child to finish its deliveries and stop; kill it after `timeout` seconds."""
@@ -153,13 +159,13 @@ class DeliveryProcess:
     def _wait_answering(self, timeout: float = START_TIMEOUT) -> None:
         """Until the child answers `/healthz` (however it is), or it died, or `timeout` passed."""
         with self._lock:
-            child, url = self._child, self._url
+            child = self._child
         assert child is not None
         deadline = time.monotonic() + timeout
         while child.poll() is None and time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=ASK_TIMEOUT):  # noqa: S310 - our own child on loopback
-                    return
+                self._ask("/healthz")
+                return
             except urllib.error.HTTPError:
                 return  # it answers: what it says is for `/healthz` to tell
             except OSError:

@@ -125,7 +125,7 @@ def merge_families(own: Iterable[Metric], theirs: Iterable[Metric]) -> list[Metr
             mine = samples.get(key)
             if mine is None:
                 samples[key] = sample
-            elif not sample.name.endswith("_created"):
+            else:
                 samples[key] = mine._replace(value=mine.value + sample.value)
         combined = Metric(family.name, family.documentation, family.type, family.unit)
         combined.samples = list(samples.values())

@@ -223,6 +223,25 @@ def test_when_slack_cannot_say_who_is_in_the_channel_nobody_else_is_shown_it(
     fake_slack.wait_for(lambda: "INC-1" in listed(slack, fake_slack, "UBEN"), timeout=10)
 
 
+def test_a_page_of_the_list_stays_full_when_private_incidents_are_hidden_from_it(
+    start_bot: StartBot, fake_slack: FakeSlack, database_url: str, clock: FrozenClock
+) -> None:
+    bot, slack = started(start_bot, database_url, clock)
+    as_user(slack, "declare --private sev2 Leaked API key", channel=general(fake_slack))
+    opened(fake_slack, "inc-1-leaked-api-key")
+    for title in ("Checkout errors", "Slow search", "Login failures"):
+        as_user(slack, f"declare sev2 {title}", channel=general(fake_slack))
+
+    from watchkeeper.services.queries import open_summaries
+
+    def page(viewer: str) -> tuple[int, list[str]]:
+        total, shown = open_summaries(bot.bot.ctx, 2, viewer=viewer)
+        return total, [summary.reference for summary in shown]
+
+    assert page("UBEN") == (3, ["INC-2", "INC-3"])
+    assert page("UANA") == (4, ["INC-1", "INC-2"])
+
+
 def test_watchkeeper_list_for_an_operator_shows_private_incidents(
     start_bot: StartBot, fake_slack: FakeSlack, clock: FrozenClock, sqlite_url: str
 ) -> None:

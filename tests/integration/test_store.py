@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy import Engine, event
 from tests.fixtures.concurrency import run_at_once
 
 from watchkeeper.domain.errors import IncidentNotFound
+from watchkeeper.domain.follow_ups import FollowUpState
 from watchkeeper.domain.incident import COMMANDER, Incident
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.severity import DEFAULT_SCALE
@@ -136,6 +137,54 @@ def test_times_come_back_as_aware_utc(uow_factory: UowFactory) -> None:
     assert loaded.declared_at == T0
     assert loaded.declared_at.tzinfo is UTC
     assert loaded.timeline[0].at.tzinfo is UTC
+
+
+def test_follow_ups_and_roles_come_back_as_saved_across_commands(
+    uow_factory: UowFactory,
+) -> None:
+    # Roles and follow-ups are read in the incident's own query (as JSON on both databases):
+    # every field, every state and each moment must survive it, in order, change after change.
+    number = declare(uow_factory)
+    cest = timezone(timedelta(hours=2))
+    with uow_factory() as uow:
+        incident = uow.incidents.get(number)
+        incident.assign_role(COMMANDER, "U3", by="U1", at=T0 + MINUTE)
+        for n in range(1, 12):  # past nine: numbers must not come back in text order
+            incident.add_action(
+                f"Step {n}", owner_id=f"U{n}", by="U3", at=T0 + n * MINUTE, due=date(2025, 12, n)
+            )
+        uow.incidents.save(incident)
+        uow.commit()
+    with uow_factory() as uow:
+        incident = uow.incidents.get(number, history=False)
+        incident.assign_role("scribe", "U4", by="U3", at=T0 + 20 * MINUTE)
+        incident.assign_role(COMMANDER, "U5", by="U3", at=T0 + 21 * MINUTE)
+        incident.complete_action(1, by="U3", at=T0 + 22 * MINUTE)
+        incident.drop_action(2, "Covered by step 3", by="U3", at=T0 + 23 * MINUTE)
+        incident.reschedule_action(10, date(2026, 1, 5), by="U3", at=T0 + 24 * MINUTE)
+        incident.actions[3].owner_zone = "America/Los_Angeles"
+        incident.actions[3].last_nudged_at = datetime(2025, 12, 4, 9, 0, 0, 123456, tzinfo=cest)
+        uow.incidents.save(incident)
+        uow.commit()
+
+    loaded = load(uow_factory, number)
+    assert loaded.roles == {COMMANDER: "U5", "scribe": "U4"}
+    assert loaded.actions == incident.actions
+    assert [action.number for action in loaded.actions] == list(range(1, 12))
+    assert loaded.actions[3].last_nudged_at == datetime(2025, 12, 4, 7, 0, 0, 123456, tzinfo=UTC)
+    assert loaded.actions[3].last_nudged_at.tzinfo is UTC
+    assert loaded.actions[0].added_at.tzinfo is UTC
+    assert (loaded.actions[0].state, loaded.actions[1].reason) == (
+        FollowUpState.DONE,
+        "Covered by step 3",
+    )
+
+
+def test_an_incident_without_roles_or_follow_ups_has_none(uow_factory: UowFactory) -> None:
+    number = declare(uow_factory)
+
+    loaded = load(uow_factory, number)
+    assert (loaded.roles, loaded.actions) == ({}, [])
 
 
 def test_an_unpinned_message_is_kept_off_the_timeline(uow_factory: UowFactory) -> None:

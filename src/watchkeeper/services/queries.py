@@ -59,21 +59,16 @@ def open_summaries(
     """How many incidents are open, and the first `limit` of them as a list shows them.
 
     For a `viewer` in Slack, private incidents they may not see are neither listed nor
-    counted. Who is in a channel is asked of Slack between the two reads, not inside either.
+    counted. One read gets enough rows to list `limit` however many private ones are hidden;
+    who is in a channel is asked of Slack after it, not inside it.
     """
-    checked: set[int] = set()
-    hidden: set[int] = set()
-    if viewer is not None:
-        with ctx.uow(read_only=True) as uow:
-            private = uow.incidents.open_summaries(None, private_only=True)
-        checked = {s.number for s in private}
-        hidden = {s.number for s in private if not may_see(ctx, s, viewer)}
     with ctx.uow(read_only=True) as uow:
-        total = uow.incidents.count_open()
-        first = uow.incidents.open_summaries(limit + len(hidden))
-    # One made private between the two reads is judged now.
-    late = [s for s in first if s.private and s.number not in checked]
-    hidden |= {s.number for s in late if not may_see(ctx, s, viewer)}
+        private = [] if viewer is None else uow.incidents.open_summaries(None, private_only=True)
+        first = uow.incidents.open_summaries(limit + len(private))
+        total = len(first) if len(first) < limit + len(private) else uow.incidents.count_open()
+    # Every private one is judged, also one made private between the two statements.
+    checked = {s.number: s for s in first if s.private} | {s.number: s for s in private}
+    hidden = {number for number, s in checked.items() if not may_see(ctx, s, viewer)}
     shown = [s for s in first if s.number not in hidden]
     return total - len(hidden), shown[:limit]
 

@@ -1,4 +1,5 @@
-"""What differs between the databases: `INSERT … ON CONFLICT`, and counting touched rows.
+"""What differs between the databases: `INSERT … ON CONFLICT`, counting touched rows, and
+rows aggregated into JSON.
 
 `prebuilt` keeps one statement object per database for the hot path: SQLAlchemy remembers a
 statement's cache key on the object, so one built once (with `bindparam`s, executed with
@@ -11,10 +12,13 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 
 def upsert_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
@@ -36,6 +40,36 @@ def rowcount(result: Result[Any]) -> int:
     """Rows a DELETE or UPDATE touched (a DML statement's result is a cursor result)."""
     assert isinstance(result, CursorResult)
     return int(result.rowcount)
+
+
+class json_rows(FunctionElement[Any]):  # noqa: N801 (an SQL function, named as SQL's are)
+    """An aggregate of the rows it runs over: one JSON array of objects, each keyed by the
+    names of the columns given (`json_rows(roles.c.role, roles.c.user_id)`).
+
+    In a correlated scalar subquery it reads an incident's small children (roles, follow-ups)
+    in the incident's own query instead of one more round trip each. Values arrive as JSON
+    does: moments and days as ISO text, in no particular order; no rows is NULL or `[]`.
+    """
+
+    type = JSON()
+    inherit_cache = True
+    name = "json_rows"
+
+
+def _json_pairs(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    return ", ".join(
+        f"'{column.name}', {compiler.process(column, **kw)}" for column in element.clauses
+    )
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_agg(json_build_object({_json_pairs(element, compiler, **kw)}))"
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_sqlite(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_group_array(json_object({_json_pairs(element, compiler, **kw)}))"
 
 
 Statement = TypeVar("Statement")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
@@ -161,13 +161,47 @@ def to_action(row: Row[Any]) -> Action:
     )
 
 
+def roles_from_json(rows: list[dict[str, Any]] | None) -> dict[str, str]:
+    """An incident's roles from their rows as `json_rows(role, user_id)` aggregated them."""
+    return {row["role"]: row["user_id"] for row in rows or ()}
+
+
+def actions_from_json(rows: list[dict[str, Any]] | None) -> list[Action]:
+    """An incident's follow-ups, by number, from their rows as `json_rows` aggregated them."""
+    return [
+        Action(
+            row["number"],
+            row["text"],
+            row["owner_id"],
+            row["added_by"],
+            _moment(row["added_at"]),
+            due=None if row["due"] is None else date.fromisoformat(row["due"]),
+            state=FollowUpState(row["state"]),
+            reason=row["reason"],
+            owner_zone=row["owner_zone"],
+            last_nudged_at=_maybe_moment(row["last_nudged_at"]),
+        )
+        for row in sorted(rows or (), key=lambda row: int(row["number"]))
+    ]
+
+
+def _maybe_moment(text: str | None) -> datetime | None:
+    return None if text is None else _moment(text)
+
+
+def _moment(text: str) -> datetime:
+    # PostgreSQL writes a timestamptz with its offset; SQLite keeps the naive UTC text it got.
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def to_incident(
     row: Row[Any],
     entries: Iterable[Row[Any]],
-    roles: Iterable[Row[Any]],
-    actions: Iterable[Row[Any]],
+    roles: dict[str, str],
+    actions: list[Action],
 ) -> Incident:
-    """An incident from its row and the rows of its timeline, roles and actions."""
+    """An incident from its row and its timeline's rows, roles and follow-ups."""
     seconds = row.reminder_interval_seconds
     return Incident(
         number=row.number,
@@ -182,12 +216,12 @@ def to_incident(
         cause=row.cause,
         resolution=row.resolution,
         highest_severity=row.highest_severity,
-        roles={role.role: role.user_id for role in roles},
+        roles=roles,
         milestones={
             Milestone(name): datetime.fromisoformat(at).astimezone(UTC)
             for name, at in row.milestones.items()
         },
-        actions=[to_action(action) for action in actions],
+        actions=actions,
         timeline=[to_entry(entry) for entry in entries],
         channel_id=row.channel_id,
         channel_name=row.channel_name,
@@ -202,5 +236,6 @@ def to_incident(
         stale_asked_at=row.stale_asked_at,
         archive_kept=row.archive_kept,
         archived_at=row.archived_at,
-        publication=to_publication(row) if "pub_public_id" in row._fields else None,
+        # (`row._fields` would build a view of every key on each call.)
+        publication=to_publication(row) if hasattr(row, "pub_public_id") else None,
     )

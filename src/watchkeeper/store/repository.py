@@ -6,12 +6,14 @@ import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from copy import copy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Row,
     Select,
     Update,
@@ -33,13 +35,15 @@ from watchkeeper.domain.incident import COMMANDER, Incident, IncidentSummary, Pu
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import STATUS_PAGE_KINDS, EntryKind, TimelineEntry
 from watchkeeper.services.ports import FollowUpView
-from watchkeeper.store.dialect import prebuilt, rowcount, upsert_for, upsert_insert
+from watchkeeper.store.dialect import json_rows, prebuilt, rowcount, upsert_for, upsert_insert
 from watchkeeper.store.mapping import (
     PUBLICATION_COLUMNS,
     action_values,
+    actions_from_json,
     entry_values,
     incident_values,
     publication_values,
+    roles_from_json,
     to_action,
     to_incident,
 )
@@ -69,13 +73,26 @@ class _Reads:
     incidents: Select[Any]
     locked: Select[Any]
     timeline: Select[Any]
-    roles: Select[Any]
-    actions: Select[Any]
+
+
+#: An incident's roles and follow-ups, read in its own row: few, and needed by every change.
+_HELD_ROLES = (
+    select(json_rows(roles.c.role, roles.c.user_id))
+    .where(roles.c.incident_id == incidents.c.id)
+    .scalar_subquery()
+    .label("held_roles")
+)
+_AGREED_ACTIONS = (
+    select(json_rows(*(column for column in actions.c if column.name != "incident_id")))
+    .where(actions.c.incident_id == incidents.c.id)
+    .scalar_subquery()
+    .label("agreed_actions")
+)
 
 
 def _reads(where: ColumnElement[bool]) -> _Reads:
     query = (
-        select(incidents, *PUBLICATION_COLUMNS)
+        select(incidents, *PUBLICATION_COLUMNS, _HELD_ROLES, _AGREED_ACTIONS)
         .outerjoin(publications, publications.c.incident_id == incidents.c.id)
         .where(where)
         .order_by(incidents.c.number)
@@ -95,15 +112,44 @@ def _reads(where: ColumnElement[bool]) -> _Reads:
         timeline=select(timeline_entries)
         .where(timeline_entries.c.incident_id.in_(matching))
         .order_by(timeline_entries.c.incident_id, timeline_entries.c.id),
-        roles=select(roles).where(roles.c.incident_id.in_(matching)),
-        actions=select(actions)
-        .where(actions.c.incident_id.in_(matching))
-        .order_by(actions.c.incident_id, actions.c.number),
     )
 
 
 _BY_CHANNEL = _reads(incidents.c.channel_id == bindparam("b_channel"))
 _BY_NUMBER = _reads(incidents.c.number == bindparam("b_number"))
+_BY_NUMBERS = _reads(incidents.c.number.in_(bindparam("b_numbers", expanding=True)))
+
+
+_COMMANDER = roles.alias("commander")
+#: Open incidents as a list shows them: the columns it needs and the commander, no children.
+_OPEN = (
+    select(
+        incidents.c.number,
+        incidents.c.title,
+        incidents.c.status,
+        incidents.c.severity,
+        incidents.c.declared_at,
+        incidents.c.channel_id,
+        incidents.c.declared_by,
+        incidents.c.private,
+        _COMMANDER.c.user_id.label("commander"),
+    )
+    .outerjoin(
+        _COMMANDER,
+        (_COMMANDER.c.incident_id == incidents.c.id) & (_COMMANDER.c.role == COMMANDER),
+    )
+    .where(incidents.c.status != Status.RESOLVED.value)
+    .order_by(incidents.c.number)
+)
+_OPEN_PRIVATE = _OPEN.where(incidents.c.private.is_(True))
+_FIRST = bindparam("b_limit", type_=Integer)
+#: By (private ones only, the first `b_limit` only).
+_OPEN_SUMMARIES = {
+    (False, False): _OPEN,
+    (False, True): _OPEN.limit(_FIRST),
+    (True, False): _OPEN_PRIVATE,
+    (True, True): _OPEN_PRIVATE.limit(_FIRST),
+}
 
 
 @functools.cache
@@ -163,9 +209,12 @@ class KnownPeople:
 class _Loaded:
     """What an incident held when this session loaded it, so a save writes only what changed."""
 
+    incident_id: int
+    #: Its own row's columns as `incident_values` gives them.
+    values: dict[str, Any]
     roles: dict[str, str]
-    #: Copies of the follow-ups as loaded: a save writes the new ones and those that changed.
-    actions: tuple[Action, ...]
+    #: The follow-ups' fields as loaded: a save writes the new ones and those that changed.
+    actions: tuple[tuple[Any, ...], ...]
     #: False when its timeline was left unread: a save then only adds entries.
     history: bool
     publication: Publication | None = None
@@ -173,8 +222,12 @@ class _Loaded:
     entries: dict[int, TimelineEntry] = field(default_factory=dict)
 
 
-def _copies(follow_ups: Sequence[Action]) -> tuple[Action, ...]:
-    return tuple(copy(action) for action in follow_ups)
+#: A follow-up's fields, as a tuple to compare (a copy of the object costs ten times more).
+_ACTION_FIELDS = attrgetter(*(each.name for each in fields(Action)))
+
+
+def _action_fields(follow_ups: Sequence[Action]) -> tuple[tuple[Any, ...], ...]:
+    return tuple(_ACTION_FIELDS(action) for action in follow_ups)
 
 
 def _by_id(timeline: Sequence[TimelineEntry]) -> dict[int, TimelineEntry]:
@@ -249,11 +302,12 @@ class SqlIncidentRepository:
 
     def add(self, incident: Incident) -> None:
         """Store a newly declared incident; its timeline entries get their ids."""
+        values = incident_values(incident)
         incident_id: int = self._session.execute(
-            insert(incidents)
-            .values(**incident_values(incident), updated_at=func.now())
-            .returning(incidents.c.id)
+            insert(incidents).values(**values, updated_at=func.now()).returning(incidents.c.id)
         ).scalar_one()
+        # Nothing of it is stored but its own row: its children are all new.
+        self._loaded[incident.number] = _Loaded(incident_id, values, {}, (), history=True)
         self._write_children(incident_id, incident)
 
     def get(self, number: int, *, lock: bool = True, history: bool = True) -> Incident:
@@ -276,15 +330,15 @@ class SqlIncidentRepository:
 
     def states_of(self, numbers: Iterable[int]) -> list[Incident]:
         """The incidents numbered `numbers` that exist, without their timelines, unlocked."""
-        return self._load(_reads(incidents.c.number.in_(list(numbers))), history=False)
+        return self._load(_BY_NUMBERS, {"b_numbers": list(numbers)}, history=False)
 
     def states_and_cards(self, numbers: Iterable[int]) -> tuple[list[Incident], dict[int, str]]:
         """`states_of`, and the timestamps of those incidents' cards that are posted (read
         in the same query: a claim of card refreshes needs them)."""
-        reads = _reads(incidents.c.number.in_(list(numbers)))
-        rows = self._session.execute(reads.incidents).all()
+        params = {"b_numbers": list(numbers)}
+        rows = self._session.execute(_BY_NUMBERS.incidents, params).all()
         cards = {row.number: row.card_ts for row in rows if row.card_ts is not None}
-        return self._with_children(rows, reads, None, history=False), cards
+        return self._with_children(rows, _BY_NUMBERS, params, history=False), cards
 
     def open_incidents(self, *, history: bool = True) -> list[Incident]:
         """Incidents not resolved, by number (`history` as for `get`)."""
@@ -296,30 +350,8 @@ class SqlIncidentRepository:
         """The first `limit` incidents not resolved (None: all), by number, as a list shows
         them: one query of the columns it needs and the commander, no children.
         `private_only`: the private ones alone."""
-        commander = roles.alias("commander")
-        query = (
-            select(
-                incidents.c.number,
-                incidents.c.title,
-                incidents.c.status,
-                incidents.c.severity,
-                incidents.c.declared_at,
-                incidents.c.channel_id,
-                incidents.c.declared_by,
-                incidents.c.private,
-                commander.c.user_id.label("commander"),
-            )
-            .outerjoin(
-                commander,
-                (commander.c.incident_id == incidents.c.id) & (commander.c.role == COMMANDER),
-            )
-            .where(incidents.c.status != Status.RESOLVED.value)
-            .order_by(incidents.c.number)
-            .limit(limit)
-        )
-        if private_only:
-            query = query.where(incidents.c.private.is_(True))
-        rows = self._session.execute(query)
+        query = _OPEN_SUMMARIES[private_only, limit is not None]
+        rows = self._session.execute(query, {"b_limit": limit})
         return [
             IncidentSummary(
                 number=row.number,
@@ -349,11 +381,24 @@ class SqlIncidentRepository:
         return self._load(_reads(true()), history=history)
 
     def save(self, incident: Incident) -> None:
-        """Write the incident back; new timeline entries get their ids in `incident.timeline`."""
+        """Write the incident back; new timeline entries get their ids in `incident.timeline`.
+
+        Of its own row, only the columns that changed since this session loaded it are written
+        (none: no UPDATE; a note changes one column).
+        """
         values = incident_values(incident)
-        params = {f"b_{name}": value for name, value in values.items()}
+        loaded = self._loaded.get(incident.number)
+        changed = (
+            values
+            if loaded is None
+            else {name: value for name, value in values.items() if loaded.values[name] != value}
+        )
+        if loaded is not None and not changed:
+            self._write_children(loaded.incident_id, incident)
+            return
+        params = {f"b_{name}": value for name, value in changed.items()}
         incident_id: int | None = self._session.execute(
-            _save(tuple(values)), {"b_where_number": incident.number, **params}
+            _save(tuple(changed)), {"b_where_number": incident.number, **params}
         ).scalar_one_or_none()
         if incident_id is None:
             raise IncidentNotFound(f"No incident {incident.reference}.")
@@ -641,13 +686,20 @@ class SqlIncidentRepository:
                     timeline_entries.c.kind.in_([k.value for k in entry_kinds])
                 )
             entries = self._children(timeline, params)
-        held = self._children(reads.roles, params)
-        agreed = self._children(reads.actions, params)
-        found = [to_incident(row, entries[row.id], held[row.id], agreed[row.id]) for row in rows]
-        for incident in found:
+        found = []
+        for row in rows:
+            incident = to_incident(
+                row,
+                entries[row.id],
+                roles_from_json(row.held_roles),
+                actions_from_json(row.agreed_actions),
+            )
+            found.append(incident)
             self._loaded[incident.number] = _Loaded(
+                row.id,
+                incident_values(incident),
                 dict(incident.roles),
-                _copies(incident.actions),
+                _action_fields(incident.actions),
                 history,
                 copy(incident.publication),
                 _by_id(incident.timeline),
@@ -665,16 +717,17 @@ class SqlIncidentRepository:
     def _write_children(self, incident_id: int, incident: Incident) -> None:
         loaded = self._loaded.get(incident.number)
         self._write_timeline(incident_id, incident, stored=loaded.entries if loaded else {})
-        if loaded is None or loaded.roles != incident.roles:
-            self._write_roles(incident_id, incident)
+        self._write_roles(incident_id, incident, stored=loaded.roles if loaded else None)
         self._write_actions(incident_id, incident, stored=loaded.actions if loaded else ())
         if incident.publication is not None and (
             loaded is None or loaded.publication != incident.publication
         ):
             self._write_publication(incident_id, incident.publication)
         self._loaded[incident.number] = _Loaded(
+            incident_id,
+            incident_values(incident),
             dict(incident.roles),
-            _copies(incident.actions),
+            _action_fields(incident.actions),
             loaded is None or loaded.history,
             copy(incident.publication),
             _by_id(incident.timeline),
@@ -717,31 +770,34 @@ class SqlIncidentRepository:
         for (position, entry), entry_id in zip(new, ids, strict=True):
             incident.timeline[position] = replace(entry, entry_id=entry_id)
 
-    def _write_roles(self, incident_id: int, incident: Incident) -> None:
-        self._session.execute(
-            delete(roles).where(
-                roles.c.incident_id == incident_id, roles.c.role.not_in(list(incident.roles))
+    def _write_roles(
+        self, incident_id: int, incident: Incident, *, stored: dict[str, str] | None
+    ) -> None:
+        # `stored` None: what the database holds is unknown, so all of it is written.
+        if stored is None or set(stored) - set(incident.roles):
+            self._session.execute(
+                delete(roles).where(
+                    roles.c.incident_id == incident_id,
+                    roles.c.role.not_in(list(incident.roles)),
+                )
             )
-        )
-        if not incident.roles:
-            return
-        self._session.execute(
-            prebuilt(self._session, _write_roles),
-            [
-                {"incident_id": incident_id, "role": role, "user_id": user_id}
-                for role, user_id in incident.roles.items()
-            ],
-        )
+        given = [
+            {"incident_id": incident_id, "role": role, "user_id": user_id}
+            for role, user_id in incident.roles.items()
+            if stored is None or stored.get(role) != user_id
+        ]
+        if given:
+            self._session.execute(prebuilt(self._session, _write_roles), given)
 
     def _write_actions(
-        self, incident_id: int, incident: Incident, *, stored: tuple[Action, ...]
+        self, incident_id: int, incident: Incident, *, stored: tuple[tuple[Any, ...], ...]
     ) -> None:
         # Follow-ups are numbered in order and never removed: those past the stored ones are
         # new; of the stored ones, only those that changed (done, a new owner…) are written.
         written = [
             action
             for position, action in enumerate(incident.actions)
-            if position >= len(stored) or stored[position] != action
+            if position >= len(stored) or stored[position] != _ACTION_FIELDS(action)
         ]
         if not written:
             return

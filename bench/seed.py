@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, update
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from watchkeeper.bootstrap import offline_context
 from watchkeeper.config import load_settings
@@ -20,7 +20,7 @@ from watchkeeper.domain.incident import Incident
 from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.services.context import Context
-from watchkeeper.store.database import make_engine, make_session_factory
+from watchkeeper.store.database import make_engine
 from watchkeeper.store.mapping import action_values, entry_values, incident_values
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.repository import INCIDENT_COUNTER, SqlIncidentRepository
@@ -41,13 +41,12 @@ def context_for(database_url: str, settings: Mapping[str, str] | None = None) ->
 
 
 @contextmanager
-def transaction(database_url: str) -> Iterator[Session]:
-    """A session on the database, committed at the end of the block."""
+def transaction(database_url: str) -> Iterator[Connection]:
+    """A connection to the database, its transaction committed at the end of the block."""
     engine = make_engine(database_url)
     try:
-        with make_session_factory(engine)() as session:
-            yield session
-            session.commit()
+        with engine.begin() as connection:
+            yield connection
     finally:
         engine.dispose()
 
@@ -79,8 +78,8 @@ def open_incidents(
     due work is stored as the context's policies compute it (the next reminder one interval
     after `declared_at`). Returns the incident numbers in the order of `channels`.
     """
-    with transaction(database_url) as session:
-        repository = SqlIncidentRepository(session)
+    with transaction(database_url) as connection:
+        repository = SqlIncidentRepository(connection)
         first = repository.next_number()
         numbers = list(range(first, first + len(channels)))
         for start in range(0, len(channels), BATCH):
@@ -100,7 +99,7 @@ def open_incidents(
                 if furnish is not None:
                     furnish(position, incident)
                 built.append(incident)
-            ids = session.scalars(
+            ids = connection.scalars(
                 insert(incidents).returning(incidents.c.id, sort_by_parameter_order=True),
                 [{**incident_values(i), "updated_at": declared_at} for i in built],
             ).all()
@@ -115,15 +114,15 @@ def open_incidents(
                 for work in ctx.due_work
             ]
             if due:
-                session.execute(insert(due_work), due)
+                connection.execute(insert(due_work), due)
             agreed = [
                 action_values(incident_id, action)
                 for incident_id, incident in zip(ids, built, strict=True)
                 for action in incident.actions
             ]
             if agreed:
-                session.execute(insert(actions), agreed)
-            session.execute(
+                connection.execute(insert(actions), agreed)
+            connection.execute(
                 insert(timeline_entries),
                 [
                     entry_values(incident_id, entry)
@@ -131,7 +130,7 @@ def open_incidents(
                     for entry in incident.timeline
                 ],
             )
-        session.execute(
+        connection.execute(
             update(counters).where(counters.c.name == INCIDENT_COUNTER).values(value=numbers[-1])
         )
         for user_id, name in PEOPLE.items():
@@ -143,8 +142,8 @@ def long_incident(ctx: Context, database_url: str, entries: int, *, declared_at:
     """A resolved incident with `entries` timeline entries of the common kinds."""
     step = timedelta(seconds=2)
     at = declared_at
-    with transaction(database_url) as session:
-        repository = SqlIncidentRepository(session)
+    with transaction(database_url) as connection:
+        repository = SqlIncidentRepository(connection)
         number = repository.next_number()
         incident = Incident.declare(
             number=number,

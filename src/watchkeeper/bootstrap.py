@@ -49,7 +49,7 @@ from watchkeeper.slack.pooled import PooledWebClient, connection_pool
 from watchkeeper.slack.socket_link import SocketLink
 from watchkeeper.status import status_routes
 from watchkeeper.status.stored import StoredIncidents
-from watchkeeper.store.database import check_database, make_engine, make_session_factory
+from watchkeeper.store.database import check_database, make_engine
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.repository import KnownPeople
 from watchkeeper.store.unit_of_work import SqlUnitOfWork
@@ -199,13 +199,10 @@ def offline_context(settings: Settings, *, clock: Clock | None = None) -> Contex
 
 def use_case_context(settings: Settings, engine: Engine, clock: Clock) -> Context:
     """The context every use case is given, on `engine`, with the configured rules."""
-    sessions = make_session_factory(engine)
     scale = settings.severity_scale()
     people = KnownPeople()
     return Context(
-        uow=lambda read_only=False: SqlUnitOfWork(
-            sessions, read_only=read_only, known_people=people
-        ),
+        uow=lambda read_only=False: SqlUnitOfWork(engine, read_only=read_only, known_people=people),
         clock=clock,
         scale=scale,
         reminders=ReminderPolicy(settings.reminder_interval, scale),

@@ -15,7 +15,7 @@ from watchkeeper.bootstrap import use_case_context
 from watchkeeper.clock import FrozenClock
 from watchkeeper.config import Settings, load_settings
 from watchkeeper.services.context import Context
-from watchkeeper.store.database import make_engine, make_session_factory
+from watchkeeper.store.database import make_engine
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.unit_of_work import SqlUnitOfWork
 
@@ -32,8 +32,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 def uow_factory(database_url: str, engine: Engine) -> Callable[[], SqlUnitOfWork]:
     """Units of work on a database migrated to the head revision."""
     upgrade(database_url)
-    session_factory = make_session_factory(engine)
-    return lambda: SqlUnitOfWork(session_factory)
+    return lambda: SqlUnitOfWork(engine)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from watchkeeper.services.ports import StorageUnavailable
-from watchkeeper.store.database import make_session_factory, normalize_url
+from watchkeeper.store.database import normalize_url
 from watchkeeper.store.migrate import upgrade
 from watchkeeper.store.unit_of_work import SqlUnitOfWork
 
@@ -19,16 +19,15 @@ def test_a_unit_of_work_that_finds_no_free_connection_says_the_database_is_unava
     engine = create_engine(
         normalize_url(database_url), pool_size=1, max_overflow=0, pool_timeout=0.2
     )
-    sessions = make_session_factory(engine)
     try:
         with engine.connect() as holder:  # the pool's only connection, busy
             holder.execute(text("SELECT 1"))
             with (
                 pytest.raises(StorageUnavailable, match="connections are all in use"),
-                SqlUnitOfWork(sessions, read_only=read_only) as uow,
+                SqlUnitOfWork(engine, read_only=read_only) as uow,
             ):
                 uow.incidents.count_open()
-        with SqlUnitOfWork(sessions, read_only=read_only) as uow:  # free again: it works
+        with SqlUnitOfWork(engine, read_only=read_only) as uow:  # free again: it works
             assert uow.incidents.count_open() == 0
     finally:
         engine.dispose()

@@ -1,14 +1,14 @@
 """Persistence: SQLAlchemy tables, the incident repository, the outbox and the unit of work.
 
-- `database`: engines (SQLite pragmas and BEGIN IMMEDIATE, PostgreSQL pool) and sessions
+- `database`: engines (SQLite pragmas and BEGIN IMMEDIATE, PostgreSQL pool)
 - `tables`: the schema; `migrations/` and `migrate`: the Alembic migrations that create it
 - `repository`: `SqlIncidentRepository`, whole incidents in and out (`mapping` converts rows)
 - `outbox`: `SqlOutbox`, Slack calls committed with the state change, delivered later
 - `alerts`: `SqlAlertGroups`, which incident holds each group of alerts a monitor reports
-- `unit_of_work`: `SqlUnitOfWork`, one transaction over both
+- `unit_of_work`: `SqlUnitOfWork`, one transaction over all of them
 """
 
-from watchkeeper.store.database import check_database, make_engine, make_session_factory
+from watchkeeper.store.database import check_database, make_engine
 from watchkeeper.store.migrate import current, downgrade, upgrade
 from watchkeeper.store.outbox import PendingEffect, SqlOutbox
 from watchkeeper.store.repository import SqlIncidentRepository
@@ -23,6 +23,5 @@ __all__ = [
     "current",
     "downgrade",
     "make_engine",
-    "make_session_factory",
     "upgrade",
 ]

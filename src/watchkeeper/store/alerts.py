@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from watchkeeper.domain.status import Status
 from watchkeeper.store.dialect import rowcount, upsert_insert
@@ -39,16 +39,16 @@ def group_hash(group_key: str) -> str:
 
 
 class SqlAlertGroups:
-    """Alert groups within one session."""
+    """Alert groups within one unit of work."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
 
     def hold(self, source: str, group_key: str, now: datetime) -> HeldGroup:
         """The group, created if new, locked until the transaction ends."""
         key = group_hash(group_key)
-        self._session.execute(
-            upsert_insert(self._session, alert_groups)
+        self._connection.execute(
+            upsert_insert(self._connection, alert_groups)
             .values(
                 source=source,
                 group_hash=key,
@@ -62,7 +62,7 @@ class SqlAlertGroups:
                 index_elements=[alert_groups.c.source, alert_groups.c.group_hash]
             )
         )
-        row = self._session.execute(
+        row = self._connection.execute(
             select(alert_groups.c.incident_number, alert_groups.c.firing)
             .where(alert_groups.c.source == source, alert_groups.c.group_hash == key)
             .with_for_update()
@@ -79,7 +79,7 @@ class SqlAlertGroups:
         now: datetime,
     ) -> None:
         """Store which incident holds the group and what fires in it now."""
-        self._session.execute(
+        self._connection.execute(
             update(alert_groups)
             .where(
                 alert_groups.c.source == source,
@@ -95,10 +95,10 @@ class SqlAlertGroups:
 
     def take_turn(self, source: str) -> None:
         """Wait for the source's other declarations in flight; hold the turn until commit."""
-        statement = upsert_insert(self._session, counters).values(
+        statement = upsert_insert(self._connection, counters).values(
             name=_TURN.format(source=source), value=1
         )
-        self._session.execute(
+        self._connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[counters.c.name], set_={"value": counters.c.value + 1}
             )
@@ -106,7 +106,7 @@ class SqlAlertGroups:
 
     def declared_since(self, author: str, since: datetime) -> int:
         """How many incidents `author` (a monitor) declared from `since` on."""
-        count: int = self._session.execute(
+        count: int = self._connection.execute(
             select(func.count())
             .select_from(incidents)
             .where(incidents.c.declared_by == author, incidents.c.declared_at >= since)
@@ -115,7 +115,7 @@ class SqlAlertGroups:
 
     def newest_open(self, author: str) -> int | None:
         """The number of the newest open incident `author` declared, if any."""
-        number: int | None = self._session.execute(
+        number: int | None = self._connection.execute(
             select(func.max(incidents.c.number)).where(
                 incidents.c.declared_by == author, incidents.c.status != Status.RESOLVED.value
             )
@@ -124,7 +124,7 @@ class SqlAlertGroups:
 
     def firing_for(self, incident_number: int) -> int:
         """How many alerts fire in all the groups the incident holds."""
-        count: int | None = self._session.execute(
+        count: int | None = self._connection.execute(
             select(func.sum(alert_groups.c.firing_count)).where(
                 alert_groups.c.incident_number == incident_number
             )
@@ -148,4 +148,4 @@ class SqlAlertGroups:
             .limit(limit)
         )
         key = tuple_(alert_groups.c.source, alert_groups.c.group_hash)
-        return rowcount(self._session.execute(delete(alert_groups).where(key.in_(oldest))))
+        return rowcount(self._connection.execute(delete(alert_groups).where(key.in_(oldest))))

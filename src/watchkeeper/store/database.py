@@ -1,4 +1,4 @@
-"""Engines and sessions for SQLite (the embedded default) and PostgreSQL (several replicas)."""
+"""Engines for SQLite (the embedded default) and PostgreSQL (several replicas)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 DEFAULT_URL = "sqlite:///watchkeeper.db"
@@ -43,11 +42,6 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         return _postgres_engine(parsed)
     return create_engine(parsed, pool_pre_ping=True)
-
-
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions bound to `engine`; the store maps rows itself, so nothing expires on commit."""
-    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
 def check_database(engine: Engine) -> None:

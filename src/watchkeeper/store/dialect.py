@@ -14,16 +14,15 @@ from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.engine import Connection, CursorResult, Result
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 
-def upsert_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+def upsert_insert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT into `table` that can take `on_conflict_do_nothing/do_update` on this database."""
-    return upsert_for(session.get_bind().dialect.name, table)
+    return upsert_for(connection.dialect.name, table)
 
 
 def upsert_for(name: str, table: Table) -> postgresql.Insert | sqlite.Insert:
@@ -78,9 +77,9 @@ _prebuilt: dict[tuple[Callable[..., Any], str], Any] = {}
 _prebuilding = threading.Lock()
 
 
-def prebuilt(session: Session, build: Callable[[str], Statement]) -> Statement:
-    """The statement `build` makes for this session's database, built once per process."""
-    key = (build, session.get_bind().dialect.name)
+def prebuilt(connection: Connection, build: Callable[[str], Statement]) -> Statement:
+    """The statement `build` makes for this connection's database, built once per process."""
+    key = (build, connection.dialect.name)
     statement = _prebuilt.get(key)
     if statement is None:
         with _prebuilding:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import ReturningInsert
 
 from watchkeeper.store.dialect import prebuilt, upsert_for
@@ -33,10 +33,10 @@ def _plan(dialect: str) -> ReturningInsert[Any]:
 
 
 class SqlDueWork:
-    """Due times within one session."""
+    """Due times within one unit of work."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
 
     def plan(self, subject: int, due: Mapping[str, datetime | None]) -> None:
         """Store when each kind of work falls due for `subject` (None: not at all), in one go."""
@@ -45,13 +45,13 @@ class SqlDueWork:
         rows = [{"kind": kind, "subject": subject, "due_at": at} for kind, at in due.items()]
         # One INSERT … VALUES (…), (…) for all of them, from the one-row statement's cached
         # compilation (RETURNING makes SQLAlchemy batch the rows so: "insertmanyvalues").
-        self._session.execute(prebuilt(self._session, _plan), rows)
+        self._connection.execute(prebuilt(self._connection, _plan), rows)
 
     def replan(self, kind: str, due: Sequence[tuple[int, datetime | None]]) -> None:
         """Store, in one statement, the next due times of the subjects just claimed for `kind`."""
         if not due:
             return
-        self._session.execute(
+        self._connection.execute(
             update(due_work)
             .where(due_work.c.kind == kind, due_work.c.subject == bindparam("b_subject"))
             .values(due_at=bindparam("b_due")),
@@ -60,14 +60,14 @@ class SqlDueWork:
 
     def when(self, kind: str, subject: int) -> datetime | None:
         """When `kind` falls due for `subject`, if it is planned."""
-        due: datetime | None = self._session.execute(
+        due: datetime | None = self._connection.execute(
             select(due_work.c.due_at).where(due_work.c.kind == kind, due_work.c.subject == subject)
         ).scalar_one_or_none()
         return due
 
     def upcoming(self, until: datetime) -> list[tuple[str, int, datetime]]:
         """(kind, subject, due time) of all work due by `until`, soonest first."""
-        rows = self._session.execute(
+        rows = self._connection.execute(
             select(due_work.c.kind, due_work.c.subject, due_work.c.due_at)
             .where(due_work.c.due_at <= until)
             .order_by(due_work.c.due_at, due_work.c.kind, due_work.c.subject)
@@ -92,7 +92,7 @@ class SqlDueWork:
         if per_incident:
             # FOR UPDATE on PostgreSQL; SQLite has no such clause, and its BEGIN IMMEDIATE
             # already holds the database's single write lock.
-            locked = self._session.scalars(
+            locked = self._connection.scalars(
                 select(incidents.c.number)
                 .where(incidents.c.number.in_(due.scalar_subquery()))
                 .order_by(incidents.c.number)
@@ -102,7 +102,7 @@ class SqlDueWork:
         else:
             held = due_work.c.subject.in_(due.with_for_update(skip_locked=True).scalar_subquery())
         # Read again under the lock: what another replica served meanwhile is due no more.
-        rows = self._session.execute(
+        rows = self._connection.execute(
             select(due_work.c.subject, due_work.c.due_at)
             .where(due_work.c.kind == kind, held, due_work.c.due_at <= now)
             .order_by(due_work.c.due_at, due_work.c.subject)

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Integer, bindparam, case, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import ReturningInsert
 
 from watchkeeper.domain.incident import Incident
@@ -128,15 +128,15 @@ _RELEASE_WAITING = (
 
 
 class SqlOutbox:
-    """Effects waiting for delivery, within one session."""
+    """Effects waiting for delivery, within one unit of work."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
 
     def add(self, effect: EffectToDeliver, now: datetime) -> bool:
         """Queue an effect; False (and nothing queued) if its dedupe key is already pending."""
-        queued = self._session.execute(
-            prebuilt(self._session, _add_returning), _row(effect, now)
+        queued = self._connection.execute(
+            prebuilt(self._connection, _add_returning), _row(effect, now)
         ).first()
         return queued is not None
 
@@ -151,7 +151,7 @@ class SqlOutbox:
         # RETURNING, SQLAlchemy sends the rows as one INSERT … VALUES (…), (…) ("insertmanyvalues")
         # built from the one-row statement's cached compilation: a multi-row VALUES written out
         # here would be compiled afresh on every command (SQLAlchemy caches no such statement).
-        self._session.execute(prebuilt(self._session, _add_returning), rows)
+        self._connection.execute(prebuilt(self._connection, _add_returning), rows)
 
     def claim(
         self, worker_id: str, now: datetime, lease: timedelta, limit: int
@@ -162,12 +162,12 @@ class SqlOutbox:
         (the channel must exist before messages go into it; a webhook's events arrive in order);
         an expired lease makes an effect ready again.
         """
-        ready = self._session.execute(_READY, {"b_now": now, "b_limit": limit}).all()
+        ready = self._connection.execute(_READY, {"b_now": now, "b_limit": limit}).all()
         if not ready:
             return []
         # Settling clears the lease, so a lease still set means its holder never settled.
         expired = {row.id for row in ready if row.claimed_until is not None}
-        rows = self._session.execute(
+        rows = self._connection.execute(
             _LEASE,
             {
                 "b_ids": [row.id for row in ready],
@@ -197,7 +197,7 @@ class SqlOutbox:
         """Extend `worker_id`'s leases on effects still being delivered; how many it still held."""
         if not effect_ids:
             return 0
-        renewed = self._session.execute(
+        renewed = self._connection.execute(
             update(outbox)
             .where(
                 outbox.c.id.in_(list(effect_ids)),
@@ -217,8 +217,8 @@ class SqlOutbox:
         """The effects were delivered: their destinations answer, so what waits out an outage
         of those goes now."""
         params = {"b_ids": list(effect_ids), "b_now": now}
-        self._session.execute(_COMPLETE, params)
-        self._session.execute(_RELEASE_WAITING, params)
+        self._connection.execute(_COMPLETE, params)
+        self._connection.execute(_RELEASE_WAITING, params)
 
     def retry_later(
         self, effect_id: int, error: str, at: datetime, *, outage: bool = False
@@ -248,12 +248,12 @@ class SqlOutbox:
     def forget_settled(self, settled_before: datetime, limit: int) -> int:
         """Drop up to `limit` effects settled before `settled_before`; how many went."""
         oldest = select(outbox.c.id).where(outbox.c.done_at < settled_before).limit(limit)
-        gone = self._session.execute(delete(outbox).where(outbox.c.id.in_(oldest)))
+        gone = self._connection.execute(delete(outbox).where(outbox.c.id.in_(oldest)))
         return rowcount(gone)
 
     def pending_count(self) -> int:
         """Effects not delivered (nor given up) yet."""
-        count: int = self._session.execute(
+        count: int = self._connection.execute(
             select(func.count()).select_from(outbox).where(outbox.c.done_at.is_(None))
         ).scalar_one()
         return count
@@ -267,13 +267,13 @@ class SqlOutbox:
             ),
             else_=outbox.c.next_attempt_at,
         )
-        earliest: datetime | None = self._session.execute(
+        earliest: datetime | None = self._connection.execute(
             select(func.min(ready_at)).where(outbox.c.done_at.is_(None))
         ).scalar_one()
         return earliest
 
     def _update(self, effect_id: int, **values: Any) -> None:
-        updated = self._session.execute(
+        updated = self._connection.execute(
             update(outbox).where(outbox.c.id == effect_id).values(**values).returning(outbox.c.id)
         ).first()
         if updated is None:

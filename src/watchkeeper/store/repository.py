@@ -26,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import ReturningInsert
 
 from watchkeeper.domain.errors import IncidentNotFound
@@ -169,6 +169,17 @@ def _save(columns: tuple[str, ...]) -> Update:
     )
 
 
+_NEXT_NUMBER = (
+    update(counters)
+    .where(counters.c.name == INCIDENT_COUNTER)
+    .values(value=counters.c.value + 1)
+    .returning(counters.c.value)
+)
+#: Executed with the columns of `incident_values` as parameters.
+_ADD_INCIDENT = insert(incidents).values(updated_at=func.now()).returning(incidents.c.id)
+_NAMES = select(people.c.user_id, people.c.name).where(
+    people.c.user_id.in_(bindparam("b_users", expanding=True))
+)
 _ADD_ENTRIES = insert(timeline_entries).returning(
     timeline_entries.c.id, sort_by_parameter_order=True
 )
@@ -185,7 +196,7 @@ def _claim_request(dialect: str) -> ReturningInsert[Any]:
 
 
 class KnownPeople:
-    """Display names this process has seen stored, shared by its sessions.
+    """Display names this process has seen stored, shared by its units of work.
 
     Every command remembers who typed it; once the stored name is known to match, the
     command skips the lookup. Only names read back from the database enter, so a rolled-back
@@ -207,7 +218,7 @@ class KnownPeople:
 
 @dataclass(slots=True)
 class _Loaded:
-    """What an incident held when this session loaded it, so a save writes only what changed."""
+    """What an incident held when this unit of work loaded it, so a save writes only what changed."""
 
     incident_id: int
     #: Its own row's columns as `incident_values` gives them.
@@ -274,10 +285,10 @@ def _write_actions(dialect: str) -> postgresql.Insert | sqlite.Insert:
 
 
 class SqlIncidentRepository:
-    """Incidents stored in the tables of `watchkeeper.store.tables`, within one session."""
+    """Incidents stored in the tables of `watchkeeper.store.tables`, within one unit of work."""
 
-    def __init__(self, session: Session, known_people: KnownPeople | None = None) -> None:
-        self._session = session
+    def __init__(self, connection: Connection, known_people: KnownPeople | None = None) -> None:
+        self._connection = connection
         self._known_people = known_people or KnownPeople()
         self._loaded: dict[int, _Loaded] = {}
 
@@ -288,12 +299,7 @@ class SqlIncidentRepository:
         # One statement, so the row lock (PostgreSQL) or the write lock (SQLite) serializes
         # racing declarations; a rolled-back declaration leaves no gap because it never
         # existed, and a committed one is never handed out again.
-        value: int | None = self._session.execute(
-            update(counters)
-            .where(counters.c.name == INCIDENT_COUNTER)
-            .values(value=counters.c.value + 1)
-            .returning(counters.c.value)
-        ).scalar_one_or_none()
+        value: int | None = self._connection.execute(_NEXT_NUMBER).scalar_one_or_none()
         if value is None:
             raise RuntimeError("the incident counter is missing: run `watchkeeper db upgrade`")
         return value
@@ -303,9 +309,7 @@ class SqlIncidentRepository:
     def add(self, incident: Incident) -> None:
         """Store a newly declared incident; its timeline entries get their ids."""
         values = incident_values(incident)
-        incident_id: int = self._session.execute(
-            insert(incidents).values(**values, updated_at=func.now()).returning(incidents.c.id)
-        ).scalar_one()
+        incident_id: int = self._connection.execute(_ADD_INCIDENT, values).scalar_one()
         # Nothing of it is stored but its own row: its children are all new.
         self._loaded[incident.number] = _Loaded(incident_id, values, {}, (), history=True)
         self._write_children(incident_id, incident)
@@ -336,7 +340,7 @@ class SqlIncidentRepository:
         """`states_of`, and the timestamps of those incidents' cards that are posted (read
         in the same query: a claim of card refreshes needs them)."""
         params = {"b_numbers": list(numbers)}
-        rows = self._session.execute(_BY_NUMBERS.incidents, params).all()
+        rows = self._connection.execute(_BY_NUMBERS.incidents, params).all()
         cards = {row.number: row.card_ts for row in rows if row.card_ts is not None}
         return self._with_children(rows, _BY_NUMBERS, params, history=False), cards
 
@@ -351,7 +355,7 @@ class SqlIncidentRepository:
         them: one query of the columns it needs and the commander, no children.
         `private_only`: the private ones alone."""
         query = _OPEN_SUMMARIES[private_only, limit is not None]
-        rows = self._session.execute(query, {"b_limit": limit})
+        rows = self._connection.execute(query, {"b_limit": limit})
         return [
             IncidentSummary(
                 number=row.number,
@@ -369,7 +373,7 @@ class SqlIncidentRepository:
 
     def count_open(self) -> int:
         """How many incidents are not resolved."""
-        count: int = self._session.execute(
+        count: int = self._connection.execute(
             select(func.count())
             .select_from(incidents)
             .where(incidents.c.status != Status.RESOLVED.value)
@@ -383,7 +387,7 @@ class SqlIncidentRepository:
     def save(self, incident: Incident) -> None:
         """Write the incident back; new timeline entries get their ids in `incident.timeline`.
 
-        Of its own row, only the columns that changed since this session loaded it are written
+        Of its own row, only the columns that changed since this unit of work loaded it are written
         (none: no UPDATE; a note changes one column).
         """
         values = incident_values(incident)
@@ -397,7 +401,7 @@ class SqlIncidentRepository:
             self._write_children(loaded.incident_id, incident)
             return
         params = {f"b_{name}": value for name, value in changed.items()}
-        incident_id: int | None = self._session.execute(
+        incident_id: int | None = self._connection.execute(
             _save(tuple(changed)), {"b_where_number": incident.number, **params}
         ).scalar_one_or_none()
         if incident_id is None:
@@ -416,7 +420,7 @@ class SqlIncidentRepository:
 
     def card_ts(self, number: int) -> str | None:
         """The timestamp of the incident card, None before it is posted."""
-        row = self._session.execute(
+        row = self._connection.execute(
             select(incidents.c.card_ts).where(incidents.c.number == number)
         ).first()
         if row is None:
@@ -428,7 +432,7 @@ class SqlIncidentRepository:
         """Remember a user's display name for reports."""
         if self._known_people.matches(user_id, name):
             return
-        known = self._session.execute(
+        known = self._connection.execute(
             select(people.c.name).where(people.c.user_id == user_id)
         ).scalar_one_or_none()
         if known == name:
@@ -436,8 +440,8 @@ class SqlIncidentRepository:
             # command by the same person wait for the previous one; a read takes no lock.
             self._known_people.stored(user_id, name)
             return
-        statement = upsert_insert(self._session, people).values(user_id=user_id, name=name)
-        self._session.execute(
+        statement = upsert_insert(self._connection, people).values(user_id=user_id, name=name)
+        self._connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[people.c.user_id],
                 set_={"name": statement.excluded.name},
@@ -451,15 +455,13 @@ class SqlIncidentRepository:
         wanted = set(user_ids)
         if not wanted:
             return {}
-        rows = self._session.execute(
-            select(people.c.user_id, people.c.name).where(people.c.user_id.in_(wanted))
-        )
+        rows = self._connection.execute(_NAMES, {"b_users": list(wanted)})
         return {row.user_id: row.name for row in rows}
 
     def claim_request(self, key: str, now: datetime) -> bool:
         """Mark a request key handled; False if it was already (a Slack retry or double click)."""
-        inserted = self._session.execute(
-            prebuilt(self._session, _claim_request), {"key": key, "handled_at": now}
+        inserted = self._connection.execute(
+            prebuilt(self._connection, _claim_request), {"key": key, "handled_at": now}
         ).first()
         return inserted is not None
 
@@ -471,7 +473,7 @@ class SqlIncidentRepository:
             .where(handled_requests.c.handled_at < handled_before)
             .limit(limit)
         )
-        gone = self._session.execute(
+        gone = self._connection.execute(
             delete(handled_requests).where(handled_requests.c.key.in_(oldest))
         )
         return rowcount(gone)
@@ -501,15 +503,15 @@ class SqlIncidentRepository:
 
     def publications_changed_at(self) -> datetime | None:
         """When anything the status page shows last changed; None if nothing was ever on it."""
-        changed: datetime | None = self._session.execute(
+        changed: datetime | None = self._connection.execute(
             select(func.max(publications.c.changed_at))
         ).scalar_one()
         return changed
 
     def remember_workspace(self, name: str) -> None:
         """Keep the workspace's name (it titles the status page unless one is configured)."""
-        statement = upsert_insert(self._session, workspace).values(key="name", value=name)
-        self._session.execute(
+        statement = upsert_insert(self._connection, workspace).values(key="name", value=name)
+        self._connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[workspace.c.key],
                 set_={"value": statement.excluded.value},
@@ -519,7 +521,7 @@ class SqlIncidentRepository:
 
     def workspace_name(self) -> str | None:
         """The workspace's name as the bot last learned it, if it ever did."""
-        name: str | None = self._session.execute(
+        name: str | None = self._connection.execute(
             select(workspace.c.value).where(workspace.c.key == "name")
         ).scalar_one_or_none()
         return name
@@ -542,7 +544,7 @@ class SqlIncidentRepository:
                 updated_at=func.now(),
             )
         )
-        self._session.execute(
+        self._connection.execute(
             statement,
             [
                 {
@@ -563,7 +565,7 @@ class SqlIncidentRepository:
         """
         if not tidied:
             return
-        self._session.execute(
+        self._connection.execute(
             update(incidents)
             .where(incidents.c.number == bindparam("b_number"))
             .values(
@@ -592,7 +594,7 @@ class SqlIncidentRepository:
             .where(incidents.c.number == bindparam("b_number"))
             .scalar_subquery()
         )
-        self._session.execute(
+        self._connection.execute(
             update(actions)
             .where(actions.c.incident_id == incident_id, actions.c.number == bindparam("b_action"))
             .values(last_nudged_at=bindparam("b_at")),
@@ -633,13 +635,13 @@ class SqlIncidentRepository:
                 to_action(row),
                 private=row.incident_private,
             )
-            for row in self._session.execute(query)
+            for row in self._connection.execute(query)
         ]
 
     # --- helpers ------------------------------------------------------------------------
 
     def _update_one(self, number: int, **values: Any) -> None:
-        updated = self._session.execute(
+        updated = self._connection.execute(
             update(incidents)
             .where(incidents.c.number == number)
             .values(**values, updated_at=func.now())
@@ -663,7 +665,7 @@ class SqlIncidentRepository:
         The publication comes in the incidents' own query. `entry_kinds` reads only the
         timeline entries of those kinds (what the status page shows, say).
         """
-        rows = self._session.execute(reads.locked if lock else reads.incidents, params).all()
+        rows = self._connection.execute(reads.locked if lock else reads.incidents, params).all()
         return self._with_children(rows, reads, params, history=history, entry_kinds=entry_kinds)
 
     def _with_children(
@@ -710,7 +712,7 @@ class SqlIncidentRepository:
         self, query: Select[Any], params: dict[str, Any] | None
     ) -> defaultdict[int, list[Row[Any]]]:
         by_incident: defaultdict[int, list[Row[Any]]] = defaultdict(list)
-        for row in self._session.execute(query, params):
+        for row in self._connection.execute(query, params):
             by_incident[row.incident_id].append(row)
         return by_incident
 
@@ -735,8 +737,8 @@ class SqlIncidentRepository:
 
     def _write_publication(self, incident_id: int, publication: Publication) -> None:
         values = publication_values(incident_id, publication)
-        statement = upsert_insert(self._session, publications).values(values)
-        self._session.execute(
+        statement = upsert_insert(self._connection, publications).values(values)
+        self._connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[publications.c.incident_id],
                 set_={name: statement.excluded[name] for name in values if name != "incident_id"},
@@ -754,7 +756,7 @@ class SqlIncidentRepository:
             if entry.entry_id is not None and stored.get(entry.entry_id, entry) != entry
         ]
         if changed:
-            self._session.execute(
+            self._connection.execute(
                 update(timeline_entries)
                 .where(timeline_entries.c.id == bindparam("entry_id"))
                 .values({name: bindparam(f"new_{name}") for name in _CORRECTABLE}),
@@ -763,7 +765,7 @@ class SqlIncidentRepository:
         new = [(i, entry) for i, entry in enumerate(incident.timeline) if entry.entry_id is None]
         if not new:
             return
-        ids = self._session.scalars(
+        ids = self._connection.scalars(
             _ADD_ENTRIES,
             [entry_values(incident_id, entry) for _, entry in new],
         ).all()
@@ -775,7 +777,7 @@ class SqlIncidentRepository:
     ) -> None:
         # `stored` None: what the database holds is unknown, so all of it is written.
         if stored is None or set(stored) - set(incident.roles):
-            self._session.execute(
+            self._connection.execute(
                 delete(roles).where(
                     roles.c.incident_id == incident_id,
                     roles.c.role.not_in(list(incident.roles)),
@@ -787,7 +789,7 @@ class SqlIncidentRepository:
             if stored is None or stored.get(role) != user_id
         ]
         if given:
-            self._session.execute(prebuilt(self._session, _write_roles), given)
+            self._connection.execute(prebuilt(self._connection, _write_roles), given)
 
     def _write_actions(
         self, incident_id: int, incident: Incident, *, stored: tuple[tuple[Any, ...], ...]
@@ -801,7 +803,7 @@ class SqlIncidentRepository:
         ]
         if not written:
             return
-        self._session.execute(
-            prebuilt(self._session, _write_actions),
+        self._connection.execute(
+            prebuilt(self._connection, _write_actions),
             [action_values(incident_id, action) for action in written],
         )

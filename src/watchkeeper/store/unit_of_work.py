@@ -5,9 +5,10 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session, sessionmaker
 
 from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.store.alerts import SqlAlertGroups
@@ -18,7 +19,12 @@ from watchkeeper.store.repository import KnownPeople, SqlIncidentRepository
 
 
 class SqlUnitOfWork:
-    """`with uow:` opens a session; leaving without `commit()` rolls everything back."""
+    """`with uow:` takes a connection; leaving without `commit()` rolls everything back.
+
+    The store maps rows itself, so a unit of work is a Core connection and its transaction
+    (begun by the first statement), not an ORM session: a session's bookkeeping cost a
+    command more than some of its statements.
+    """
 
     incidents: SqlIncidentRepository
     outbox: SqlOutbox
@@ -27,35 +33,34 @@ class SqlUnitOfWork:
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
+        engine: Engine,
         *,
         read_only: bool = False,
         known_people: KnownPeople | None = None,
     ) -> None:
-        self._session_factory = session_factory
+        self._engine = engine
         self._read_only = read_only
         self._known_people = known_people
-        self._session: Session | None = None
+        self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
-        if self._session is not None:
+        if self._connection is not None:
             raise RuntimeError("this unit of work is already open; nest a new one instead")
-        self._session = self._session_factory()
+        try:
+            connection = self._engine.connect()
+        except Exception as error:
+            unavailable = _unavailable(error)
+            if unavailable is None:
+                raise
+            raise unavailable from error
         if self._read_only:
-            # Begins the transaction on a connection marked as reading only (see database.py).
-            try:
-                self._session.connection(execution_options={READ_ONLY: True})
-            except Exception as error:
-                self._session.close()
-                self._session = None
-                unavailable = _unavailable(error)
-                if unavailable is None:
-                    raise
-                raise unavailable from error
-        self.incidents = SqlIncidentRepository(self._session, self._known_people)
-        self.outbox = SqlOutbox(self._session)
-        self.due = SqlDueWork(self._session)
-        self.alerts = SqlAlertGroups(self._session)
+            # Its transaction begins as one that only reads (see database.py).
+            connection.execution_options(**{READ_ONLY: True})
+        self._connection = connection
+        self.incidents = SqlIncidentRepository(connection, self._known_people)
+        self.outbox = SqlOutbox(connection)
+        self.due = SqlDueWork(connection)
+        self.alerts = SqlAlertGroups(connection)
         return self
 
     def __exit__(
@@ -64,14 +69,14 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        session, self._session = self._open(), None
+        connection, self._connection = self._open(), None
         try:
             # A no-op after commit(); otherwise nothing half-done survives.
-            session.rollback()
+            connection.rollback()
         except DBAPIError:
             pass  # the connection is gone: the database rolls back what it never committed
         finally:
-            session.close()
+            connection.close()
         unavailable = _unavailable(exc)
         if unavailable is not None:
             raise unavailable from exc
@@ -84,10 +89,10 @@ class SqlUnitOfWork:
         """Throw away everything done since the last commit."""
         self._open().rollback()
 
-    def _open(self) -> Session:
-        if self._session is None:
+    def _open(self) -> Connection:
+        if self._connection is None:
             raise RuntimeError("use the unit of work inside `with`")
-        return self._session
+        return self._connection
 
 
 def _unavailable(error: BaseException | None) -> StorageUnavailable | None:

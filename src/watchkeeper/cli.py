@@ -6,6 +6,7 @@ import argparse
 import logging
 import re
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Sequence
@@ -59,8 +60,10 @@ def _parser() -> argparse.ArgumentParser:
         " all: both in this one process. web or delivery: one of the two, for a process manager"
         " to run side by side on one database",
     )
-    # The pipe a parent `serve` talks to its delivery process through (see delivery_process).
+    # The pipe a parent `serve` talks to its delivery process through, and the socket it
+    # listens on for its parent's questions (see delivery_process).
     serve.add_argument("--wake-fd", type=int, help=argparse.SUPPRESS)
+    serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     serve.set_defaults(run=_serve)
 
@@ -149,8 +152,8 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     mode = args.mode or settings.mode
     told = args.wake_fd is not None  # the delivery process of a parent `serve`
-    if told and args.role != "delivery":
-        raise UsageError("--wake-fd is for the delivery process `serve` starts itself")
+    if (told or args.listen_fd is not None) and args.role != "delivery":
+        raise UsageError("--wake-fd and --listen-fd are for the delivery process `serve` starts")
     delivering_apart = args.role is None and settings.delivers_apart  # WATCHKEEPER_DELIVERY_PROCESS
     role: Role = args.role or ("web" if delivering_apart else "all")
     answers = role != "delivery"  # a delivery process takes no requests from Slack
@@ -193,7 +196,8 @@ def _serve(args: argparse.Namespace) -> int:
         metrics_token=token,
         extra_routes=[] if told else [*bot.hook_routes, *bot.status_routes()],
     )
-    server = BackgroundServer(app, args.host, args.port)
+    handed = None if args.listen_fd is None else socket.socket(fileno=args.listen_fd)
+    server = BackgroundServer(app, args.host, args.port, listening=handed)
     servers = [server]
     if scraped_apart and settings.metrics_port is not None:
         scrape = metrics_app(bot.metrics, bot.health, bot.refresh_gauges, metrics_token=token)

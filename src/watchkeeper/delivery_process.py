@@ -1,13 +1,15 @@
 """`serve`'s delivery process: side effects and due work in a child, so acks never wait on them.
 
 With `WATCHKEEPER_DELIVERY_PROCESS` on (`auto`: with PostgreSQL) `watchkeeper serve` answers
-Slack in its own process (`--role web`) and starts a second, `serve --role delivery` on a
-loopback port, to post side effects and send reminders: one interpreter lock then serves only
+Slack in its own process (`--role web`) and starts a second, `serve --role delivery`, to post
+side effects and send reminders: one interpreter lock then serves only
 the acks. The parent (`DeliveryProcess`) watches the child, starts it again when it dies,
 reports it in `/healthz`, adds its counters to `/metrics` and stops it last. A pipe carries
 what the parent's commands would tell an in-process courier and scheduler ("effects queued",
 "this work now falls due then"), so nothing waits for the child to poll; the pipe's end
-closing tells the child that its parent is gone (`listen_to_parent`). Everything the pipe says
+closing tells the child that its parent is gone (`listen_to_parent`). The child answers the
+parent's questions on a loopback socket the parent made and keeps, so every child it starts
+serves at the same address, and none can find its port taken. Everything the pipe says
 is also in the database, where the child looks on its own every second (and re-reads due work
 at least every 30 seconds): a lost word costs time, never an effect.
 """
@@ -62,12 +64,16 @@ class DeliveryProcess:
         self._stopping = threading.Event()
         self._child: subprocess.Popen[bytes] | None = None
         self._pipe: int | None = None
+        self._listening: socket.socket | None = None
         self._url = ""
         self._state = "starting"
         self._watcher: threading.Thread | None = None
 
     def start(self) -> None:
         """Start the child, wait until it answers, and watch it (starting it again if it dies)."""
+        # Made here and handed to each child: a port found free and bound later could be taken.
+        self._listening = socket.create_server((self._host, 0))
+        self._url = f"http://{self._host}:{self._listening.getsockname()[1]}"
         self._spawn()
         self._wait_answering()
         self._watcher = threading.Thread(target=self._watch, name="delivery-watch", daemon=True)
@@ -137,14 +143,20 @@ class DeliveryProcess:
             self._watcher.join(5)
         with self._lock:  # a command telling the child at this moment must not write to it
             self._close_pipe()
+        if self._listening is not None:
+            self._listening.close()
 
     def _spawn(self) -> None:
         read, write = os.pipe()
         os.set_blocking(write, False)  # a full pipe must never hold a command's ack
-        port = _free_port(self._host)
+        assert self._listening is not None
+        listening = self._listening.fileno()
         child = subprocess.Popen(  # noqa: S603 - our own command line
-            [*self._command, "--host", self._host, "--port", str(port), "--wake-fd", str(read)],
-            pass_fds=(read,),
+            [
+                *self._command,
+                *("--host", self._host, "--listen-fd", str(listening), "--wake-fd", str(read)),
+            ],
+            pass_fds=(read, listening),
             # Its own session: a terminal's Ctrl-C reaches the parent, which stops it in turn.
             start_new_session=True,
         )
@@ -152,7 +164,6 @@ class DeliveryProcess:
         with self._lock:
             self._close_pipe()
             self._child, self._pipe = child, write
-            self._url = f"http://{self._host}:{port}"
             self._state = "running"
         log.info("started the delivery process (pid %d)", child.pid)
 
@@ -274,10 +285,3 @@ def _act(
             due(kind, int(subject), None if when == "-" else datetime.fromisoformat(when))
     if woken:  # many commands' words arrive together: one look at the outbox for all
         effects_queued()
-
-
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port

@@ -163,9 +163,17 @@ def http_server(app: Starlette, *, log_level: str = "warning") -> uvicorn.Server
 class BackgroundServer:
     """Serves an app on loopback in a thread (the demo, the tests and the benchmarks use it)."""
 
-    def __init__(self, app: Starlette, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: Starlette,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        listening: socket.socket | None = None,
+    ) -> None:
+        # `listening`: a socket bound and listening already (one a parent process handed down).
         self._server = http_server(app)
-        self._socket = listening_socket(host, port)
+        self._socket = listening or listening_socket(host, port)
         self.url = f"http://{host}:{self._socket.getsockname()[1]}"
         self._thread = threading.Thread(
             target=self._server.run, name="http", kwargs={"sockets": [self._socket]}, daemon=True

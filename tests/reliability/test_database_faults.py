@@ -138,6 +138,20 @@ def test_after_its_connections_are_cut_the_next_command_just_works(
 
 @pytest.mark.slow
 @pytest.mark.postgres
+def test_after_its_connections_are_cut_healthz_still_says_healthy(
+    pg_slack: SignedSlack, fake_slack: FakeSlack, pg_bot: RunningBot, own_database: OwnDatabase
+) -> None:
+    declare(pg_slack, fake_slack)
+    settle(pg_bot, fake_slack)
+
+    own_database.cut_connections()
+
+    # The first to need the database after the cut is the probe: no false alarm for it.
+    assert pg_slack.get("/healthz").status == 200
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
 def test_during_an_outage_a_command_is_told_to_try_again(
     pg_slack: SignedSlack, fake_slack: FakeSlack, pg_bot: RunningBot, own_database: OwnDatabase
 ) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 DEFAULT_URL = "sqlite:///watchkeeper.db"
@@ -46,31 +46,8 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
 
 def check_database(engine: Engine) -> None:
     """Raise if the database does not answer (for `/healthz`)."""
-    with begun(engine, read_only=True) as connection:
+    with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
-
-
-def begun(engine: Engine, *, read_only: bool = False) -> Connection:
-    """A connection with its transaction begun (`read_only`: one that only reads).
-
-    A pooled connection found cut as its transaction begins (the server restarted, a proxy
-    dropped it while idle) is replaced once: nothing was done on it yet, so nothing is done
-    twice, and the pool has dropped its other connections as old as it. This is what a
-    pre-ping bought, without the ping's round trip in every transaction.
-    """
-    connection = engine.connect()
-    for replaced in (False, True):
-        if read_only:
-            connection.execution_options(**{READ_ONLY: True})
-        try:
-            connection.begin()
-            return connection
-        except DBAPIError as error:
-            connection.close()
-            if replaced or not error.connection_invalidated:
-                raise
-        connection = engine.connect()
-    raise AssertionError("unreachable: the second try returns or raises")
 
 
 def _postgres_engine(url: URL) -> Engine:
@@ -78,28 +55,14 @@ def _postgres_engine(url: URL) -> Engine:
     connect_args = (
         {} if "connect_timeout" in url.query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
     )
-    engine = create_engine(
+    return create_engine(
         url,
+        pool_pre_ping=True,
         pool_size=POSTGRES_POOL_SIZE,
         max_overflow=POSTGRES_MAX_OVERFLOW,
         pool_recycle=1800,
         connect_args=connect_args,
     )
-    # The transaction begins with a BEGIN of its own (see `begun`) instead of psycopg's, which
-    # it sends just before the first statement: the same round trip, but one whose failure says
-    # the connection was cut before anything was done on it.
-    event.listen(engine, "connect", _autocommit)
-    event.listen(engine, "begin", _begin)
-    return engine
-
-
-def _autocommit(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    # psycopg then sends no BEGIN itself; COMMIT and ROLLBACK still end what `_begin` began.
-    dbapi_connection.autocommit = True
-
-
-def _begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
 
 
 def _sqlite_engine(url: URL) -> Engine:

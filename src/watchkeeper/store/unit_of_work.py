@@ -12,19 +12,18 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.store.alerts import SqlAlertGroups
-from watchkeeper.store.database import begun
+from watchkeeper.store.database import READ_ONLY
 from watchkeeper.store.due import SqlDueWork
 from watchkeeper.store.outbox import SqlOutbox
 from watchkeeper.store.repository import KnownPeople, SqlIncidentRepository
 
 
 class SqlUnitOfWork:
-    """`with uow:` takes a connection and begins its transaction; leaving without `commit()`
-    rolls everything back.
+    """`with uow:` takes a connection; leaving without `commit()` rolls everything back.
 
-    The store maps rows itself, so a unit of work is a Core connection and its transaction,
-    not an ORM session: a session's bookkeeping cost a command more than some of its
-    statements.
+    The store maps rows itself, so a unit of work is a Core connection and its transaction
+    (begun by the first statement), not an ORM session: a session's bookkeeping cost a
+    command more than some of its statements.
     """
 
     incidents: SqlIncidentRepository
@@ -48,12 +47,15 @@ class SqlUnitOfWork:
         if self._connection is not None:
             raise RuntimeError("this unit of work is already open; nest a new one instead")
         try:
-            connection = begun(self._engine, read_only=self._read_only)
+            connection = self._engine.connect()
         except Exception as error:
             unavailable = _unavailable(error)
             if unavailable is None:
                 raise
             raise unavailable from error
+        if self._read_only:
+            # Its transaction begins as one that only reads (see database.py).
+            connection.execution_options(**{READ_ONLY: True})
         self._connection = connection
         self.incidents = SqlIncidentRepository(connection, self._known_people)
         self.outbox = SqlOutbox(connection)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -147,17 +147,21 @@ def to_entry(row: Row[Any]) -> TimelineEntry:
 
 def to_action(row: Row[Any]) -> Action:
     """An action from its row."""
+    return _action(row._mapping)
+
+
+def _action(values: Mapping[Any, Any]) -> Action:
     return Action(
-        row.number,
-        row.text,
-        row.owner_id,
-        row.added_by,
-        row.added_at,
-        due=row.due,
-        state=FollowUpState(row.state),
-        reason=row.reason,
-        owner_zone=row.owner_zone,
-        last_nudged_at=row.last_nudged_at,
+        values["number"],
+        values["text"],
+        values["owner_id"],
+        values["added_by"],
+        values["added_at"],
+        due=values["due"],
+        state=FollowUpState(values["state"]),
+        reason=values["reason"],
+        owner_zone=values["owner_zone"],
+        last_nudged_at=values["last_nudged_at"],
     )
 
 
@@ -169,17 +173,13 @@ def roles_from_json(rows: list[dict[str, Any]] | None) -> dict[str, str]:
 def actions_from_json(rows: list[dict[str, Any]] | None) -> list[Action]:
     """An incident's follow-ups, by number, from their rows as `json_rows` aggregated them."""
     return [
-        Action(
-            row["number"],
-            row["text"],
-            row["owner_id"],
-            row["added_by"],
-            _moment(row["added_at"]),
-            due=None if row["due"] is None else date.fromisoformat(row["due"]),
-            state=FollowUpState(row["state"]),
-            reason=row["reason"],
-            owner_zone=row["owner_zone"],
-            last_nudged_at=_maybe_moment(row["last_nudged_at"]),
+        _action(
+            {
+                **row,
+                "added_at": _moment(row["added_at"]),
+                "due": None if row["due"] is None else date.fromisoformat(row["due"]),
+                "last_nudged_at": _maybe_moment(row["last_nudged_at"]),
+            }
         )
         for row in sorted(rows or (), key=lambda row: int(row["number"]))
     ]

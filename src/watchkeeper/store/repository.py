@@ -232,6 +232,19 @@ class _Loaded:
     #: The timeline entries as loaded, by id: a save writes back those corrected since.
     entries: dict[int, TimelineEntry] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, incident_id: int, incident: Incident, *, history: bool) -> _Loaded:
+        """What `incident` holds now, as stored under `incident_id`."""
+        return cls(
+            incident_id,
+            incident_values(incident),
+            dict(incident.roles),
+            _action_fields(incident.actions),
+            history,
+            copy(incident.publication),
+            _by_id(incident.timeline),
+        )
+
 
 #: A follow-up's fields, as a tuple to compare (a copy of the object costs ten times more).
 _ACTION_FIELDS = attrgetter(*(each.name for each in fields(Action)))
@@ -697,15 +710,7 @@ class SqlIncidentRepository:
                 actions_from_json(row.agreed_actions),
             )
             found.append(incident)
-            self._loaded[incident.number] = _Loaded(
-                row.id,
-                incident_values(incident),
-                dict(incident.roles),
-                _action_fields(incident.actions),
-                history,
-                copy(incident.publication),
-                _by_id(incident.timeline),
-            )
+            self._loaded[incident.number] = _Loaded.of(row.id, incident, history=history)
         return found
 
     def _children(
@@ -725,15 +730,8 @@ class SqlIncidentRepository:
             loaded is None or loaded.publication != incident.publication
         ):
             self._write_publication(incident_id, incident.publication)
-        self._loaded[incident.number] = _Loaded(
-            incident_id,
-            incident_values(incident),
-            dict(incident.roles),
-            _action_fields(incident.actions),
-            loaded is None or loaded.history,
-            copy(incident.publication),
-            _by_id(incident.timeline),
-        )
+        history = loaded is None or loaded.history
+        self._loaded[incident.number] = _Loaded.of(incident_id, incident, history=history)
 
     def _write_publication(self, incident_id: int, publication: Publication) -> None:
         values = publication_values(incident_id, publication)

@@ -21,9 +21,11 @@ from watchkeeper.domain.milestones import Milestone
 from watchkeeper.domain.status import Status
 from watchkeeper.services.context import Context
 from watchkeeper.store.database import make_engine
+from watchkeeper.store.directory import SqlDirectory
 from watchkeeper.store.mapping import action_values, entry_values, incident_values
 from watchkeeper.store.migrate import upgrade
-from watchkeeper.store.repository import INCIDENT_COUNTER, SqlIncidentRepository
+from watchkeeper.store.repository import SqlIncidentRepository
+from watchkeeper.store.statements import INCIDENT_COUNTER
 from watchkeeper.store.tables import actions, counters, due_work, incidents, timeline_entries
 
 #: Rows written per statement batch.
@@ -133,8 +135,7 @@ def open_incidents(
         connection.execute(
             update(counters).where(counters.c.name == INCIDENT_COUNTER).values(value=numbers[-1])
         )
-        for user_id, name in PEOPLE.items():
-            repository.remember_person(user_id, name)
+        _remember_people(connection)
     return numbers
 
 
@@ -181,6 +182,12 @@ def long_incident(ctx: Context, database_url: str, entries: int, *, declared_at:
         incident.set_components(("checkout", "payments"), by="UBEN", at=at)
         incident.resolve(by="UBEN", at=at + step, message="Payments succeed again.")
         repository.add(incident)
-        for user_id, name in PEOPLE.items():
-            repository.remember_person(user_id, name)
+        _remember_people(connection)
     return number
+
+
+def _remember_people(connection: Connection) -> None:
+    """The seeded people's names, as reports show them."""
+    directory = SqlDirectory(connection)
+    for user_id, name in PEOPLE.items():
+        directory.remember_person(user_id, name)

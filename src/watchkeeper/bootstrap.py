@@ -50,8 +50,8 @@ from watchkeeper.slack.socket_link import SocketLink
 from watchkeeper.status import status_routes
 from watchkeeper.status.stored import StoredIncidents
 from watchkeeper.store.database import check_database, make_engine
+from watchkeeper.store.directory import KnownPeople
 from watchkeeper.store.migrate import upgrade
-from watchkeeper.store.repository import KnownPeople
 from watchkeeper.store.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)

@@ -351,13 +351,13 @@ def test_the_card_timestamp_is_remembered(uow_factory: UowFactory) -> None:
 
 def test_a_person_keeps_their_latest_name(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
-        uow.incidents.remember_person("U1", "Ada")
-        uow.incidents.remember_person("U2", "Grace")
-        uow.incidents.remember_person("U1", "Ada Lovelace")
+        uow.directory.remember_person("U1", "Ada")
+        uow.directory.remember_person("U2", "Grace")
+        uow.directory.remember_person("U1", "Ada Lovelace")
         uow.commit()
 
     with uow_factory() as uow:
-        assert uow.incidents.names(["U1", "U2", "U3"]) == {"U1": "Ada Lovelace", "U2": "Grace"}
+        assert uow.directory.names(["U1", "U2", "U3"]) == {"U1": "Ada Lovelace", "U2": "Grace"}
 
 
 def test_nothing_is_kept_without_commit(uow_factory: UowFactory) -> None:
@@ -377,22 +377,22 @@ def test_nothing_is_kept_without_commit(uow_factory: UowFactory) -> None:
 
 def test_a_request_key_is_claimed_once(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
-        assert uow.incidents.claim_request("trigger-1", T0) is True
+        assert uow.directory.claim_request("trigger-1", T0) is True
         uow.commit()
 
     with uow_factory() as uow:
-        assert uow.incidents.claim_request("trigger-1", T0 + MINUTE) is False
+        assert uow.directory.claim_request("trigger-1", T0 + MINUTE) is False
 
 
 def test_a_refused_request_key_leaves_the_transaction_usable(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
-        uow.incidents.claim_request("trigger-1", T0)
-        assert uow.incidents.claim_request("trigger-1", T0) is False
-        uow.incidents.remember_person("U1", "Ada")
+        uow.directory.claim_request("trigger-1", T0)
+        assert uow.directory.claim_request("trigger-1", T0) is False
+        uow.directory.remember_person("U1", "Ada")
         uow.commit()
 
     with uow_factory() as uow:
-        assert uow.incidents.names(["U1"]) == {"U1": "Ada"}
+        assert uow.directory.names(["U1"]) == {"U1": "Ada"}
 
 
 # --- reminders ----------------------------------------------------------------------------
@@ -715,7 +715,7 @@ def test_an_incident_changed_without_its_history_keeps_its_earlier_timeline_and_
 def test_a_user_who_changes_name_is_stored_under_the_new_one(uow_factory: UowFactory) -> None:
     for name in ("ana", "ana", "ana.b"):
         with uow_factory() as uow:
-            uow.incidents.remember_person("UANA", name)
+            uow.directory.remember_person("UANA", name)
             uow.commit()
     with uow_factory() as uow:
-        assert uow.incidents.names(["UANA"]) == {"UANA": "ana.b"}
+        assert uow.directory.names(["UANA"]) == {"UANA": "ana.b"}

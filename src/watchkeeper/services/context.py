@@ -106,8 +106,8 @@ class Context:
 
 def admit(uow: UnitOfWork, request: Request, now: datetime) -> None:
     """Refuse a request seen before; remember who is asking, for names in reports."""
-    if request.key and not uow.incidents.claim_request(request.key, now):
+    if request.key and not uow.directory.claim_request(request.key, now):
         raise DuplicateRequest(request.key)
     for person in (request.actor, *request.mentions):
         if person.name:
-            uow.incidents.remember_person(person.user_id, person.name)
+            uow.directory.remember_person(person.user_id, person.name)

@@ -49,7 +49,7 @@ def forget_old_records(ctx: Context, batch: int = BATCH) -> Forgotten:
     """
     now = ctx.now()
     request_keys = _in_batches(
-        ctx, lambda uow: uow.incidents.forget_requests(now - REQUEST_KEYS_KEPT, batch), batch
+        ctx, lambda uow: uow.directory.forget_requests(now - REQUEST_KEYS_KEPT, batch), batch
     )
     settled_effects = _in_batches(
         ctx, lambda uow: uow.outbox.forget_settled(now - SETTLED_EFFECTS_KEPT, batch), batch

@@ -77,14 +77,14 @@ def page_name(ctx: Context) -> str:
     if ctx.status_page_name:
         return ctx.status_page_name
     with ctx.uow(read_only=True) as uow:
-        workspace = uow.incidents.workspace_name()
+        workspace = uow.directory.workspace_name()
     return f"{workspace} Status" if workspace else "Status"
 
 
 def remember_workspace(ctx: Context, name: str) -> None:
     """Keep the workspace's name, learned from Slack, for pages and reports made later."""
     with ctx.uow() as uow:
-        uow.incidents.remember_workspace(name)
+        uow.directory.remember_workspace(name)
         uow.commit()
 
 

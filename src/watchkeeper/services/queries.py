@@ -86,14 +86,14 @@ def incident_in_channel(ctx: Context, channel_id: str, *, history: bool = True) 
     """
     with ctx.uow(read_only=True) as uow:
         incident = incident_for(uow, channel_id, lock=False, history=history)
-        return IncidentView(incident, uow.incidents.names(people_in(incident)))
+        return IncidentView(incident, uow.directory.names(people_in(incident)))
 
 
 def incident_by_number(ctx: Context, number: int) -> IncidentView:
     """An incident by its number, for exports."""
     with ctx.uow(read_only=True) as uow:
         incident = uow.incidents.get(number, lock=False)
-        return IncidentView(incident, uow.incidents.names(people_in(incident)))
+        return IncidentView(incident, uow.directory.names(people_in(incident)))
 
 
 def incident_state(ctx: Context, number: int) -> Incident:

@@ -2,42 +2,32 @@
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from copy import copy
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Integer,
     Row,
     Select,
-    Update,
-    bindparam,
     delete,
     func,
-    insert,
     select,
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.dml import ReturningInsert
 
 from watchkeeper.domain.errors import IncidentNotFound
 from watchkeeper.domain.follow_ups import Action, FollowUpState
-from watchkeeper.domain.incident import COMMANDER, Incident, IncidentSummary, Publication, reference
+from watchkeeper.domain.incident import Incident, IncidentSummary, Publication, reference
 from watchkeeper.domain.status import Status
 from watchkeeper.domain.timeline import STATUS_PAGE_KINDS, EntryKind, TimelineEntry
 from watchkeeper.services.ports import FollowUpView
-from watchkeeper.store.dialect import json_rows, prebuilt, rowcount, upsert_for, upsert_insert
+from watchkeeper.store import statements
+from watchkeeper.store.dialect import prebuilt, upsert_insert
 from watchkeeper.store.mapping import (
-    PUBLICATION_COLUMNS,
     action_values,
     actions_from_json,
     entry_values,
@@ -47,263 +37,22 @@ from watchkeeper.store.mapping import (
     to_action,
     to_incident,
 )
+from watchkeeper.store.snapshot import ACTION_FIELDS, Snapshot
 from watchkeeper.store.tables import (
     actions,
-    counters,
-    handled_requests,
     incidents,
-    people,
     publications,
     roles,
     timeline_entries,
-    workspace,
 )
-
-INCIDENT_COUNTER = "incident"
-
-
-@dataclass(frozen=True, slots=True)
-class _Reads:
-    """The statements that load the incidents matching one condition, with their children.
-
-    Built once for the conditions every command uses (its channel, its number), with
-    `bindparam`s, so a command only binds values; built per call for the rest.
-    """
-
-    incidents: Select[Any]
-    locked: Select[Any]
-    timeline: Select[Any]
-
-
-#: An incident's roles and follow-ups, read in its own row: few, and needed by every change.
-_HELD_ROLES = (
-    select(json_rows(roles.c.role, roles.c.user_id))
-    .where(roles.c.incident_id == incidents.c.id)
-    .scalar_subquery()
-    .label("held_roles")
-)
-_AGREED_ACTIONS = (
-    select(json_rows(*(column for column in actions.c if column.name != "incident_id")))
-    .where(actions.c.incident_id == incidents.c.id)
-    .scalar_subquery()
-    .label("agreed_actions")
-)
-
-
-def _reads(where: ColumnElement[bool]) -> _Reads:
-    query = (
-        select(incidents, *PUBLICATION_COLUMNS, _HELD_ROLES, _AGREED_ACTIONS)
-        .outerjoin(publications, publications.c.incident_id == incidents.c.id)
-        .where(where)
-        .order_by(incidents.c.number)
-    )
-    # A subquery instead of a list of ids keeps `all_incidents` under bind-parameter limits.
-    matching = (
-        select(incidents.c.id)
-        .outerjoin(publications, publications.c.incident_id == incidents.c.id)
-        .where(where)
-    )
-    return _Reads(
-        incidents=query,
-        # FOR UPDATE on PostgreSQL; SQLite has no such clause and its BEGIN IMMEDIATE already
-        # holds the database's single write lock.
-        locked=query.with_for_update(of=incidents),
-        # Recorded order: a pin joins the timeline late, at its own (earlier) time.
-        timeline=select(timeline_entries)
-        .where(timeline_entries.c.incident_id.in_(matching))
-        .order_by(timeline_entries.c.incident_id, timeline_entries.c.id),
-    )
-
-
-_BY_CHANNEL = _reads(incidents.c.channel_id == bindparam("b_channel"))
-_BY_NUMBER = _reads(incidents.c.number == bindparam("b_number"))
-_BY_NUMBERS = _reads(incidents.c.number.in_(bindparam("b_numbers", expanding=True)))
-
-
-_COMMANDER = roles.alias("commander")
-#: Open incidents as a list shows them: the columns it needs and the commander, no children.
-_OPEN = (
-    select(
-        incidents.c.number,
-        incidents.c.title,
-        incidents.c.status,
-        incidents.c.severity,
-        incidents.c.declared_at,
-        incidents.c.channel_id,
-        incidents.c.declared_by,
-        incidents.c.private,
-        _COMMANDER.c.user_id.label("commander"),
-    )
-    .outerjoin(
-        _COMMANDER,
-        (_COMMANDER.c.incident_id == incidents.c.id) & (_COMMANDER.c.role == COMMANDER),
-    )
-    .where(incidents.c.status != Status.RESOLVED.value)
-    .order_by(incidents.c.number)
-)
-_OPEN_PRIVATE = _OPEN.where(incidents.c.private.is_(True))
-_FIRST = bindparam("b_limit", type_=Integer)
-#: By (private ones only, the first `b_limit` only).
-_OPEN_SUMMARIES = {
-    (False, False): _OPEN,
-    (False, True): _OPEN.limit(_FIRST),
-    (True, False): _OPEN_PRIVATE,
-    (True, True): _OPEN_PRIVATE.limit(_FIRST),
-}
-
-
-@functools.cache
-def _save(columns: tuple[str, ...]) -> Update:
-    """The incident's own row as a save writes it back: `columns`, bound as `b_<column>`."""
-    return (
-        update(incidents)
-        .where(incidents.c.number == bindparam("b_where_number"))
-        .values(
-            {
-                **{name: bindparam(f"b_{name}") for name in columns},
-                # The repository reads no clock; the database's is good enough for bookkeeping.
-                "updated_at": func.now(),
-            }
-        )
-        .returning(incidents.c.id)
-    )
-
-
-_NEXT_NUMBER = (
-    update(counters)
-    .where(counters.c.name == INCIDENT_COUNTER)
-    .values(value=counters.c.value + 1)
-    .returning(counters.c.value)
-)
-#: Executed with the columns of `incident_values` as parameters.
-_ADD_INCIDENT = insert(incidents).values(updated_at=func.now()).returning(incidents.c.id)
-_NAMES = select(people.c.user_id, people.c.name).where(
-    people.c.user_id.in_(bindparam("b_users", expanding=True))
-)
-_ADD_ENTRIES = insert(timeline_entries).returning(
-    timeline_entries.c.id, sort_by_parameter_order=True
-)
-
-
-def _claim_request(dialect: str) -> ReturningInsert[Any]:
-    # ON CONFLICT rather than catching IntegrityError: a failed INSERT would abort the whole
-    # PostgreSQL transaction, and with it the work this request is about to do.
-    return (
-        upsert_for(dialect, handled_requests)
-        .on_conflict_do_nothing(index_elements=[handled_requests.c.key])
-        .returning(handled_requests.c.key)
-    )
-
-
-class KnownPeople:
-    """Display names this process has seen stored, shared by its units of work.
-
-    Every command remembers who typed it; once the stored name is known to match, the
-    command skips the lookup. Only names read back from the database enter, so a rolled-back
-    transaction leaves nothing wrong behind; a full cache starts over.
-    """
-
-    def __init__(self, limit: int = 10_000) -> None:
-        self._names: dict[str, str] = {}
-        self._limit = limit
-
-    def matches(self, user_id: str, name: str) -> bool:
-        return self._names.get(user_id) == name
-
-    def stored(self, user_id: str, name: str) -> None:
-        if len(self._names) >= self._limit:
-            self._names.clear()
-        self._names[user_id] = name
-
-
-@dataclass(slots=True)
-class _Loaded:
-    """What an incident held when this unit of work loaded it, so a save writes only what changed."""
-
-    incident_id: int
-    #: Its own row's columns as `incident_values` gives them.
-    values: dict[str, Any]
-    roles: dict[str, str]
-    #: The follow-ups' fields as loaded: a save writes the new ones and those that changed.
-    actions: tuple[tuple[Any, ...], ...]
-    #: False when its timeline was left unread: a save then only adds entries.
-    history: bool
-    publication: Publication | None = None
-    #: The timeline entries as loaded, by id: a save writes back those corrected since.
-    entries: dict[int, TimelineEntry] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, incident_id: int, incident: Incident, *, history: bool) -> _Loaded:
-        """What `incident` holds now, as stored under `incident_id`."""
-        return cls(
-            incident_id,
-            incident_values(incident),
-            dict(incident.roles),
-            _action_fields(incident.actions),
-            history,
-            copy(incident.publication),
-            _by_id(incident.timeline),
-        )
-
-
-#: A follow-up's fields, as a tuple to compare (a copy of the object costs ten times more).
-_ACTION_FIELDS = attrgetter(*(each.name for each in fields(Action)))
-
-
-def _action_fields(follow_ups: Sequence[Action]) -> tuple[tuple[Any, ...], ...]:
-    return tuple(_ACTION_FIELDS(action) for action in follow_ups)
-
-
-def _by_id(timeline: Sequence[TimelineEntry]) -> dict[int, TimelineEntry]:
-    # Entries are frozen: keeping them is keeping a copy.
-    return {entry.entry_id: entry for entry in timeline if entry.entry_id is not None}
-
-
-#: What a correction, or a pin's holders, can change in a recorded entry.
-_CORRECTABLE = (
-    "at",
-    "author",
-    "text",
-    "detail",
-    "corrected_by",
-    "corrected_at",
-    "original_text",
-    "original_at",
-    "removed",
-)
-
-
-def _corrected_values(incident_id: int, entry: TimelineEntry) -> dict[str, Any]:
-    # Bind names other than the columns': SQLAlchemy reserves those for the SET clause.
-    values = entry_values(incident_id, entry)
-    return {"entry_id": entry.entry_id, **{f"new_{name}": values[name] for name in _CORRECTABLE}}
-
-
-def _write_roles(dialect: str) -> postgresql.Insert | sqlite.Insert:
-    statement = upsert_for(dialect, roles)
-    return statement.on_conflict_do_update(
-        index_elements=[roles.c.incident_id, roles.c.role],
-        set_={"user_id": statement.excluded.user_id},
-    )
-
-
-def _write_actions(dialect: str) -> postgresql.Insert | sqlite.Insert:
-    # What can change in a follow-up once it is recorded.
-    changing = ("due", "state", "reason", "owner_id", "owner_zone", "last_nudged_at")
-    statement = upsert_for(dialect, actions)
-    return statement.on_conflict_do_update(
-        index_elements=[actions.c.incident_id, actions.c.number],
-        set_={name: statement.excluded[name] for name in changing},
-    )
 
 
 class SqlIncidentRepository:
     """Incidents stored in the tables of `watchkeeper.store.tables`, within one unit of work."""
 
-    def __init__(self, connection: Connection, known_people: KnownPeople | None = None) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        self._known_people = known_people or KnownPeople()
-        self._loaded: dict[int, _Loaded] = {}
+        self._loaded: dict[int, Snapshot] = {}
 
     # --- numbers ------------------------------------------------------------------------
 
@@ -312,7 +61,7 @@ class SqlIncidentRepository:
         # One statement, so the row lock (PostgreSQL) or the write lock (SQLite) serializes
         # racing declarations; a rolled-back declaration leaves no gap because it never
         # existed, and a committed one is never handed out again.
-        value: int | None = self._connection.execute(_NEXT_NUMBER).scalar_one_or_none()
+        value: int | None = self._connection.execute(statements.NEXT_NUMBER).scalar_one_or_none()
         if value is None:
             raise RuntimeError("the incident counter is missing: run `watchkeeper db upgrade`")
         return value
@@ -322,9 +71,9 @@ class SqlIncidentRepository:
     def add(self, incident: Incident) -> None:
         """Store a newly declared incident; its timeline entries get their ids."""
         values = incident_values(incident)
-        incident_id: int = self._connection.execute(_ADD_INCIDENT, values).scalar_one()
+        incident_id: int = self._connection.execute(statements.ADD_INCIDENT, values).scalar_one()
         # Nothing of it is stored but its own row: its children are all new.
-        self._loaded[incident.number] = _Loaded(incident_id, values, {}, (), history=True)
+        self._loaded[incident.number] = Snapshot(incident_id, values, {}, (), history=True)
         self._write_children(incident_id, incident)
 
     def get(self, number: int, *, lock: bool = True, history: bool = True) -> Incident:
@@ -333,7 +82,7 @@ class SqlIncidentRepository:
         `history=False` leaves its timeline unread (empty): changes append to it and a save
         stores only the new entries, so a command costs the same on a long incident.
         """
-        found = self._load(_BY_NUMBER, {"b_number": number}, lock=lock, history=history)
+        found = self._load(statements.BY_NUMBER, {"b_number": number}, lock=lock, history=history)
         if not found:
             raise IncidentNotFound(f"No incident {reference(number)}.")
         return found[0]
@@ -342,24 +91,28 @@ class SqlIncidentRepository:
         self, channel_id: str, *, lock: bool = True, history: bool = True
     ) -> Incident | None:
         """The incident whose channel is `channel_id`, if any (`history` as for `get`)."""
-        found = self._load(_BY_CHANNEL, {"b_channel": channel_id}, lock=lock, history=history)
+        found = self._load(
+            statements.BY_CHANNEL, {"b_channel": channel_id}, lock=lock, history=history
+        )
         return found[0] if found else None
 
     def states_of(self, numbers: Iterable[int]) -> list[Incident]:
         """The incidents numbered `numbers` that exist, without their timelines, unlocked."""
-        return self._load(_BY_NUMBERS, {"b_numbers": list(numbers)}, history=False)
+        return self._load(statements.BY_NUMBERS, {"b_numbers": list(numbers)}, history=False)
 
     def states_and_cards(self, numbers: Iterable[int]) -> tuple[list[Incident], dict[int, str]]:
         """`states_of`, and the timestamps of those incidents' cards that are posted (read
         in the same query: a claim of card refreshes needs them)."""
         params = {"b_numbers": list(numbers)}
-        rows = self._connection.execute(_BY_NUMBERS.incidents, params).all()
+        rows = self._connection.execute(statements.BY_NUMBERS.incidents, params).all()
         cards = {row.number: row.card_ts for row in rows if row.card_ts is not None}
-        return self._with_children(rows, _BY_NUMBERS, params, history=False), cards
+        return self._with_children(rows, statements.BY_NUMBERS, params, history=False), cards
 
     def open_incidents(self, *, history: bool = True) -> list[Incident]:
         """Incidents not resolved, by number (`history` as for `get`)."""
-        return self._load(_reads(incidents.c.status != Status.RESOLVED.value), history=history)
+        return self._load(
+            statements.reads(incidents.c.status != Status.RESOLVED.value), history=history
+        )
 
     def open_summaries(
         self, limit: int | None, *, private_only: bool = False
@@ -367,7 +120,7 @@ class SqlIncidentRepository:
         """The first `limit` incidents not resolved (None: all), by number, as a list shows
         them: one query of the columns it needs and the commander, no children.
         `private_only`: the private ones alone."""
-        query = _OPEN_SUMMARIES[private_only, limit is not None]
+        query = statements.OPEN_SUMMARIES[private_only, limit is not None]
         rows = self._connection.execute(query, {"b_limit": limit})
         return [
             IncidentSummary(
@@ -395,7 +148,7 @@ class SqlIncidentRepository:
 
     def all_incidents(self, *, history: bool = True) -> list[Incident]:
         """Every incident, by number (`history` as for `get`)."""
-        return self._load(_reads(true()), history=history)
+        return self._load(statements.reads(true()), history=history)
 
     def save(self, incident: Incident) -> None:
         """Write the incident back; new timeline entries get their ids in `incident.timeline`.
@@ -415,7 +168,7 @@ class SqlIncidentRepository:
             return
         params = {f"b_{name}": value for name, value in changed.items()}
         incident_id: int | None = self._connection.execute(
-            _save(tuple(changed)), {"b_where_number": incident.number, **params}
+            statements.save_columns(tuple(changed)), {"b_where_number": incident.number, **params}
         ).scalar_one_or_none()
         if incident_id is None:
             raise IncidentNotFound(f"No incident {incident.reference}.")
@@ -441,62 +194,12 @@ class SqlIncidentRepository:
         ts: str | None = row.card_ts
         return ts
 
-    def remember_person(self, user_id: str, name: str) -> None:
-        """Remember a user's display name for reports."""
-        if self._known_people.matches(user_id, name):
-            return
-        known = self._connection.execute(
-            select(people.c.name).where(people.c.user_id == user_id)
-        ).scalar_one_or_none()
-        if known == name:
-            # Even an upsert that changes nothing locks the row on PostgreSQL, making every
-            # command by the same person wait for the previous one; a read takes no lock.
-            self._known_people.stored(user_id, name)
-            return
-        statement = upsert_insert(self._connection, people).values(user_id=user_id, name=name)
-        self._connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[people.c.user_id],
-                set_={"name": statement.excluded.name},
-                # Skips rewriting an unchanged row on every command.
-                where=people.c.name != statement.excluded.name,
-            )
-        )
-
-    def names(self, user_ids: Iterable[str]) -> dict[str, str]:
-        """Display names known for `user_ids`; unknown users are left out."""
-        wanted = set(user_ids)
-        if not wanted:
-            return {}
-        rows = self._connection.execute(_NAMES, {"b_users": list(wanted)})
-        return {row.user_id: row.name for row in rows}
-
-    def claim_request(self, key: str, now: datetime) -> bool:
-        """Mark a request key handled; False if it was already (a Slack retry or double click)."""
-        inserted = self._connection.execute(
-            prebuilt(self._connection, _claim_request), {"key": key, "handled_at": now}
-        ).first()
-        return inserted is not None
-
-    def forget_requests(self, handled_before: datetime, limit: int) -> int:
-        """Drop up to `limit` keys of requests handled before `handled_before`; how many went."""
-        # Slack redelivers within minutes and a trigger lives seconds: an old key guards nothing.
-        oldest = (
-            select(handled_requests.c.key)
-            .where(handled_requests.c.handled_at < handled_before)
-            .limit(limit)
-        )
-        gone = self._connection.execute(
-            delete(handled_requests).where(handled_requests.c.key.in_(oldest))
-        )
-        return rowcount(gone)
-
     # --- the status page ------------------------------------------------------------------
 
     def published(self, since: datetime) -> list[Incident]:
         """Incidents on the status page, open or declared since `since`, with what it shows."""
         return self._load(
-            _reads(
+            statements.reads(
                 publications.c.listed.is_(True)
                 & (
                     (incidents.c.status != Status.RESOLVED.value)
@@ -509,7 +212,9 @@ class SqlIncidentRepository:
     def by_public_id(self, public_id: str) -> Incident | None:
         """The incident on the status page under `public_id`, with what the page shows."""
         found = self._load(
-            _reads((publications.c.public_id == public_id) & publications.c.listed.is_(True)),
+            statements.reads(
+                (publications.c.public_id == public_id) & publications.c.listed.is_(True)
+            ),
             entry_kinds=STATUS_PAGE_KINDS,
         )
         return found[0] if found else None
@@ -521,24 +226,6 @@ class SqlIncidentRepository:
         ).scalar_one()
         return changed
 
-    def remember_workspace(self, name: str) -> None:
-        """Keep the workspace's name (it titles the status page unless one is configured)."""
-        statement = upsert_insert(self._connection, workspace).values(key="name", value=name)
-        self._connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[workspace.c.key],
-                set_={"value": statement.excluded.value},
-                where=workspace.c.value != statement.excluded.value,
-            )
-        )
-
-    def workspace_name(self) -> str | None:
-        """The workspace's name as the bot last learned it, if it ever did."""
-        name: str | None = self._connection.execute(
-            select(workspace.c.value).where(workspace.c.key == "name")
-        ).scalar_one_or_none()
-        return name
-
     # --- reminders ----------------------------------------------------------------------
 
     def record_reminders(self, reminded: Sequence[Incident]) -> None:
@@ -548,17 +235,8 @@ class SqlIncidentRepository:
         """
         if not reminded:
             return
-        statement = (
-            update(incidents)
-            .where(incidents.c.number == bindparam("b_number"))
-            .values(
-                unanswered_reminders=bindparam("b_unanswered"),
-                last_reminded_at=bindparam("b_reminded_at"),
-                updated_at=func.now(),
-            )
-        )
         self._connection.execute(
-            statement,
+            statements.RECORD_REMINDERS,
             [
                 {
                     "b_number": incident.number,
@@ -579,13 +257,7 @@ class SqlIncidentRepository:
         if not tidied:
             return
         self._connection.execute(
-            update(incidents)
-            .where(incidents.c.number == bindparam("b_number"))
-            .values(
-                stale_asked_at=bindparam("b_asked_at"),
-                archived_at=bindparam("b_archived_at"),
-                updated_at=func.now(),
-            ),
+            statements.RECORD_TIDYING,
             [
                 {
                     "b_number": incident.number,
@@ -602,15 +274,8 @@ class SqlIncidentRepository:
         """Store, in one statement, when these follow-ups' owners were nudged."""
         if not nudged:
             return
-        incident_id = (
-            select(incidents.c.id)
-            .where(incidents.c.number == bindparam("b_number"))
-            .scalar_subquery()
-        )
         self._connection.execute(
-            update(actions)
-            .where(actions.c.incident_id == incident_id, actions.c.number == bindparam("b_action"))
-            .values(last_nudged_at=bindparam("b_at")),
+            statements.RECORD_NUDGES,
             [
                 {
                     "b_number": incident.number,
@@ -665,7 +330,7 @@ class SqlIncidentRepository:
 
     def _load(
         self,
-        reads: _Reads,
+        reads: statements.Reads,
         params: dict[str, Any] | None = None,
         *,
         lock: bool = False,
@@ -684,7 +349,7 @@ class SqlIncidentRepository:
     def _with_children(
         self,
         rows: Sequence[Row[Any]],
-        reads: _Reads,
+        reads: statements.Reads,
         params: dict[str, Any] | None,
         *,
         history: bool,
@@ -710,7 +375,7 @@ class SqlIncidentRepository:
                 actions_from_json(row.agreed_actions),
             )
             found.append(incident)
-            self._loaded[incident.number] = _Loaded.of(row.id, incident, history=history)
+            self._loaded[incident.number] = Snapshot.of(row.id, incident, history=history)
         return found
 
     def _children(
@@ -731,7 +396,7 @@ class SqlIncidentRepository:
         ):
             self._write_publication(incident_id, incident.publication)
         history = loaded is None or loaded.history
-        self._loaded[incident.number] = _Loaded.of(incident_id, incident, history=history)
+        self._loaded[incident.number] = Snapshot.of(incident_id, incident, history=history)
 
     def _write_publication(self, incident_id: int, publication: Publication) -> None:
         values = publication_values(incident_id, publication)
@@ -755,16 +420,14 @@ class SqlIncidentRepository:
         ]
         if changed:
             self._connection.execute(
-                update(timeline_entries)
-                .where(timeline_entries.c.id == bindparam("entry_id"))
-                .values({name: bindparam(f"new_{name}") for name in _CORRECTABLE}),
-                [_corrected_values(incident_id, entry) for entry in changed],
+                statements.CORRECT_ENTRIES,
+                [statements.corrected_values(incident_id, entry) for entry in changed],
             )
         new = [(i, entry) for i, entry in enumerate(incident.timeline) if entry.entry_id is None]
         if not new:
             return
         ids = self._connection.scalars(
-            _ADD_ENTRIES,
+            statements.ADD_ENTRIES,
             [entry_values(incident_id, entry) for _, entry in new],
         ).all()
         for (position, entry), entry_id in zip(new, ids, strict=True):
@@ -787,7 +450,7 @@ class SqlIncidentRepository:
             if stored is None or stored.get(role) != user_id
         ]
         if given:
-            self._connection.execute(prebuilt(self._connection, _write_roles), given)
+            self._connection.execute(prebuilt(self._connection, statements.write_roles), given)
 
     def _write_actions(
         self, incident_id: int, incident: Incident, *, stored: tuple[tuple[Any, ...], ...]
@@ -797,11 +460,11 @@ class SqlIncidentRepository:
         written = [
             action
             for position, action in enumerate(incident.actions)
-            if position >= len(stored) or stored[position] != _ACTION_FIELDS(action)
+            if position >= len(stored) or stored[position] != ACTION_FIELDS(action)
         ]
         if not written:
             return
         self._connection.execute(
-            prebuilt(self._connection, _write_actions),
+            prebuilt(self._connection, statements.write_actions),
             [action_values(incident_id, action) for action in written],
         )

@@ -13,9 +13,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from watchkeeper.services.ports import StorageUnavailable
 from watchkeeper.store.alerts import SqlAlertGroups
 from watchkeeper.store.database import READ_ONLY
+from watchkeeper.store.directory import KnownPeople, SqlDirectory
 from watchkeeper.store.due import SqlDueWork
 from watchkeeper.store.outbox import SqlOutbox
-from watchkeeper.store.repository import KnownPeople, SqlIncidentRepository
+from watchkeeper.store.repository import SqlIncidentRepository
 
 
 class SqlUnitOfWork:
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
     """
 
     incidents: SqlIncidentRepository
+    directory: SqlDirectory
     outbox: SqlOutbox
     due: SqlDueWork
     alerts: SqlAlertGroups
@@ -57,7 +59,8 @@ class SqlUnitOfWork:
             # Its transaction begins as one that only reads (see database.py).
             connection.execution_options(**{READ_ONLY: True})
         self._connection = connection
-        self.incidents = SqlIncidentRepository(connection, self._known_people)
+        self.incidents = SqlIncidentRepository(connection)
+        self.directory = SqlDirectory(connection, self._known_people)
         self.outbox = SqlOutbox(connection)
         self.due = SqlDueWork(connection)
         self.alerts = SqlAlertGroups(connection)

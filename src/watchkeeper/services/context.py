@@ -88,20 +88,27 @@ class Context:
     members: ChannelMembers | None = None
     #: Called after a commit that queued side effects, to wake whoever delivers them.
     on_effects: Callable[[], None] = field(default=lambda: None)
-    #: Called when an incident's work of a kind falls due at another time, so a scheduler in
-    #: this process can plan it: (kind, incident number, due time or None).
+    #: Called once a change that moved when an incident's work of a kind falls due is
+    #: committed, so a scheduler in this process can plan it: (kind, incident number, due
+    #: time or None).
     on_due: Callable[[str, int, datetime | None], None] = field(default=lambda k, n, due: None)
 
     def now(self) -> datetime:
         return self.clock.now()
 
     def save(self, uow: UnitOfWork, incident: Incident) -> None:
-        """Store the incident and when each kind of work next falls due for it, and plan them."""
+        """Store the incident and when each kind of work next falls due for it, and plan them
+        once that is committed (a job planned for a change rolled back, or woken before the
+        change commits, would find the stored due time it replaced)."""
         uow.incidents.save(incident)
         due = {work.kind: work.due_at(self, incident) for work in self.due_work}
         uow.due.plan(incident.number, due)
+        number = incident.number
+        uow.after_commit(lambda: self._plan(number, due))
+
+    def _plan(self, number: int, due: dict[str, datetime | None]) -> None:
         for kind, at in due.items():
-            self.on_due(kind, incident.number, at)
+            self.on_due(kind, number, at)
 
 
 def admit(uow: UnitOfWork, request: Request, now: datetime) -> None:

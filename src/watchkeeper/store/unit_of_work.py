@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -17,6 +19,8 @@ from watchkeeper.store.directory import KnownPeople, SqlDirectory
 from watchkeeper.store.due import SqlDueWork
 from watchkeeper.store.outbox import SqlOutbox
 from watchkeeper.store.repository import SqlIncidentRepository
+
+log = logging.getLogger(__name__)
 
 
 class SqlUnitOfWork:
@@ -44,6 +48,7 @@ class SqlUnitOfWork:
         self._read_only = read_only
         self._known_people = known_people
         self._connection: Connection | None = None
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> Self:
         if self._connection is not None:
@@ -73,6 +78,7 @@ class SqlUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         connection, self._connection = self._open(), None
+        self._after_commit = []  # what was left uncommitted tells nobody
         try:
             # A no-op after commit(); otherwise nothing half-done survives.
             connection.rollback()
@@ -85,12 +91,24 @@ class SqlUnitOfWork:
             raise unavailable from exc
 
     def commit(self) -> None:
-        """Make everything done in this unit of work permanent."""
+        """Make everything done in this unit of work permanent, then run what waited for it."""
         self._open().commit()
+        waiting, self._after_commit = self._after_commit, []
+        for action in waiting:
+            try:
+                action()
+            except Exception:  # committed is committed: what it tells is a hint, not the state
+                log.exception("after a commit, %r failed", action)
 
     def rollback(self) -> None:
-        """Throw away everything done since the last commit."""
+        """Throw away everything done since the last commit, and what waited for it."""
         self._open().rollback()
+        self._after_commit = []
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once what is done so far is committed; never if it is rolled back."""
+        self._open()
+        self._after_commit.append(action)
 
     def _open(self) -> Connection:
         if self._connection is None:

@@ -4,7 +4,7 @@ Each has an owner and a due date (a day, read in the workspace's zone), and a st
 done, or won't do (with a reason). Their owners are nudged the day one falls due, at a working
 hour on the owner's own clock, and again every week while it stays open: `next_nudge` says
 when, as a pure function of the follow-up, so the scheduler, the tests and the benchmark all
-ask the same question.
+ask the same question. `FollowUps` holds the incident's rules for agreeing and changing them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+from watchkeeper.domain.errors import IncidentError
+from watchkeeper.domain.timeline import EntryKind, Recorded
 
 #: How often an overdue follow-up's owner is nudged again.
 NUDGE_EVERY = timedelta(days=7)
@@ -53,6 +57,92 @@ class Action:
     def overdue(self, today: date) -> bool:
         """Open and due before `today`."""
         return self.is_open and self.due is not None and self.due < today
+
+
+class FollowUps(Recorded):
+    """The incident's follow-up rules (a mixin of `Incident`, which holds the state)."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        actions: list[Action]
+
+        @property
+        def reference(self) -> str: ...
+
+    def add_action(
+        self, text: str, *, owner_id: str | None, by: str, at: datetime, due: date | None = None
+    ) -> Action:
+        """Agree a corrective or preventive measure (a follow-up), with its owner and due day."""
+        action = Action(
+            len(self.actions) + 1, self._required(text, "action"), owner_id, by, at, due=due
+        )
+        self.actions.append(action)
+        detail = {"action": str(action.number), "owner": owner_id or ""}
+        if due is not None:
+            detail["due"] = due.isoformat()
+        self._record(EntryKind.ACTION, by, at, action.text, detail=detail)
+        return action
+
+    def action(self, number: int) -> Action:
+        """Follow-up `number`; refuse one the incident does not have."""
+        if not 1 <= number <= len(self.actions):
+            raise IncidentError(
+                f"{self.reference} has no action {number}; `/incident actions` lists them."
+            )
+        return self.actions[number - 1]
+
+    def complete_action(self, number: int, *, by: str, at: datetime) -> Action:
+        """The follow-up is done."""
+        action = self._open_action(number)
+        action.state = FollowUpState.DONE
+        self._action_changed(action, "done", by, at)
+        return action
+
+    def drop_action(self, number: int, reason: str, *, by: str, at: datetime) -> Action:
+        """The follow-up will not be done, and why."""
+        action = self._open_action(number)
+        action.state = FollowUpState.DROPPED
+        action.reason = self._required(reason, "reason for dropping it")
+        self._action_changed(action, "dropped", by, at, text=action.reason)
+        return action
+
+    def reassign_action(self, number: int, owner_id: str, *, by: str, at: datetime) -> Action:
+        """Give the follow-up another owner (nudged from now on, on their own clock)."""
+        action = self.action(number)
+        if action.owner_id == owner_id:
+            raise IncidentError(f"That responder owns action {number} of {self.reference} already.")
+        action.owner_id, action.owner_zone, action.last_nudged_at = owner_id, None, None
+        self._action_changed(action, "owner", by, at, owner=owner_id)
+        return action
+
+    def reschedule_action(self, number: int, due: date, *, by: str, at: datetime) -> Action:
+        """Give the follow-up another due day; its nudges start over from it."""
+        action = self.action(number)
+        if action.due == due:
+            raise IncidentError(f"Action {number} of {self.reference} is due then already.")
+        action.due, action.last_nudged_at = due, None
+        self._action_changed(action, "due", by, at, due=due.isoformat())
+        return action
+
+    def _open_action(self, number: int) -> Action:
+        action = self.action(number)
+        if not action.is_open:
+            raise IncidentError(
+                f"Action {number} of {self.reference} is {action.state.value} already."
+            )
+        return action
+
+    def _action_changed(
+        self, action: Action, change: str, by: str, at: datetime, text: str = "", **detail: str
+    ) -> None:
+        self._record(
+            EntryKind.ACTION_CHANGED,
+            by,
+            at,
+            text,
+            detail={"action": str(action.number), "change": change, **detail},
+        )
 
 
 @dataclass(frozen=True, slots=True)

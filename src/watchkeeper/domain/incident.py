@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from watchkeeper.domain.corrections import Corrections
 from watchkeeper.domain.durations import format_compact
 from watchkeeper.domain.errors import IncidentError, InvalidTransition
-from watchkeeper.domain.follow_ups import Action, FollowUpState
+from watchkeeper.domain.follow_ups import Action, FollowUps
 from watchkeeper.domain.milestones import (
     MILESTONE_LOOKBACK,
     MILESTONE_ORDER,
@@ -68,7 +68,7 @@ class Publication:
 
 
 @dataclass(slots=True)
-class Incident(PinnedMessages, Corrections):
+class Incident(PinnedMessages, Corrections, FollowUps):
     """An incident and the rules for changing it; every change appends to `timeline`."""
 
     number: int
@@ -306,80 +306,6 @@ class Incident(PinnedMessages, Corrections):
         """A timeline entry that is not a formal update."""
         self._record(EntryKind.NOTE, by, at, self._required(text, "note"))
 
-    def add_action(
-        self, text: str, *, owner_id: str | None, by: str, at: datetime, due: date | None = None
-    ) -> Action:
-        """Agree a corrective or preventive measure (a follow-up), with its owner and due day."""
-        action = Action(
-            len(self.actions) + 1, self._required(text, "action"), owner_id, by, at, due=due
-        )
-        self.actions.append(action)
-        detail = {"action": str(action.number), "owner": owner_id or ""}
-        if due is not None:
-            detail["due"] = due.isoformat()
-        self._record(EntryKind.ACTION, by, at, action.text, detail=detail)
-        return action
-
-    def action(self, number: int) -> Action:
-        """Follow-up `number`; refuse one the incident does not have."""
-        if not 1 <= number <= len(self.actions):
-            raise IncidentError(
-                f"{self.reference} has no action {number}; `/incident actions` lists them."
-            )
-        return self.actions[number - 1]
-
-    def complete_action(self, number: int, *, by: str, at: datetime) -> Action:
-        """The follow-up is done."""
-        action = self._open_action(number)
-        action.state = FollowUpState.DONE
-        self._action_changed(action, "done", by, at)
-        return action
-
-    def drop_action(self, number: int, reason: str, *, by: str, at: datetime) -> Action:
-        """The follow-up will not be done, and why."""
-        action = self._open_action(number)
-        action.state = FollowUpState.DROPPED
-        action.reason = self._required(reason, "reason for dropping it")
-        self._action_changed(action, "dropped", by, at, text=action.reason)
-        return action
-
-    def reassign_action(self, number: int, owner_id: str, *, by: str, at: datetime) -> Action:
-        """Give the follow-up another owner (nudged from now on, on their own clock)."""
-        action = self.action(number)
-        if action.owner_id == owner_id:
-            raise IncidentError(f"That responder owns action {number} of {self.reference} already.")
-        action.owner_id, action.owner_zone, action.last_nudged_at = owner_id, None, None
-        self._action_changed(action, "owner", by, at, owner=owner_id)
-        return action
-
-    def reschedule_action(self, number: int, due: date, *, by: str, at: datetime) -> Action:
-        """Give the follow-up another due day; its nudges start over from it."""
-        action = self.action(number)
-        if action.due == due:
-            raise IncidentError(f"Action {number} of {self.reference} is due then already.")
-        action.due, action.last_nudged_at = due, None
-        self._action_changed(action, "due", by, at, due=due.isoformat())
-        return action
-
-    def _open_action(self, number: int) -> Action:
-        action = self.action(number)
-        if not action.is_open:
-            raise IncidentError(
-                f"Action {number} of {self.reference} is {action.state.value} already."
-            )
-        return action
-
-    def _action_changed(
-        self, action: Action, change: str, by: str, at: datetime, text: str = "", **detail: str
-    ) -> None:
-        self._record(
-            EntryKind.ACTION_CHANGED,
-            by,
-            at,
-            text,
-            detail={"action": str(action.number), "change": change, **detail},
-        )
-
     def set_milestone(self, milestone: Milestone, when: datetime, *, by: str, at: datetime) -> None:
         """Correct when a milestone happened; impact often starts before the declaration."""
         if when > at:
@@ -564,13 +490,6 @@ class Incident(PinnedMessages, Corrections):
                     f"{milestone.value} cannot be {'before' if earlier else 'after'} "
                     f"{other.value}; correct that one first."
                 )
-
-    @staticmethod
-    def _required(text: str, what: str) -> str:
-        text = text.strip()
-        if not text:
-            raise IncidentError(f"The {what} needs some text.")
-        return text
 
     def _record(
         self,

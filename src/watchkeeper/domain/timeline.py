@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, assert_never
 
+from watchkeeper.domain.errors import IncidentError
 from watchkeeper.domain.status import Status
 
 
@@ -151,10 +152,18 @@ def instead_of_correcting(kind: EntryKind) -> str | None:
 
 
 class Recorded:
-    """What the incident's rule mixins (`pins`, `corrections`) need of the `Incident` they
-    are part of: its timeline, its status, and how it records an entry."""
+    """What the incident's rule mixins (`pins`, `corrections`, `follow_ups`) need of the
+    `Incident` they are part of: its timeline, its status, and how it records an entry."""
 
     __slots__ = ()
+
+    @staticmethod
+    def _required(text: str, what: str) -> str:
+        """`text` without surrounding blanks; refuse it empty, naming `what` it is."""
+        text = text.strip()
+        if not text:
+            raise IncidentError(f"The {what} needs some text.")
+        return text
 
     if TYPE_CHECKING:
         timeline: list[TimelineEntry]

@@ -98,7 +98,7 @@ class SqlUnitOfWork:
             try:
                 action()
             except Exception:  # committed is committed: what it tells is a hint, not the state
-                log.exception("after a commit, %r failed", action)
+                log.exception("after a commit, %s failed (the change stands)", _name(action))
 
     def rollback(self) -> None:
         """Throw away everything done since the last commit, and what waited for it."""
@@ -129,3 +129,7 @@ def _unavailable(error: BaseException | None) -> StorageUnavailable | None:
     ):
         return StorageUnavailable(f"the database did not answer: {type(error.orig).__name__}")
     return None
+
+
+def _name(action: Callable[[], None]) -> str:
+    return getattr(action, "__qualname__", repr(action))

@@ -26,6 +26,7 @@ from tests.e2e.helpers import (
 from tests.fixtures.bot import BROADCAST, RunningBot, StartBot, signed_slack
 
 from watchkeeper.clock import FrozenClock
+from watchkeeper.services.queries import open_summaries
 from watchkeeper.standin import FakeSlack
 from watchkeeper.standin.receiver import FakeReceiver
 from watchkeeper.standin.requests import SignedRequests
@@ -231,8 +232,6 @@ def test_a_page_of_the_list_stays_full_when_private_incidents_are_hidden_from_it
     opened(fake_slack, "inc-1-leaked-api-key")
     for title in ("Checkout errors", "Slow search", "Login failures"):
         as_user(slack, f"declare sev2 {title}", channel=general(fake_slack))
-
-    from watchkeeper.services.queries import open_summaries
 
     def page(viewer: str) -> tuple[int, list[str]]:
         total, shown = open_summaries(bot.bot.ctx, 2, viewer=viewer)
